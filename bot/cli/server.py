@@ -1,0 +1,141 @@
+"""`teabot serve`, `teabot worker`, `teabot replay`, `teabot version`: running the bot."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot import __version__
+from bot.config import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or exit 2 with the message that says what to fix."""
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def ensure_secret(settings: Settings) -> Settings:
+    """Use TEABOT_WEBHOOK_SECRET, or generate one once and keep it in the data directory."""
+    if settings.webhook_secret:
+        return settings
+    path = settings.data_dir / "webhook-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(24) + "\n")
+        path.chmod(0o600)
+        click.echo(f"No TEABOT_WEBHOOK_SECRET set: generated one in {path}. Put the same secret on the Gitea webhook.", err=True)
+    return settings.replace(webhook_secret=path.read_text().strip())
+
+
+def discover_bot_login(settings: Settings) -> Settings:
+    """Learn the bot's own login (GET /user) so its own events can be ignored."""
+    if settings.bot_login or not settings.gitea_token:
+        if not settings.gitea_token:
+            click.echo("TEABOT_GITEA_TOKEN is not set: deliveries are accepted but jobs cannot act on Gitea.", err=True)
+        return settings
+    from bot.forge import make_forge
+    from bot.forge.errors import ForgeError
+
+    try:
+        login = make_forge(settings).current_user()["login"]
+    except ForgeError as exc:
+        click.echo(f"could not ask Gitea who the bot is ({exc}); set TEABOT_BOT_LOGIN. Continuing.", err=True)
+        return settings
+    return settings.replace(bot_login=login)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=int,
+              help="gunicorn web processes (with REDIS_URL only; the embedded queue needs one process).")
+@click.option("--threads", default=4, show_default=True, type=int, help="Threads per web process.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Run the webhook receiver under gunicorn.
+
+    With REDIS_URL set, deliveries become RQ jobs run by `teabot worker` processes (on any machine).
+    Without it, jobs run in this process (an embedded queue), so this one command is a working bot.
+    Without a model endpoint (TEABOT_MODEL_BASE_URL / OPENAI_BASE_URL) the agents run model-free.
+    """
+    from bot import jobs
+    from bot.gunicorn_app import run_gunicorn
+
+    settings = discover_bot_login(ensure_secret(load_settings()))
+    jobs.configure(settings)
+    mode = f"RQ on {_redis_display(settings.redis_url)}" if settings.redis_url else "embedded in-process queue"
+    click.echo(f"teabot {__version__}: http://{host}:{port}/webhook, {mode}, "
+               f"{'model ' + settings.model.model if settings.model.enabled else 'model-free'}", err=True)
+    run_gunicorn(settings, host=host, port=port, workers=workers if settings.redis_url else 1, threads=threads)
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Run the jobs that are queued, then exit.")
+@click.option("--name", default=None, help="Worker name (default: rq's).")
+def worker(burst: bool, name: str | None) -> None:
+    """Run an RQ worker (with the scheduler, for retries and timed polls) for teabot's queue."""
+    import redis
+    from rq import Queue, Worker
+
+    from bot import jobs
+
+    settings = load_settings()
+    if not settings.redis_url:
+        raise click.ClickException("REDIS_URL is not set: `teabot worker` needs Redis (without Redis, `teabot serve` runs jobs in-process)")
+    jobs.configure(discover_bot_login(settings))
+    connection = redis.Redis.from_url(settings.redis_url)
+    queue = Queue(settings.queue_name, connection=connection)
+    Worker([queue], connection=connection, name=name).work(with_scheduler=True, burst=burst)
+
+
+@click.command()
+@click.option("--event", "event_name", required=True, help="X-Gitea-Event of the delivery, e.g. issue_comment.")
+@click.option("--type", "event_type", default=None, help="X-Gitea-Event-Type, e.g. pull_request_comment (default: same as --event).")
+@click.option("--url", default=None, help="POST the signed delivery to this receiver instead of handling it in this process.")
+@click.option("--wait", default=60.0, show_default=True, type=float, help="Seconds to wait for in-process jobs to finish.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def replay(event_name: str, event_type: str | None, url: str | None, wait: float, file: Path) -> None:
+    """Send a payload FILE through the receiver's path (verify, route, queue), locally.
+
+    FILE is a Gitea payload (JSON), or a fixture {"headers": {...}, "body": {...}}. It is signed
+    with TEABOT_WEBHOOK_SECRET, so the same checks apply as to a delivery from Gitea.
+    """
+    from bot.replay import build_delivery, replay_local, replay_remote
+
+    settings = ensure_secret(load_settings())
+    headers, body = build_delivery(json.loads(file.read_text()), event_name, event_type, settings.webhook_secret or "")
+    outcome: dict[str, Any] = replay_remote(url, headers, body) if url else replay_local(settings, headers, body, wait=wait)
+    click.echo(json.dumps(outcome, indent=2))
+    if outcome["status"] >= 400:
+        sys.exit(1)
+
+
+@click.command()
+def version() -> None:
+    """Print teabot's version."""
+    click.echo(f"teabot {__version__}")
+
+
+def _redis_display(url: str | None) -> str:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url or "")
+    return f"{parsed.hostname}:{parsed.port or 6379}"
+
+
+commands = [serve, worker, replay, version]

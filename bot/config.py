@@ -1,0 +1,167 @@
+"""Server settings: the one reader of the process environment.
+
+`Settings.from_env(environ)` takes a mapping (pass `os.environ` once, at process start) and
+returns a frozen value; every invalid or inconsistent variable is reported in ONE `ConfigError`
+whose message names the variable and what to do about it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+class ConfigError(Exception):
+    """A setting or a configuration file is missing or invalid; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Where the OpenAI-compatible model endpoint is, and which model serves each task."""
+
+    base_url: str | None = None
+    api_key: str | None = None
+    model: str = "gpt-4o-mini"
+    task_models: Mapping[str, str] = field(default_factory=dict)  # task ("plan", "debug") -> model
+    timeout: float = 60.0
+    max_retries: int = 2
+
+    @property
+    def enabled(self) -> bool:
+        """True when a model endpoint is configured; otherwise teabot runs model-free."""
+        return bool(self.base_url or self.api_key)
+
+    def model_for(self, task: str) -> str:
+        """The model name to use for `task`."""
+        return self.task_models.get(task, self.model)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server, the workers and the CLI need to know about their surroundings."""
+
+    gitea_url: str = "http://localhost:3000"
+    gitea_token: str | None = None
+    webhook_secret: str | None = None
+    bot_login: str | None = None  # the bot's Gitea account; discovered with GET /user when unset
+    redis_url: str | None = None
+    queue_name: str = "teabot"
+    data_dir: Path = Path("data")  # spool, generated secret, embedded-mode state
+    max_body_bytes: int = 5 * 1024 * 1024
+    gitea_timeout: float = 30.0
+    gitea_retries: int = 3
+    dedupe_ttl: int = 7 * 24 * 3600
+    log_level: str = "INFO"
+    log_format: str = "json"
+    model: ModelSettings = field(default_factory=ModelSettings)
+
+    @property
+    def spool_dir(self) -> Path:
+        """Where verified deliveries wait when Redis cannot take them."""
+        return self.data_dir / "spool"
+
+    @property
+    def api_url(self) -> str:
+        """Base of Gitea's REST API."""
+        return self.gitea_url.rstrip("/") + "/api/v1"
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some fields changed (tests and the CLI use this)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read and validate settings from an environment mapping."""
+        reader = _Reader(environ)
+        model = ModelSettings(
+            base_url=reader.url("TEABOT_MODEL_BASE_URL", alias="OPENAI_BASE_URL"),
+            api_key=reader.text("TEABOT_MODEL_API_KEY", alias="OPENAI_API_KEY"),
+            model=reader.text("TEABOT_MODEL") or ModelSettings.model,
+            task_models={
+                task: name
+                for task in ("plan", "debug", "summarize", "classify")
+                if (name := reader.text(f"TEABOT_MODEL_{task.upper()}"))
+            },
+            timeout=reader.number("TEABOT_MODEL_TIMEOUT", 60.0),
+            max_retries=int(reader.number("TEABOT_MODEL_MAX_RETRIES", 2, integer=True)),
+        )
+        settings = cls(
+            gitea_url=reader.url("TEABOT_GITEA_URL") or cls.gitea_url,
+            gitea_token=reader.text("TEABOT_GITEA_TOKEN"),
+            webhook_secret=reader.text("TEABOT_WEBHOOK_SECRET"),
+            bot_login=reader.text("TEABOT_BOT_LOGIN"),
+            redis_url=reader.url("REDIS_URL", schemes=("redis", "rediss", "unix")),
+            queue_name=reader.text("TEABOT_QUEUE") or cls.queue_name,
+            data_dir=Path(reader.text("TEABOT_DATA_DIR") or cls.data_dir),
+            max_body_bytes=int(reader.number("TEABOT_MAX_BODY_BYTES", cls.max_body_bytes, integer=True)),
+            gitea_timeout=reader.number("TEABOT_GITEA_TIMEOUT", cls.gitea_timeout),
+            gitea_retries=int(reader.number("TEABOT_GITEA_RETRIES", cls.gitea_retries, integer=True)),
+            dedupe_ttl=int(reader.number("TEABOT_DEDUPE_TTL", cls.dedupe_ttl, integer=True)),
+            log_level=reader.choice("TEABOT_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+            log_format=reader.choice("TEABOT_LOG_FORMAT", ("json", "text"), "json"),
+            model=model,
+        )
+        reader.raise_errors()
+        return settings
+
+
+class _Reader:
+    """Collects every problem with the environment so the operator can fix them in one go."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.errors: list[str] = []
+
+    def text(self, name: str, *, alias: str | None = None) -> str | None:
+        value = self.environ.get(name)
+        if value is None and alias:
+            value = self.environ.get(alias)
+        value = value.strip() if value is not None else None
+        return value or None
+
+    def url(self, name: str, *, alias: str | None = None, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+        value = self.text(name, alias=alias)
+        if value is None:
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
+            shown = " or ".join(f"{s}://" for s in schemes)
+            self.errors.append(f"{name}={value!r} is not a URL: give a full URL starting with {shown}")
+            return None
+        return value
+
+    def number(self, name: str, default: float, *, integer: bool = False) -> float:
+        value = self.text(name)
+        if value is None:
+            return default
+        try:
+            number = int(value) if integer else float(value)
+        except ValueError:
+            kind = "a whole number" if integer else "a number"
+            self.errors.append(f"{name}={value!r} is not {kind}: set it to {kind} such as {default!r}")
+            return default
+        if number <= 0 and name != "TEABOT_MODEL_MAX_RETRIES" and name != "TEABOT_GITEA_RETRIES":
+            self.errors.append(f"{name}={value!r} must be greater than zero")
+            return default
+        if number < 0:
+            self.errors.append(f"{name}={value!r} must not be negative")
+            return default
+        return number
+
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.text(name)
+        if value is None:
+            return default
+        if value.upper() in choices:
+            return value.upper()
+        if value.lower() in choices:
+            return value.lower()
+        self.errors.append(f"{name}={value!r} is not one of {', '.join(choices)}")
+        return default
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise ConfigError("invalid environment: " + "; ".join(self.errors))

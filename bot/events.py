@@ -1,0 +1,195 @@
+"""Webhook deliveries from Gitea: signature check, parsing and the `Event` value.  PURE.
+
+Facts (Gitea 1.25 services/webhook/deliver.go): the signature is the lowercase hex HMAC-SHA256 of
+the exact JSON payload under `X-Gitea-Signature` (and `X-Hub-Signature-256: sha256=<hex>`); with
+the `form` content type the body is `payload=<urlencoded JSON>` and the JSON is what is signed.
+`X-Gitea-Event` is the coarse event name, `X-Gitea-Event-Type` the fine one (a PR comment arrives as
+`issue_comment` / `pull_request_comment`). Gitea never retries a delivery.
+
+Exceptions::
+
+    DeliveryError
+     ├── SignatureError      401: missing or wrong signature, or no secret configured
+     └── PayloadError        400: not JSON, not an object, unsupported content type, no event header
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+# Gitea's spellings of actions (not GitHub's).
+CREATED, EDITED, DELETED, OPENED, CLOSED, REOPENED = "created", "edited", "deleted", "opened", "closed", "reopened"
+SYNCHRONIZED, LABEL_UPDATED, LABEL_CLEARED, REVIEWED = "synchronized", "label_updated", "label_cleared", "reviewed"
+COMPLETED, REQUESTED, IN_PROGRESS = "completed", "requested", "in_progress"
+
+# Marker the bot leaves (hidden) in everything it writes, so its own output is recognisable.
+BOT_MARKER = "<!-- teabot"
+
+
+class DeliveryError(Exception):
+    """A delivery was refused; `status` is the HTTP status to answer with."""
+
+    status = 400
+
+
+class SignatureError(DeliveryError):
+    """The delivery is not signed with our secret."""
+
+    status = 401
+
+
+class PayloadError(DeliveryError):
+    """The delivery is signed but its body or headers cannot be understood."""
+
+    status = 400
+
+
+def signature_of(payload: bytes, secret: str) -> str:
+    """Gitea's signature of `payload`: lowercase hex HMAC-SHA256."""
+    return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+
+
+def verify_signature(payload: bytes, headers: Mapping[str, str], secret: str | None) -> None:
+    """Raise SignatureError unless a signature header matches `payload` (constant-time compare)."""
+    if not secret:
+        raise SignatureError("no webhook secret is configured: set TEABOT_WEBHOOK_SECRET and the same secret on the Gitea hook")
+    given = _header(headers, "X-Gitea-Signature") or _header(headers, "X-Gogs-Signature")
+    if not given:
+        hub = _header(headers, "X-Hub-Signature-256")
+        given = hub[len("sha256="):] if hub.startswith("sha256=") else ""
+    if not given:
+        raise SignatureError("missing X-Gitea-Signature: give the Gitea webhook a secret equal to TEABOT_WEBHOOK_SECRET")
+    if not hmac.compare_digest(given.strip().lower().encode(), signature_of(payload, secret).encode()):
+        raise SignatureError("X-Gitea-Signature mismatch: check TEABOT_WEBHOOK_SECRET matches the hook secret in Gitea")
+
+
+def signed_payload(headers: Mapping[str, str], body: bytes) -> bytes:
+    """The bytes Gitea signed: the body for JSON, the `payload` field for form deliveries."""
+    content_type = _header(headers, "Content-Type").split(";")[0].strip().lower()
+    if content_type in ("application/json", "", "text/json"):
+        return body
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            fields = parse_qs(body.decode("utf-8"), strict_parsing=True, max_num_fields=10)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise PayloadError(f"form body cannot be decoded: {exc}") from None
+        if len(fields.get("payload", ())) != 1:
+            raise PayloadError("form delivery without one `payload` field: set the hook's content type to application/json")
+        return fields["payload"][0].encode("utf-8")
+    raise PayloadError(f"unsupported Content-Type {content_type!r}: set the Gitea hook to POST application/json")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One verified webhook delivery."""
+
+    name: str  # X-Gitea-Event (coarse)
+    type: str  # X-Gitea-Event-Type (fine); equals name when absent
+    delivery_id: str
+    payload: Mapping[str, Any]
+
+    @classmethod
+    def from_http(cls, headers: Mapping[str, str], body: bytes, secret: str | None) -> Event:
+        """Verify the signature of a delivery, then parse it."""
+        payload = signed_payload(headers, body)
+        verify_signature(payload, headers, secret)
+        name = _header(headers, "X-Gitea-Event") or _header(headers, "X-Gogs-Event") or _header(headers, "X-GitHub-Event")
+        if not name:
+            raise PayloadError("missing X-Gitea-Event header: this does not look like a Gitea webhook delivery")
+        try:
+            data = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise PayloadError(f"body is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise PayloadError("body is JSON but not an object")
+        return cls(
+            name=name.strip(),
+            type=(_header(headers, "X-Gitea-Event-Type") or name).strip(),
+            delivery_id=_header(headers, "X-Gitea-Delivery") or _header(headers, "X-GitHub-Delivery") or hashlib.sha256(payload).hexdigest()[:32],
+            payload=data,
+        )
+
+    def get(self, *keys: str) -> Any:
+        """The payload value at a path of keys, or None when any step is missing or not an object."""
+        return _dig(self.payload, *keys)
+
+    @property
+    def action(self) -> str:
+        """The payload's `action` ("" for events without one, such as push and status)."""
+        action = self.payload.get("action")
+        return action if isinstance(action, str) else ""
+
+    @property
+    def repo(self) -> str:
+        """Full name "owner/name" of the repository the event is about ("" when absent)."""
+        return str(_dig(self.payload, "repository", "full_name") or "")
+
+    @property
+    def sender(self) -> str:
+        """Login of the account that caused the event."""
+        return str(_dig(self.payload, "sender", "login") or _dig(self.payload, "sender", "username") or "")
+
+    @property
+    def is_pull(self) -> bool:
+        """True for events on a pull request (including comments on one)."""
+        return bool(self.payload.get("is_pull")) or self.type.startswith("pull_request") or bool(_dig(self.payload, "issue", "pull_request"))
+
+    @property
+    def content_key(self) -> str:
+        """A key that is equal for the same change, whatever the delivery id (manual replays resend the body)."""
+        parts = [self.name, self.repo, self.action, *self._identity()]
+        return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:40]
+
+    def _identity(self) -> tuple[object, ...]:
+        p = self.payload
+        if self.name == "issue_comment":
+            return ("comment", _dig(p, "comment", "id"), _dig(p, "comment", "updated_at"))
+        if self.name == "workflow_run":
+            run = p.get("workflow_run") or {}
+            return ("run", run.get("id"), run.get("run_attempt"), run.get("status"), run.get("conclusion"))
+        if self.name == "workflow_job":
+            job = p.get("workflow_job") or {}
+            return ("job", job.get("id"), job.get("run_attempt"), job.get("status"), job.get("conclusion"))
+        if self.name == "status":
+            return ("status", p.get("id"), p.get("sha"), p.get("context"), p.get("state"), p.get("updated_at"))
+        if self.name == "push":
+            return ("push", p.get("ref"), p.get("before"), p.get("after"))
+        for key in ("pull_request", "issue"):
+            if isinstance(p.get(key), dict):
+                return (key, p[key].get("id"), p[key].get("updated_at"), _dig(p, "label", "id"))
+        return ("body", hashlib.sha256(json.dumps(p, sort_keys=True).encode()).hexdigest())
+
+
+def is_bot_event(event: Event, bot_login: str | None) -> bool:
+    """True when the bot's own account caused the event, or it is a comment the bot wrote."""
+    if bot_login and event.sender.lower() == bot_login.lower():
+        return True
+    comment = event.payload.get("comment")
+    if isinstance(comment, dict):
+        author = str(_dig(comment, "user", "login") or "")
+        if bot_login and author.lower() == bot_login.lower():
+            return True
+        return str(comment.get("body") or "").lstrip().startswith(BOT_MARKER)
+    return False
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    value = headers.get(name)
+    if value is None:
+        lower = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lower), None)
+    return value or ""
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data

@@ -1,0 +1,99 @@
+"""RQ entry points: module-level functions with JSON-able arguments.
+
+A job body is assembly only: build the clients from `Settings`, call an agent, report. The
+`reported` wrapper gives every job the same failure semantics: transient errors (Gitea 5xx,
+timeouts, model rate limits) are left to RQ's Retry; permanent ones cancel the remaining retries,
+and on the final failure the human who asked is told what failed and how to run it again.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from rq import get_current_job
+
+from bot.commands import render_help
+from bot.config import ConfigError, Settings
+from bot.events import BOT_MARKER
+from bot.forge import make_forge
+from bot.forge.client import GiteaClient
+from bot.queueing import is_transient
+from bot.redact import redact
+from bot.repo_config import RepoConfig
+from bot.repo_files import load_repo_config
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+_settings: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Set the settings jobs run with (the worker and `teabot serve` call this once at start)."""
+    global _settings
+    _settings = settings
+
+
+def settings() -> Settings:
+    """The configured settings, read from the environment on first use in a plain `rq worker`."""
+    global _settings
+    if _settings is None:
+        _settings = Settings.from_env(os.environ)
+    return _settings
+
+
+def forge() -> GiteaClient:
+    """A Gitea client acting as the bot user."""
+    current = settings()
+    if not current.gitea_token:
+        raise ConfigError("TEABOT_GITEA_TOKEN is not set: create a token for the bot user in Gitea and set it")
+    return make_forge(current)
+
+
+def reported(what: str) -> Callable[[F], F]:
+    """Decorate a job: fail fast on permanent errors, and tell the human on the final failure."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def run(**kwargs: Any) -> Any:
+            job = get_current_job()
+            extra = {"job_id": job.id if job else "", "repo": kwargs.get("repo", ""), "delivery_id": kwargs.get("delivery_id", "")}
+            try:
+                return func(**kwargs)
+            except Exception as exc:
+                final = not is_transient(exc) or job is None or not job.retries_left
+                if job is not None and not is_transient(exc):
+                    job.retries_left = 0  # permanent: no point in retrying, straight to the failed registry
+                log.error("%s failed (%s): %s", what, "final" if final else "will retry", exc, extra=extra)
+                if final and kwargs.get("repo") and kwargs.get("number"):
+                    _tell_failure(what, kwargs["repo"], kwargs["number"], exc, job.id if job else None)
+                raise
+
+        return run  # type: ignore[return-value]
+
+    return decorate
+
+
+def _tell_failure(what: str, repo: str, number: int, exc: Exception, job_id: str | None) -> None:
+    how = f"comment the command again, or ask an operator to run `rq requeue {job_id}`" if job_id else "comment the command again"
+    body = f"{BOT_MARKER}:error -->\n:warning: teabot could not finish {what}: {redact(str(exc))}\n\nTo run it again, {how}."
+    try:
+        forge().create_comment(repo, number, body)
+    except Exception as report_exc:  # reporting is best effort; the job's own error is what matters
+        log.error("could not report the failure on %s#%s: %s", repo, number, report_exc)
+
+
+def repo_config(client: GiteaClient, repo: str) -> RepoConfig:
+    """The repository's `.gitea/teabot.yaml` (defaults when absent), cached per commit."""
+    return load_repo_config(client, repo)
+
+
+@reported("`/help`")
+def reply_help(*, repo: str, number: int, delivery_id: str = "") -> None:
+    """Answer `/help` with the commands enabled on this repository."""
+    client = forge()
+    config = repo_config(client, repo)
+    client.create_comment(repo, number, f"{BOT_MARKER}:help -->\n{render_help(config.enabled_commands())}")
