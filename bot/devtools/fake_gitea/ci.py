@@ -1,0 +1,90 @@
+"""Gitea Actions runs and jobs of the fake Gitea test harness: create, start, finish, re-run.
+
+The fake does not execute workflows. Tests (or a `ci_runner` plugged into FakeGitea, which receives
+every push/dispatch/re-run `Trigger`) move runs along with these functions; each returns the
+webhook events (`(event_type, payload)`) the transition causes, like Gitea's notifier would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from bot.devtools.fake_gitea.payloads import Event, workflow_job_event, workflow_run_event
+from bot.devtools.fake_gitea.serialize_code import Shapes
+from bot.devtools.fake_gitea.state import Job, Repo, Run, State, User, now
+
+CONCLUSIONS = ("success", "failure", "cancelled", "skipped")
+FAILED = ("failure", "cancelled")
+
+
+def log_lines(log: bytes, start: datetime) -> bytes:
+    """`log` with Gitea's per-line timestamp prefix (RFC 3339 UTC, 7 fraction digits)."""
+    out = []
+    for index, line in enumerate(log.decode("utf-8", "replace").splitlines()):
+        when = start + timedelta(milliseconds=37 * index)
+        out.append(f"{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond:06d}0Z {line}\n")
+    return "".join(out).encode()
+
+
+def new_run(state: State, repo: Repo, *, workflow: str, head_sha: str, head_branch: str, event: str,
+            actor: User, title: str = "", jobs: Sequence[Mapping] = ({"name": "test"},)) -> Run:
+    """A queued run with queued jobs (`jobs`: [{name, labels?}]) recorded in `repo`."""
+    run_id = state.next_id("run")
+    number = len(repo.runs) + 1
+    commit = repo.commits.get(head_sha)
+    run = Run(run_id, number, workflow, title or (commit.message.splitlines()[0] if commit else workflow),
+              event, head_sha, head_branch, actor)
+    for spec in jobs:
+        job = Job(state.next_id("job"), run_id, spec["name"])
+        job.labels = list(spec.get("labels") or job.labels)
+        run.jobs.append(job)
+    repo.runs[run_id] = run
+    return run
+
+
+def start_run(state: State, repo: Repo, run: Run) -> list[Event]:
+    """Mark a run and its queued jobs in progress."""
+    sh = Shapes(state, run.actor)
+    when = now()
+    run.status, run.started = "in_progress", run.started or when
+    events = [workflow_run_event(sh, "in_progress", run, repo, run.actor)]
+    for index, job in enumerate(run.jobs):
+        if job.status == "queued":
+            job.status, job.started = "in_progress", when
+            events.append(workflow_job_event(sh, "in_progress", run, index, repo, run.actor))
+    return events
+
+
+def finish_run(state: State, repo: Repo, run: Run, jobs: Mapping[str, str], logs: Mapping[str, bytes]) -> list[Event]:
+    """Complete every unfinished job (conclusion from `jobs`, default success) and then the run."""
+    sh = Shapes(state, run.actor)
+    when = now()
+    events: list[Event] = []
+    for index, job in enumerate(run.jobs):
+        if job.status == "completed":
+            continue
+        job.conclusion = jobs.get(job.name, "success")
+        if job.conclusion not in CONCLUSIONS:
+            raise ValueError(f"conclusion {job.conclusion!r} of job {job.name} is not one of {CONCLUSIONS}")
+        job.status, job.started, job.completed = "completed", job.started or when, when
+        job.log = logs.get(job.name, job.log or f"job {job.name}: {job.conclusion}\n".encode())
+        events.append(workflow_job_event(sh, "completed", run, index, repo, run.actor))
+    conclusions = [j.conclusion for j in run.jobs]
+    run.conclusion = next((c for c in FAILED if c in conclusions), "success")
+    run.status, run.started, run.completed = "completed", run.started or when, when
+    events.append(workflow_run_event(sh, "completed", run, repo, run.actor))
+    return events
+
+
+def rerun(state: State, repo: Repo, run: Run, actor: User, *, failed_only: bool) -> list[Event]:
+    """Queue the run again: all jobs, or only the failed and cancelled ones."""
+    if run.status != "completed":
+        raise ValueError("run is not done yet")
+    run.attempt += 1
+    run.status, run.conclusion, run.completed = "queued", "", None
+    for job in run.jobs:
+        if not failed_only or job.conclusion in FAILED:
+            job.status, job.conclusion, job.log = "queued", "", b""
+            job.attempt, job.started, job.completed = run.attempt, None, None
+    return [workflow_run_event(Shapes(state, actor), "requested", run, repo, actor)]
