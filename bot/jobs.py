@@ -23,7 +23,13 @@ from bot.forge import make_forge
 from bot.forge.client import GiteaClient
 from bot.queueing import is_transient
 from bot.redact import redact
-from bot.repo_config import RepoConfig
+from bot.agents import planner
+from bot.agents.planner import PlanRequest
+from bot.llm.client import make_llm, max_call_seconds
+from bot.llm.usage import TokenBudget
+from bot.repo_config import ROLE_RANK, RepoConfig
+from bot.skills import bundled_skills
+from bot.workflows import bundled_workflows
 from bot.repo_files import load_repo_config
 
 log = logging.getLogger(__name__)
@@ -89,6 +95,38 @@ def _tell_failure(what: str, repo: str, number: int, exc: Exception, job_id: str
 def repo_config(client: GiteaClient, repo: str) -> RepoConfig:
     """The repository's `.gitea/teabot.yaml` (defaults when absent), cached per commit."""
     return load_repo_config(client, repo)
+
+
+def planning_timeout(current: Settings) -> int:
+    """Job timeout of a planning command: room for its model calls (draft, repair, stories) and Gitea calls."""
+    return int(4 * max_call_seconds(current.model)) + 300
+
+
+def bot_login(client: GiteaClient) -> str:
+    """The bot's own login."""
+    return settings().bot_login or str(client.current_user()["login"])
+
+
+def _refusal(command: str, args: str, login: str, repo: str) -> str:
+    usage = f"/{command} {args}".strip() if command == "plan" and args.strip().lower() == "approve" else f"/{command}"
+    return f"{BOT_MARKER}:refused -->\n@{login}: `{usage}` needs more access to {repo} than you have; ask a maintainer."
+
+
+@reported("the planning command")
+def plan_command(*, repo: str, number: int, login: str, command: str, args: str = "", delivery_id: str = "") -> None:
+    """Run `/plan`, `/plan <feedback>`, `/plan approve`, `/summarize` or `/classify` on an issue."""
+    client = forge()
+    config = repo_config(client, repo)
+    role = client.collaborator_permission(repo, login)
+    request = PlanRequest(repo, number, login, command, args)
+    needed = "plan" if command == "plan" else command
+    if not config.may(needed, role, login) or (request.mode == "approve" and ROLE_RANK.get(role, 0) < ROLE_RANK["write"]):
+        client.create_comment(repo, number, _refusal(command, args, login, repo))
+        return
+    workflow = bundled_workflows()["plan"]
+    llm = make_llm(settings().model, budget=TokenBudget(workflow.budgets.tokens))
+    skills = {name: skill.instructions for name, skill in bundled_skills().items()}
+    planner.plan(request, forge=client, llm=llm, bot_login=bot_login(client), workflow=workflow, skills=skills)
 
 
 @reported("`/help`")

@@ -1,0 +1,25 @@
+"""`/plan`, `/summarize` and `/classify` on an issue: queue the planning job."""
+
+from __future__ import annotations
+
+from bot import jobs
+from bot.commands import parse_command
+from bot.events import CREATED, Event
+from bot.routing import Context, Router
+
+router = Router()
+PLANNING_COMMANDS = ("plan", "summarize", "classify")
+
+
+@router.register("issue_comment", action=CREATED)
+def on_issue_comment_created(event: Event, ctx: Context) -> None:
+    """Queue a planning job for a planning command on an issue (not on a pull request)."""
+    command = parse_command(str(event.get("comment", "body") or ""))
+    number, login = event.get("issue", "number"), event.get("comment", "user", "login") or event.sender
+    if command is None or command.name not in PLANNING_COMMANDS or event.is_pull:
+        return
+    if not isinstance(number, int) or not event.repo or not login:
+        return
+    ctx.enqueue(jobs.plan_command, key=event.content_key, timeout=jobs.planning_timeout(ctx.settings),
+                repo=event.repo, number=number, login=str(login), command=command.name, args=command.args,
+                delivery_id=event.delivery_id)

@@ -1,0 +1,113 @@
+"""The planning agent against the fake Gitea (in-process) and the scripted model (over HTTP)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.agents.planner import PlanRequest, plan
+from bot.config import ModelSettings
+from bot.devtools.fake_gitea import FakeGitea
+from bot.devtools.fake_model import FakeModelServer
+from bot.forge.client import GiteaClient
+from bot.llm.client import make_llm
+from bot.planning.embed import extract
+from bot.skills import bundled_skills
+from bot.workflows import bundled_workflows
+from tests.agents.conftest import BOT
+
+EPICS = Path(__file__).parents[1] / "planning" / "epics"
+SKILLS = {name: skill.instructions for name, skill in bundled_skills().items()}
+
+
+def run(forge: GiteaClient, number: int, args: str = "", *, llm=None, command: str = "plan", login: str = "alice") -> dict:
+    request = PlanRequest("acme/widget", number, login, command, args)
+    return plan(request, forge=forge, llm=llm, bot_login=BOT, workflow=bundled_workflows()["plan"], skills=SKILLS)
+
+
+def bot_comments(fake: FakeGitea, number: int) -> list[str]:
+    return [c["body"] for c in fake.list_comments("acme/widget", number) if c["user"]["login"] == BOT]
+
+
+def created_issues(fake: FakeGitea) -> list:
+    return fake.calls("POST", "/repos/acme/widget/issues")
+
+
+@pytest.fixture
+def epic(fake: FakeGitea) -> int:
+    return fake.add_issue("acme/widget", "Epic: Self-service accounts", (EPICS / "accounts.md").read_text(), author="alice")
+
+
+def test_model_free_plan_then_approve_then_approve_again(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
+    result = run(forge, epic)
+    [comment] = bot_comments(fake, epic)
+    assert result["version"] == 1 and "## PI plan v1" in comment and "without a model" in comment.lower()
+    plan_v1, version = extract(comment)
+    assert version == 1 and len(plan_v1.features) >= 3 and plan_v1.enablers
+
+    approved = run(forge, epic, "approve")
+    issues = created_issues(fake)
+    assert len(issues) == len(approved["tickets"]) >= len(plan_v1.features)
+    labels = {c.json["name"] for c in fake.calls("POST", "/repos/acme/widget/labels")}
+    assert {"type/story", "type/enabler", "status/todo"} <= labels
+    assert len(fake.calls("GET", "/repos/acme/widget/labels")) == 1
+    links = fake.calls("POST", r"/repos/acme/widget/issues/\d+/dependencies")
+    assert len(links) == approved["links"] > 0
+    board = [body for body in bot_comments(fake, epic) if "## Plan board" in body]
+    assert len(board) == 1 and all(f"#{n}" in board[0] for n, _ in approved["tickets"].values())
+
+    again = run(forge, epic, "approve")
+    assert len(created_issues(fake)) == len(issues)  # reconciled: nothing duplicated
+    assert again["created"] == () and len(fake.calls("POST", r"/repos/acme/widget/issues/\d+/dependencies")) == len(links)
+    assert len([b for b in bot_comments(fake, epic) if "## Plan board" in b]) == 1  # edited in place
+
+
+def test_approve_without_a_plan_asks_for_one(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
+    run(forge, epic, "approve")
+    assert "comment `/plan` first" in bot_comments(fake, epic)[-1] and not created_issues(fake)
+
+
+def test_model_plan_revision_and_cycle(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
+    good = {"pi_vision": "Self-service accounts cut support tickets by 30%",
+            "features": [{"feature_id": "FEAT_AUTH_001", "title": "Add email login", "benefit_hypothesis": "Users reach data fast",
+                          "acceptance_criteria": ["User signs in with email and password"]}],
+            "enablers": [{"enabler_id": "ENAB_DB_001", "title": "Create user store", "architectural_purpose": "Accounts table"}],
+            "nfrs": {"performance": ["p99 < 300 ms at 500 QPS"], "security": ["TLS 1.3"]},
+            "dependencies": [{"source_id": "FEAT_AUTH_001", "target_id": "ENAB_DB_001", "reason": "needs the store"}]}
+    revised = json.loads(json.dumps(good))
+    revised["features"].append({"feature_id": "FEAT_MOBILE_001", "title": "Build mobile client",
+                                "benefit_hypothesis": "Reach users on phones", "acceptance_criteria": ["App signs in"]})
+    cyclic = json.loads(json.dumps(revised))
+    cyclic["dependencies"].append({"source_id": "ENAB_DB_001", "target_id": "FEAT_AUTH_001", "reason": "loop"})
+    script = {"replies": [{"json": good}, {"json": revised}, {"json": cyclic}, {"json": cyclic}]}
+    with FakeModelServer(script) as server:
+        llm = make_llm(ModelSettings(base_url=server.base_url, api_key="k", max_retries=0))
+        run(forge, epic, llm=llm)
+        run(forge, epic, "add a mobile client", llm=llm)
+        revision_prompt = "\n".join(m["content"] for m in server.prompts[1])
+        assert '"Add email login"' in revision_prompt and '"ENAB_DB_001"' in revision_prompt  # the current plan
+        assert "add a mobile client" in revision_prompt
+        run(forge, epic, "make it circular", llm=llm)
+    comments = bot_comments(fake, epic)
+    assert "## PI plan v2" in comments[1] and "FEAT_MOBILE_001" in comments[1]
+    assert "cycle: FEAT_AUTH_001 -> ENAB_DB_001 -> FEAT_AUTH_001" in comments[2] or "cycle: ENAB_DB_001 -> FEAT_AUTH_001 -> ENAB_DB_001" in comments[2]
+    assert extract(comments[1])[1] == 2 and not created_issues(fake)
+
+
+def test_summarize_and_classify_model_free(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
+    fake.add_comment("acme/widget", epic, "We decided to use argon2id. Who owns the SMTP vendor? @bob", author="alice")
+    run(forge, epic, command="summarize")
+    run(forge, epic, command="classify")
+    summary, classification = bot_comments(fake, epic)
+    assert "argon2id" in summary and "@bob" in summary
+    assert "non-functional" in classification.lower() and "functional" in classification.lower()
+
+
+def test_missing_label_permission_still_creates_tickets_and_says_why(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
+    run(forge, epic)
+    fake.fail_next("POST", "/repos/acme/widget/labels", status=403, times=100)
+    result = run(forge, epic, "approve")
+    board = [b for b in bot_comments(fake, epic) if "## Plan board" in b][0]
+    assert result["tickets"] and "could not create the label" in board
