@@ -9,7 +9,7 @@ import click
 from bot import __version__
 
 # Each module listed here exports `commands`: the click commands it adds to the group.
-COMMAND_MODULES = ("bot.cli.server", "bot.cli.dev")
+COMMAND_MODULES = ("bot.cli.server", "bot.cli.dev", "bot.cli.ops", "bot.cli.plan", "bot.cli.triage")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,94 @@
+"""`teabot check` and `teabot setup-hook`: the operator's commands for settings, connectivity and the webhook."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from bot.config import ConfigError, Settings
+
+
+@click.command()
+@click.option("--repo", "repos", multiple=True, metavar="OWNER/REPO",
+              help="Also check the bot's permission and teabot's webhook on this repository (repeatable).")
+@click.option("--webhook-url", default=None, metavar="URL",
+              help="teabot's public webhook URL, e.g. https://teabot.example.org/webhook "
+                   "(default: any hook posting to a /webhook URL).")
+def check(repos: tuple[str, ...], webhook_url: str | None) -> None:
+    """Check settings and connectivity, and print what to fix.
+
+    One line per finding: ok, warn or error, what was found, and how to fix it. Checks the
+    settings, that Gitea answers (and which features its version has), that the token is valid,
+    for each --repo the bot's permission (write or more) and the webhook (events, JSON, active,
+    URL), Redis when REDIS_URL is set, and the model endpoint when one is configured.
+    Exits 1 when any error was found. Writes nothing.
+    """
+    from bot.ops import failed, run_checks
+
+    findings = run_checks(os.environ, repos, webhook_url)
+    for finding in findings:
+        click.echo(finding.line())
+    if failed(findings):
+        sys.exit(1)
+
+
+@click.command("setup-hook")
+@click.argument("repo", metavar="OWNER/REPO")
+@click.option("--url", required=True, metavar="URL",
+              help="teabot's webhook URL as Gitea reaches it, e.g. https://teabot.example.org/webhook.")
+@click.option("--events", default=None, metavar="LIST",
+              help="Comma-separated Gitea event names (default: the ones teabot needs on this Gitea version).")
+@click.option("--dry-run", is_flag=True, help="Print what would be done and change nothing in Gitea.")
+def setup_hook(repo: str, url: str, events: str | None, dry_run: bool) -> None:
+    """Create teabot's webhook on OWNER/REPO, or repair the one posting to --url.
+
+    The hook is a Gitea-type hook, content type JSON, signed with TEABOT_WEBHOOK_SECRET (or the
+    secret `teabot serve` generated in TEABOT_DATA_DIR), active, with the events teabot needs.
+    Running it again changes nothing but re-setting the secret. Webhooks need a repository admin:
+    run it with an admin's token in TEABOT_GITEA_TOKEN if the bot user only has write access.
+    """
+    from bot.forge import make_forge
+    from bot.forge.errors import Forbidden, ForgeError
+    from bot.ops import delivery_note
+    from bot.ops import setup_hook as plan_and_apply
+
+    if not url.startswith(("http://", "https://")):
+        raise click.BadParameter("give a full URL starting with http:// or https://", param_hint="--url")
+    settings = _settings()
+    secret = _secret(settings, dry_run)
+    names = [e.strip() for e in (events or "").split(",") if e.strip()]
+    try:
+        plan = plan_and_apply(make_forge(settings), repo, url, secret, names, dry_run=dry_run)
+    except Forbidden as exc:
+        raise click.ClickException(f"{exc}: webhooks need admin access to {repo}; run this with a repository "
+                                   "admin's token in TEABOT_GITEA_TOKEN") from None
+    except (ForgeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(plan.describe(dry_run=dry_run))
+    if note := delivery_note(url):
+        click.echo(note.line())
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not settings.gitea_token:
+        raise click.ClickException("TEABOT_GITEA_TOKEN is not set: setup-hook needs a token of a repository admin")
+    return settings
+
+
+def _secret(settings: Settings, dry_run: bool) -> str:
+    """The secret `teabot serve` uses; a dry run does not generate one."""
+    stored = settings.data_dir / "webhook-secret"
+    if settings.webhook_secret or stored.exists() or not dry_run:
+        from bot.cli.server import ensure_secret
+
+        return ensure_secret(settings).webhook_secret or ""
+    return ""
+
+
+commands = [check, setup_hook]
