@@ -21,6 +21,7 @@ from bot.config import ConfigError, Settings
 from bot.events import BOT_MARKER
 from bot.forge import make_forge
 from bot.forge.client import GiteaClient
+from bot.forge.errors import Forbidden
 from bot.queueing import is_transient
 from bot.redact import redact
 from bot.agents import planner
@@ -107,6 +108,15 @@ def bot_login(client: GiteaClient) -> str:
     return settings().bot_login or str(client.current_user()["login"])
 
 
+def role_of(client: GiteaClient, repo: str, login: str) -> str:
+    """A user's permission on `repo`; Gitea lets only repository admins read other users' permissions."""
+    try:
+        return client.collaborator_permission(repo, login)
+    except Forbidden as exc:
+        raise ConfigError(f"the bot user cannot read @{login}'s permission on {repo} ({exc}): give the bot user "
+                          "Admin access to the repository, so it can check who may run commands") from None
+
+
 def _refusal(command: str, args: str, login: str, repo: str) -> str:
     usage = f"/{command} {args}".strip() if command == "plan" and args.strip().lower() == "approve" else f"/{command}"
     return f"{BOT_MARKER}:refused -->\n@{login}: `{usage}` needs more access to {repo} than you have; ask a maintainer."
@@ -117,7 +127,7 @@ def plan_command(*, repo: str, number: int, login: str, command: str, args: str 
     """Run `/plan`, `/plan <feedback>`, `/plan approve`, `/summarize` or `/classify` on an issue."""
     client = forge()
     config = repo_config(client, repo)
-    role = client.collaborator_permission(repo, login)
+    role = role_of(client, repo, login)
     request = PlanRequest(repo, number, login, command, args)
     needed = "plan" if command == "plan" else command
     if not config.may(needed, role, login) or (request.mode == "approve" and ROLE_RANK.get(role, 0) < ROLE_RANK["write"]):

@@ -71,13 +71,13 @@ class Rig:
         return f"http://127.0.0.1:{self.port}"
 
     def seed(self) -> None:
-        """The standard cast: the bot, alice (write), bob (read) and the repository acme/widget."""
+        """The standard cast: the bot (admin), alice (write), bob (read) and the repository acme/widget."""
         self.fake.add_user(BOT, BOT_TOKEN, full_name="teabot")
         self.fake.add_user("acme", full_name="ACME Corp")
         self.fake.add_user("alice", full_name="Alice Liddell")
         self.fake.add_user("bob", full_name="Bob")
         self.fake.add_repo("acme/widget", default_branch="main", files={"README.md": "# widget\n"})
-        self.fake.set_permission("acme/widget", BOT, "write")
+        self.fake.set_permission("acme/widget", BOT, "admin")
         self.fake.set_permission("acme/widget", "alice", "write")
         self.fake.set_permission("acme/widget", "bob", "read")
 

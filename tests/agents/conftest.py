@@ -23,7 +23,7 @@ def fake() -> Iterator[FakeGitea]:
     for login in ("acme", "alice", "bob"):
         fake.add_user(login)
     fake.add_repo("acme/widget", files={"README.md": "# widget\n"})
-    fake.set_permission("acme/widget", BOT, "write")
+    fake.set_permission("acme/widget", BOT, "admin")
     fake.set_permission("acme/widget", "alice", "write")
     fake.set_permission("acme/widget", "bob", "read")
     yield fake

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,9 +68,10 @@ class Failure:
 
     method: str
     pattern: str
-    status: int
+    status: int  # 0: no failure, only the delay
     times: int
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (a slow Gitea)
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,10 @@ class FakeApp:
         for failure in self.failures:
             if failure.times > 0 and failure.method in (request.method, "*") and re.fullmatch(failure.pattern, path):
                 failure.times -= 1
+                if failure.delay:
+                    time.sleep(failure.delay)
+                if not failure.status:
+                    return None
                 response = self._error(failure.status, f"injected failure {failure.status}")
                 response.headers.update(failure.headers)
                 return response

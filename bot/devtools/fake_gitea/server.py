@@ -272,6 +272,11 @@ class FakeGitea:
         with self.state.lock:
             self.app.failures.append(Failure(method, path_pattern, status, times, headers))
 
+    def delay_next(self, method: str, path_pattern: str, seconds: float, times: int = 1) -> None:
+        """Answer the next `times` matching requests normally, but only after `seconds` (a slow Gitea)."""
+        with self.state.lock:
+            self.app.failures.append(Failure(method, path_pattern, 0, times, {}, seconds))
+
     # --- serving ------------------------------------------------------------------------------
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
