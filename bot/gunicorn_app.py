@@ -22,9 +22,13 @@ class TeabotApplication(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        from bot import jobs
+        from bot.queueing import make_queue
         from bot.web import create_app, start_drainer
 
-        app = create_app(self.settings)
+        queue = make_queue(self.settings)  # built after the fork: the embedded queue's threads live in this worker
+        jobs.configure(self.settings, queue=queue)
+        app = create_app(self.settings, queue=queue)
         start_drainer(app)
         return app
 

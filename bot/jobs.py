@@ -22,7 +22,7 @@ from bot.events import BOT_MARKER
 from bot.forge import make_forge
 from bot.forge.client import GiteaClient
 from bot.forge.errors import Forbidden
-from bot.queueing import is_transient
+from bot.queueing import is_transient, make_queue
 from bot.redact import redact
 from bot.agents import planner
 from bot.agents.planner import PlanRequest
@@ -36,12 +36,21 @@ from bot.repo_files import load_repo_config
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 _settings: Settings | None = None
+_queue: Any = None
 
 
-def configure(settings: Settings) -> None:
-    """Set the settings jobs run with (the worker and `teabot serve` call this once at start)."""
-    global _settings
-    _settings = settings
+def configure(settings: Settings, *, queue: Any = None) -> None:
+    """Set the settings (and the queue, for follow-up jobs) jobs run with; called once at process start."""
+    global _settings, _queue
+    _settings, _queue = settings, queue
+
+
+def queue() -> Any:
+    """The queue follow-up jobs go to (RQ from REDIS_URL unless one was configured)."""
+    global _queue
+    if _queue is None:
+        _queue = make_queue(settings())
+    return _queue
 
 
 def settings() -> Settings:
@@ -144,4 +153,5 @@ def reply_help(*, repo: str, number: int, delivery_id: str = "") -> None:
     """Answer `/help` with the commands enabled on this repository."""
     client = forge()
     config = repo_config(client, repo)
-    client.create_comment(repo, number, f"{BOT_MARKER}:help -->\n{render_help(config.enabled_commands())}")
+    if "help" in config.enabled_commands():
+        client.create_comment(repo, number, f"{BOT_MARKER}:help -->\n{render_help(config.enabled_commands())}")

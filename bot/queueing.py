@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import queue as stdlib_queue
+from datetime import timedelta
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,8 @@ import httpx
 import redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
+
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,18 @@ class RQQueue:
             raise QueueUnavailable(f"Redis unreachable: {exc}") from exc
         return True
 
+    def submit_in(self, seconds: float, request: JobRequest) -> bool:
+        """Queue `request` to run after `seconds` (the worker's scheduler moves it when due)."""
+        try:
+            self.rq.enqueue_in(
+                timedelta(seconds=seconds), request.func, kwargs=request.kwargs, job_id=request.job_id,
+                job_timeout=request.timeout, result_ttl=self.dedupe_ttl, failure_ttl=self.dedupe_ttl,
+                description=request.func.__name__,
+            )
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise QueueUnavailable(f"Redis unreachable: {exc}") from exc
+        return True
+
     def ping(self) -> bool:
         """True when Redis answers."""
         try:
@@ -111,6 +126,13 @@ class EmbeddedQueue:
             self._seen[request.job_id] = now
         self._start()
         self._pending.put((request, 0))
+        return True
+
+    def submit_in(self, seconds: float, request: JobRequest) -> bool:
+        """Queue `request` after `seconds` (a timer thread; lost if the process stops)."""
+        timer = threading.Timer(seconds, self.submit, args=(request,))
+        timer.daemon = True
+        timer.start()
         return True
 
     def ping(self) -> bool:
@@ -168,3 +190,11 @@ class EmbeddedQueue:
             self.results[request.job_id] = "failed"
             return
         self.results[request.job_id] = "finished"
+
+
+def make_queue(settings: Settings) -> RQQueue | EmbeddedQueue:
+    """RQ when REDIS_URL is set, otherwise the in-process queue."""
+    if settings.redis_url:
+        connection = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=2.0)
+        return RQQueue(connection, settings.queue_name, dedupe_ttl=settings.dedupe_ttl)
+    return EmbeddedQueue(dedupe_ttl=settings.dedupe_ttl)

@@ -31,10 +31,12 @@ def build_delivery(data: dict[str, Any], event: str, event_type: str | None, sec
 def replay_local(settings: Settings, headers: dict[str, str], body: bytes, *, wait: float) -> dict[str, Any]:
     """Handle the delivery with this process's app; wait for in-process jobs to finish."""
     from bot import jobs
+    from bot.queueing import make_queue
     from bot.web import create_app
 
-    jobs.configure(settings)
-    app = create_app(settings)
+    queue = make_queue(settings)
+    jobs.configure(settings, queue=queue)
+    app = create_app(settings, queue=queue)
     response = app.test_client().post("/webhook", data=body, headers=headers)
     outcome = response.get_json(silent=True) or {"status": response.status_code, "message": "nothing to do", "jobs": []}
     queue = app.extensions["teabot"].queue

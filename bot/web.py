@@ -7,7 +7,6 @@ import os
 import threading
 from typing import Any
 
-import redis
 from flask import Blueprint, Flask, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.exceptions import HTTPException
@@ -16,7 +15,7 @@ from bot import __version__
 from bot.config import Settings
 from bot.intake import Intake
 from bot.metrics import Metrics
-from bot.queueing import EmbeddedQueue, RQQueue
+from bot.queueing import make_queue
 from bot.routing import Router
 from bot.spool import Spool
 
@@ -29,14 +28,6 @@ def default_router() -> Router:
     from bot.handlers import router  # handlers import jobs; keep that off the import path of this module
 
     return router
-
-
-def make_queue(settings: Settings) -> RQQueue | EmbeddedQueue:
-    """RQ when REDIS_URL is set, otherwise the in-process queue."""
-    if settings.redis_url:
-        connection = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=2.0)
-        return RQQueue(connection, settings.queue_name, dedupe_ttl=settings.dedupe_ttl)
-    return EmbeddedQueue(dedupe_ttl=settings.dedupe_ttl)
 
 
 def create_app(settings: Settings | None = None, *, queue: Any = None, router: Router | None = None) -> Flask:

@@ -1,0 +1,40 @@
+"""Session storage: the Redis store against the real Redis, and the in-memory store, behave alike."""
+
+import threading
+
+import pytest
+import redis as redis_lib
+
+from bot.sessions import MemorySessionStore, RedisSessionStore
+
+
+@pytest.fixture(params=["redis", "memory"])
+def store(request, redis: redis_lib.Redis):
+    return RedisSessionStore(redis) if request.param == "redis" else MemorySessionStore()
+
+
+def test_save_load_and_indexes(store) -> None:
+    assert store.load("k1") is None and store.keys("acme/widget") == []
+    store.save("k1", '{"state": "fixing"}', repo="acme/widget", branch="teabot/fix/ci-15")
+    store.save("k2", '{"state": "green"}', repo="acme/widget")
+    store.save("k1", '{"state": "waiting_ci"}', repo="acme/widget")
+    assert store.load("k1") == '{"state": "waiting_ci"}'
+    assert store.key_for_branch("acme/widget", "teabot/fix/ci-15") == "k1"
+    assert store.key_for_branch("acme/widget", "main") is None
+    assert store.keys("acme/widget") == ["k1", "k2"] and store.keys("other/repo") == []
+
+
+def test_the_lock_serialises_steps_of_one_session(store) -> None:
+    order: list[str] = []
+    with store.lock("k1", timeout=5):
+        thread = threading.Thread(target=lambda: _locked(store, order))
+        thread.start()
+        thread.join(0.2)
+        order.append("first")
+    thread.join(5)
+    assert order == ["first", "second"]
+
+
+def _locked(store, order: list[str]) -> None:
+    with store.lock("k1", timeout=5):
+        order.append("second")
