@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Speed bench for `teabot triage`: a ~100 MB, ~1 M-line Actions-style log with one buried failure.
+
+Prints, in one run, wall time and peak RSS of `teabot triage --log FILE --json` and of
+`grep -ciE 'error|fail' FILE` on the same file, their ratio, and whether the triage found
+the buried failure. Usage: python bench/triage_speed.py [--lines N] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+WORDS = ("Compiling", "Downloading", "module", "package", "cache", "resolved", "linking", "target",
+         "checking", "building", "wheel", "artifact", "layer", "sha256", "running", "step", "done")
+NOISE = ("warning: unused variable `x` in src/error_handling.rs:12", "Collected 0 errors, 0 failures",
+         "Downloading failsafe-2.4.0.jar", "test_retry_on_error ... ok")
+FAILURE = [
+    "=================================== FAILURES ===================================",
+    "_______________________________ test_parse_date ________________________________",
+    "",
+    "    def test_parse_date():",
+    ">       assert parse_date('2024-02-30') is None",
+    "E       ValueError: day is out of range for month",
+    "",
+    "tests/test_dates.py:41: ValueError",
+    "=========================== short test summary info ============================",
+    "FAILED tests/test_dates.py::test_parse_date - ValueError: day is out of range for month",
+    "========================= 1 failed, 4312 passed in 81.20s =========================",
+]
+# Run in a fresh interpreter so that RUSAGE_CHILDREN holds only the measured command.
+MEASURE = textwrap.dedent("""
+    import json, resource, subprocess, sys, time
+    start = time.perf_counter()
+    proc = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps({"wall": wall, "rss_mb": rss_kb / 1024, "code": proc.returncode,
+                      "out": proc.stdout.decode("utf-8", "replace")}))
+""")
+
+
+def write_log(path: Path, n_lines: int, seed: int = 7) -> int:
+    """Write the synthetic log; return the 1-based line number of the buried failure's `E` line."""
+    rng = random.Random(seed)
+    buried_at = int(n_lines * 0.6)
+    failure_line = 0
+    number = 0
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        while number < n_lines:
+            stamp = f"2024-05-01T{number // 3_600_000 % 24:02d}:{number // 60_000 % 60:02d}:" \
+                    f"{number // 1000 % 60:02d}.{number % 10_000_000:07d}Z"
+            if number == buried_at:
+                for text in FAILURE:
+                    number += 1
+                    failure_line = number if text.startswith("E ") else failure_line
+                    out.write(f"{stamp} {text}\n")
+                continue
+            number += 1
+            if number % 25_000 == 1:
+                text = f"##[group]Run step {number // 25_000}"
+            elif number % 25_000 == 0:
+                text = "##[endgroup]"
+            elif number % 5_000 == 0:
+                text = rng.choice(NOISE)
+            else:
+                text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 13)))
+            out.write(f"{stamp} {text}\n")
+        out.write(f"{stamp} ##[error]Process completed with exit code 1.\n")
+    return failure_line
+
+
+def measure(command: list[str]) -> dict:
+    """Wall time, peak RSS (MB) and output of one command run as a child process."""
+    proc = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, check=True)
+    return json.loads(proc.stdout)
+
+
+def teabot_command() -> list[str]:
+    """The installed `teabot` script next to this interpreter, or the module through it."""
+    script = Path(sys.executable).with_name("teabot")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from bot.cli import main; main()"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000, help="lines in the log (default 1,000,000)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated log and print its path")
+    args = parser.parse_args()
+    grep = shutil.which("grep")
+    if grep is None:
+        print("grep not found on PATH", file=sys.stderr)
+        return 2
+    tmp = Path(tempfile.mkdtemp(prefix="triage-speed-"))
+    try:
+        log = tmp / "job.log"
+        failure_line = write_log(log, args.lines)
+        size_mb = log.stat().st_size / 1e6
+        tea = measure([*teabot_command(), "triage", "--log", str(log), "--json"])
+        ref = measure([grep, "-ciE", "error|fail", str(log)])
+        found = failure_line in json.loads(tea["out"] or "{}").get("lines", [])
+        print(f"log: {size_mb:.1f} MB, {args.lines + len(FAILURE) + 1:,} lines, failure at line {failure_line:,}")
+        print(f"teabot triage: {tea['wall']:.3f} s  peak RSS {tea['rss_mb']:.1f} MB  exit {tea['code']}"
+              f"  found buried failure: {'yes' if found else 'NO'}")
+        print(f"grep -ciE:     {ref['wall']:.3f} s  peak RSS {ref['rss_mb']:.1f} MB  matches {ref['out'].strip()}")
+        print(f"ratio (teabot / grep wall time): {tea['wall'] / max(ref['wall'], 1e-6):.2f}x")
+        print(f"goals: <= 1.5 s {'ok' if tea['wall'] <= 1.5 else 'MISSED'}, "
+              f"<= 64 MB {'ok' if tea['rss_mb'] <= 64 else 'MISSED'}, "
+              f"<= 3x grep {'ok' if tea['wall'] <= 3 * ref['wall'] else 'MISSED'}")
+        if args.keep:
+            print(f"kept: {log}")
+        return 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

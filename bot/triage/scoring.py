@@ -1,0 +1,156 @@
+"""Per-line scores in context: rule weights, step outcomes, the passing run and repeats."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.triage import rules
+from bot.triage.category import Category
+from bot.triage.reading import AFTER, BEFORE, TAIL, LogView, has_hint
+from bot.triage.text import clean, normalise
+
+# Lines that end a step and say how it ended: (pattern, group holding the exit code or None = failed).
+_STEP_ENDS = (
+    re.compile(r"\" exited with (\d+)\.$"),
+    re.compile(r"Process completed with exit code (\d+)"),
+    re.compile(r"^ERROR: Job failed: exit (?:code|status) (\d+)"),
+    re.compile(r"script returned exit code (\d+)"),
+    re.compile(r"Build step .* marked build as (failure)"),
+    re.compile(r"^Job (succeeded)$|^ERROR: Job (failed)\b"),
+)
+# Lines that carry no information however close they are to the end of a failing step.
+_FILLER = re.compile(
+    r"^\s*$|^travis_|^##\[(?:end)?group\]|^::(?:end)?group::|^Done in [\d.]+s\.?$|^Done\.?$|^\s*[-=_*#~.]{3,}\s*$"
+    r"|^store build cache|^\[Pipeline\]|^Post job cleanup|^Cleaning up|^Archiving artifacts|^Finished: "
+    r"|^Sending e-?mails|^info Visit |^npm ERR! A complete log|^npm ERR!\s*$|^Your build exited"
+    r"|^Done\. Your build exited|^Uploading|^Saving cache|^Stopping|^Runtime"
+)
+BASELINE_FACTOR = 0.25
+REPEAT_FACTOR = 0.85
+PASSED_STEP_FACTOR = 0.45
+AFTER_FAILURE_FACTOR = 0.75
+FAILED_STEP_BONUS = 1.25
+
+
+@dataclass(frozen=True)
+class Line:
+    """One kept line with its cleaned text, its raw rule score, its final score and category."""
+
+    number: int
+    text: str
+    base: float
+    score: float
+    category: Category
+
+
+@dataclass(frozen=True)
+class StepEnd:
+    """A line that ends a step, and whether the step failed."""
+
+    number: int
+    failed: bool
+
+
+def step_end(text: str) -> bool | None:
+    """True/False when the line ends a failed/passed step, None when it ends none."""
+    if "xit" not in text and "ail" not in text and "succeeded" not in text:
+        return None
+    for pattern in _STEP_ENDS:
+        match = pattern.search(text)
+        if match:
+            value = next(g for g in match.groups() if g is not None)
+            return value not in ("0", "succeeded")
+    return None
+
+
+def is_filler(text: str) -> bool:
+    """True for blank lines and CI bookkeeping that never states a cause."""
+    return bool(_FILLER.search(text))
+
+
+def analyse(view: LogView, baseline: frozenset[str] = frozenset()) -> tuple[list[Line], list[StepEnd]]:
+    """Score the kept lines that matter, in line order, and list the step ends found.
+
+    Only the tail and the neighbourhood of hits that score (or end a failed step) are analysed:
+    windows kept around harmless hits ("0 errors") would only cost time.
+    """
+    texts = {n: clean(raw) for n, raw in _live(view).items()}
+    rated = {n: rules.score(t) for n, t in texts.items()}
+    ends = [StepEnd(n, failed) for n, t in texts.items() if (failed := step_end(t)) is not None]
+    factor = _step_factors(ends, {n for n, (base, _) in rated.items() if base > 0})
+    seen: set[str] = set()
+    out = []
+    for number, text in texts.items():
+        base, category = rated[number]
+        value = max(base, 0.0) * factor(number)
+        if base > 0:
+            key = normalise(text)
+            if key in baseline:
+                value *= BASELINE_FACTOR
+            if key in seen:
+                value *= REPEAT_FACTOR
+            seen.add(key)
+        out.append(Line(number, text, base, value, category))
+    _lift_last_words(out, ends)
+    return out, ends
+
+
+def _live(view: LogView) -> dict[int, bytes]:
+    """The kept lines near a hit that scores or ends a failed step, plus the tail."""
+    first_tail = view.n_lines - TAIL + 1
+    marks = []
+    for number, raw in view.lines.items():
+        if number >= first_tail or not has_hint(raw):
+            continue
+        text = clean(raw)
+        if rules.score(text)[0] > 0 or step_end(text) or rules.section_end(text):
+            marks.append(number)
+    ranges = [(max(1, n - BEFORE), n + AFTER) for n in marks] + [(first_tail, view.n_lines)]
+    keep: set[int] = set()
+    for lo, hi in ranges:
+        keep.update(range(lo, hi + 1))
+    return {n: raw for n, raw in view.lines.items() if n in keep}
+
+
+def _step_factors(ends: list[StepEnd], scoring: set[int]) -> Callable[[int], float]:
+    """A function line -> multiplier from where the line sits among passed and failed steps.
+
+    A failed step that printed nothing alarming (a `grep -q` or `test -f` check, say) is judged
+    on the output of the step before it, so that step is not demoted as "passed".
+    """
+    numbers = [e.number for e in ends]
+    failed = [e.failed for e in ends]
+    for i in range(1, len(ends)):
+        silent = not any(numbers[i - 1] < n < numbers[i] for n in scoring)
+        if failed[i] and silent and not failed[i - 1]:
+            failed[i - 1] = True
+    first_failed = next((n for n, f in zip(numbers, failed, strict=True) if f), None)
+
+    def factor(number: int) -> float:
+        i = bisect.bisect_left(numbers, number)
+        if i == len(numbers):
+            return AFTER_FAILURE_FACTOR if first_failed is not None else 1.0
+        if not failed[i]:
+            return PASSED_STEP_FACTOR
+        return FAILED_STEP_BONUS if numbers[i] == first_failed else 1.0
+
+    return factor
+
+
+def _lift_last_words(lines: list[Line], ends: list[StepEnd]) -> None:
+    """The last meaningful lines before a failed step's end get a floor score (the general fallback)."""
+    index = {line.number: i for i, line in enumerate(lines)}
+    for end in (e for e in ends if e.failed):
+        i, floors = index[end.number] - 1, [6.0, 5.0, 4.0]
+        while i >= 0 and floors and lines[i].number > end.number - 40:
+            line = lines[i]
+            if step_end(line.text) is not None:
+                break
+            if not is_filler(line.text) and line.base >= 0:
+                floor = floors.pop(0)
+                if line.score < floor:
+                    lines[i] = Line(line.number, line.text, line.base, floor, line.category)
+            i -= 1
