@@ -13,7 +13,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 # Read before the autouse fixture scrubs the environment: .ci/run points this at the Redis it found or started.
 TEST_REDIS_URL = os.environ.get("TEABOT_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-TEST_REDIS_DB = 13
+# A database of its own per test session (parallel sessions on one machine must not flush each other's data).
+TEST_REDIS_DB = int(os.environ.get("TEABOT_TEST_REDIS_DB") or 1 + os.getpid() % 15)
 
 
 @pytest.fixture(autouse=True)

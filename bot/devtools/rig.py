@@ -61,6 +61,7 @@ class Rig:
         self.fake = fake or FakeGitea()
         self.extra_env = extra_env or {}
         self.port = free_port()
+        self.queue_name = f"teabot-rig-{uuid.uuid4().hex[:8]}"  # rigs sharing a Redis never take each other's jobs
         self.receiver: subprocess.Popen[bytes] | None = None
         self.workers: list[subprocess.Popen[bytes]] = []
         self.gitea_url = ""
@@ -86,6 +87,7 @@ class Rig:
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("TEABOT_", "OPENAI_", "REDIS_URL"))}
         env = dict(keep, TEABOT_GITEA_URL=self.gitea_url, TEABOT_GITEA_TOKEN=BOT_TOKEN, TEABOT_WEBHOOK_SECRET=SECRET,
                    TEABOT_DATA_DIR=str(self.workdir / "data"), TEABOT_LOG_LEVEL="INFO", TEABOT_GITEA_RETRIES="2",
+                   TEABOT_QUEUE=self.queue_name,
                    PYTHONUNBUFFERED="1")
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url

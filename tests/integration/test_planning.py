@@ -161,7 +161,7 @@ def test_sigkilled_worker_mid_approve_resumes_without_duplicates(rig: Rig, redis
     wait_for(lambda: len(issues_created(rig)) >= 2, 30, what="the first tickets")
     rig.kill_workers()
     connection = redis_lib.Redis.from_url(redis_url)
-    queue = Queue("teabot", connection=connection)
+    queue = Queue(rig.queue_name, connection=connection)
     wait_for(lambda: len(issues_created(rig)) >= 3, 10, what="the hanging creation to finish on the Gitea side")
     # Later than the dead worker's last heartbeat could last: RQ's maintenance now finds the job abandoned.
     StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)

@@ -60,7 +60,7 @@ def test_each_recorded_delivery_becomes_at_most_one_job_run_by_the_worker(rig: R
     assert response.status_code == 202
     queued += response.json()["jobs"]
     connection = redis_lib.Redis.from_url(redis_url)
-    queue = Queue("teabot", connection=connection)
+    queue = Queue(rig.queue_name, connection=connection)
     wait_for(lambda: queue.count == 0 and queue.started_job_registry.count == 0, 30, what="the worker to drain the queue")
     finished = set(queue.finished_job_registry.get_job_ids()) | set(queue.failed_job_registry.get_job_ids())
     assert set(queued) <= finished
