@@ -166,8 +166,18 @@ class Event:
         return ("body", hashlib.sha256(json.dumps(p, sort_keys=True).encode()).hexdigest())
 
 
+# Results of pipelines: the bot waits for these even when its own push or dispatch started the run.
+RESULT_EVENTS = frozenset({"workflow_run", "workflow_job", "status"})
+
+
 def is_bot_event(event: Event, bot_login: str | None) -> bool:
-    """True when the bot's own account caused the event, or it is a comment the bot wrote."""
+    """True when the bot's own account caused the event, or it is a comment the bot wrote.
+
+    Pipeline results are never "the bot's own": a run the bot's fix started is what its session
+    waits for (the debug handlers ignore failures on the bot's own `teabot/` branches instead).
+    """
+    if event.name in RESULT_EVENTS:
+        return False
     if bot_login and event.sender.lower() == bot_login.lower():
         return True
     comment = event.payload.get("comment")

@@ -9,11 +9,14 @@ and on the final failure the human who asked is told what failed and how to run 
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import redis
 from rq import get_current_job
 
 from bot.commands import render_help
@@ -22,9 +25,11 @@ from bot.events import BOT_MARKER
 from bot.forge import make_forge
 from bot.forge.client import GiteaClient
 from bot.forge.errors import Forbidden
-from bot.queueing import is_transient, make_queue
+from bot.ledger import Ledger
+from bot.queueing import JobRequest, is_transient, make_queue
+from bot.sessions import MemorySessionStore, RedisSessionStore
 from bot.redact import redact
-from bot.agents import planner
+from bot.agents import debugger, planner
 from bot.agents.planner import PlanRequest
 from bot.llm.client import make_llm, max_call_seconds
 from bot.llm.usage import TokenBudget
@@ -155,3 +160,90 @@ def reply_help(*, repo: str, number: int, delivery_id: str = "") -> None:
     config = repo_config(client, repo)
     if "help" in config.enabled_commands():
         client.create_comment(repo, number, f"{BOT_MARKER}:help -->\n{render_help(config.enabled_commands())}")
+
+
+# --- the auto-debug agent -----------------------------------------------------------------------------
+
+_memory_sessions = MemorySessionStore()
+
+
+def _debug_deps(repo: str, *, docs_folder: str | None = None) -> debugger.Deps:
+    """Everything a debug step needs, for `repo`."""
+    current, client = settings(), forge()
+    config = repo_config(client, repo).debug
+    if docs_folder:
+        config = config.model_copy(update={"docs_folder": docs_folder})
+    connection = redis.Redis.from_url(current.redis_url) if current.redis_url else None
+    store = RedisSessionStore(connection) if connection is not None else _memory_sessions
+    skill = bundled_skills()["auto_debug"].instructions
+    return debugger.Deps(forge=client, llm=make_llm(current.model, budget=TokenBudget(config.budget.tokens)), store=store,
+                         config=config, schedule=_schedule, clock=time.time, bot_login=bot_login(client), skill=skill,
+                         ledger=Ledger(connection) if connection is not None else None)
+
+
+def _schedule(step: str, delay: float, **kwargs: Any) -> None:
+    func = {"attempt": debug_attempt, "poll": debug_poll}[step]
+    key = hashlib.sha1(f"{step}:{kwargs}:{time.time_ns()}".encode()).hexdigest()
+    request = JobRequest(func, key, kwargs, timeout=debug_timeout(settings()))
+    if delay > 0:
+        queue().submit_in(delay, request)
+    else:
+        queue().submit(request)
+
+
+def debug_timeout(current: Settings) -> int:
+    """Job timeout of a debug step: several model turns plus Gitea calls."""
+    return int(8 * max_call_seconds(current.model)) + 600
+
+
+def _repo_of(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+@reported("the debug session")
+def debug_run(*, repo: str, run_id: int, trigger: str = "workflow_run", delivery_id: str = "") -> None:
+    """A run failed: open a debug session for it (at most one per commit and workflow)."""
+    debugger.start(_debug_deps(repo), repo, run_id, trigger=trigger)
+
+
+@reported("the debug attempt")
+def debug_attempt(*, key: str) -> None:
+    """One round of a session's fix loop."""
+    debugger.attempt(_debug_deps(_repo_of(key)), key)
+
+
+@reported("the CI result")
+def debug_run_completed(*, repo: str, run_id: int, delivery_id: str = "") -> None:
+    """A run completed: resume the session waiting for it, if any; open a session when it failed."""
+    deps = _debug_deps(repo)
+    if debugger.ci_result(deps, repo, run_id) is None:
+        debugger.start(deps, repo, run_id, trigger="workflow_run")
+
+
+@reported("the CI poll")
+def debug_poll(*, key: str, round_no: int = 1) -> None:
+    """Look for the run a session waits on (the webhook's fallback)."""
+    debugger.poll(_debug_deps(_repo_of(key)), key, round_no)
+
+
+@reported("the reconciliation sweep")
+def debug_sweep(*, repo: str) -> None:
+    """Start sessions for failed runs of `repo` that have none."""
+    debugger.sweep(_debug_deps(repo), repo)
+
+
+@reported("`/debug`")
+def debug_pr(*, repo: str, number: int, login: str, docs_folder: str = "", delivery_id: str = "") -> None:
+    """`/debug [docs-folder]` on a pull request: debug the latest failed run of its branch."""
+    client = forge()
+    config = repo_config(client, repo)
+    role = role_of(client, repo, login)
+    if not config.may("debug", role, login) or ROLE_RANK.get(role, 0) < ROLE_RANK["write"]:
+        client.create_comment(repo, number, _refusal("debug", "", login, repo))
+        return
+    head = str(client.get_pull(repo, number)["head"]["ref"])
+    failed = next((r for r in client.list_runs(repo, branch=head) if r.get("conclusion") == "failure"), None)
+    if failed is None:
+        client.create_comment(repo, number, f"{BOT_MARKER}:debug -->\nNo failed run on `{head}` to debug.")
+        return
+    debugger.start(_debug_deps(repo, docs_folder=docs_folder or None), repo, int(failed["id"]), trigger="/debug")

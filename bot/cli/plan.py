@@ -1,4 +1,4 @@
-"""`teabot plan ...`: check and render plan JSON files (more subcommands join this group)."""
+"""`teabot plan ...`: check and render plan JSON files; `teabot plan --from-event` runs a command in Actions."""
 
 from __future__ import annotations
 
@@ -11,9 +11,24 @@ from bot.planning.render import render_blueprint
 from bot.planning.validation import validate_plan
 
 
-@click.group()
-def plan() -> None:
-    """Work with PI plans (the planning agent's structured output)."""
+@click.group(invoke_without_command=True)
+@click.option("--from-event", is_flag=True,
+              help="In a Gitea Actions `issue_comment` workflow: run the /plan, /summarize or /classify command "
+                   "of the comment in the job's event file, as the server would.")
+@click.option("--dry-run", is_flag=True, help="With --from-event: write nothing to Gitea; print what would be run.")
+@click.pass_context
+def plan(ctx: click.Context, from_event: bool, dry_run: bool) -> None:
+    """Work with PI plans (the planning agent's structured output), or run a planning command from an event."""
+    if ctx.invoked_subcommand is not None:
+        if from_event or dry_run:
+            raise click.UsageError("--from-event and --dry-run stand alone: `teabot plan --from-event [--dry-run]`")
+        return
+    if not from_event:
+        click.echo(ctx.get_help())
+        return
+    from bot.cli.step import plan_from_event
+
+    plan_from_event(dry_run=dry_run)
 
 
 def _read(path: Path) -> object:

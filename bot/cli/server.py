@@ -126,6 +126,43 @@ def replay(event_name: str, event_type: str | None, url: str | None, wait: float
 
 
 @click.command()
+@click.option("--repo", "repos", multiple=True, required=True, metavar="OWNER/REPO", help="A watched repository (repeat).")
+@click.option("--every", type=int, default=None, metavar="SECONDS",
+              help="Keep running and sweep every SECONDS (rq's cron scheduler; needs REDIS_URL).")
+def sweep(repos: tuple[str, ...], every: int | None) -> None:
+    """Start debug sessions for failed runs that have none (catches deliveries Gitea never re-sends).
+
+    Without --every it queues one sweep per repository and exits (run it from cron, or once after
+    an outage); with --every it stays up and queues them on that interval.
+    """
+    from bot import jobs
+    from bot.queueing import JobRequest, make_queue
+
+    settings = discover_bot_login(load_settings())
+    jobs.configure(settings)
+    if every is None:
+        queue = make_queue(settings)
+        jobs.configure(settings, queue=queue)
+        for repo in repos:
+            queue.submit(JobRequest(jobs.debug_sweep, f"sweep-{secrets.token_hex(8)}", {"repo": repo},
+                                    timeout=jobs.debug_timeout(settings)))
+            click.echo(f"sweep queued for {repo}")
+        if hasattr(queue, "join"):
+            queue.join(jobs.debug_timeout(settings))
+        return
+    if not settings.redis_url:
+        raise click.ClickException("--every needs REDIS_URL (rq's cron scheduler keeps its schedule in Redis)")
+    import redis
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=redis.Redis.from_url(settings.redis_url))
+    for repo in repos:
+        scheduler.register(jobs.debug_sweep, settings.queue_name, kwargs={"repo": repo}, interval=every,
+                           job_timeout=jobs.debug_timeout(settings), name=f"teabot-sweep-{repo}")
+    scheduler.start()
+
+
+@click.command()
 def version() -> None:
     """Print teabot's version."""
     click.echo(f"teabot {__version__}")
@@ -138,4 +175,4 @@ def _redis_display(url: str | None) -> str:
     return f"{parsed.hostname}:{parsed.port or 6379}"
 
 
-commands = [serve, worker, replay, version]
+commands = [serve, worker, replay, sweep, version]

@@ -1,16 +1,25 @@
-"""`teabot triage`: find the lines of a CI job log that say why it failed."""
+"""`teabot triage`: find the lines of a CI job log that say why it failed.
+
+`--log FILE` reads a log file; `--run OWNER/REPO/RUN_ID` fetches every failed job's log of a workflow
+run from Gitea and triages each against the same job of the last green run of that workflow.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, BinaryIO
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
 if TYPE_CHECKING:
+    from bot.forge import GiteaClient
     from bot.triage import Triage
+
+_RUN_REF = re.compile(r"^([\w.-]+/[\w.-]+)/(?:actions/runs/)?(\d+)/?$")
 
 
 def triage_job_log(stream: BinaryIO | bytes, baseline_stream: BinaryIO | bytes | None = None, *,
@@ -19,6 +28,46 @@ def triage_job_log(stream: BinaryIO | bytes, baseline_stream: BinaryIO | bytes |
     from bot.triage import triage  # imported here so that `teabot --help` stays fast
 
     return triage(stream, baseline_stream, max_lines=max_lines)
+
+
+@dataclass(frozen=True)
+class JobTriage:
+    """The triage of one failed job of a run, and whether a passing log served as baseline."""
+
+    job_id: int
+    job_name: str
+    has_baseline: bool
+    result: Triage
+
+    def to_json(self) -> dict[str, Any]:
+        """The triage's JSON object with the job's id and name."""
+        return {"job_id": self.job_id, "job": self.job_name, "baseline": self.has_baseline,
+                **self.result.to_json()}
+
+
+def parse_run(ref: str) -> tuple[str, int]:
+    """'owner/repo/42' (or 'owner/repo/actions/runs/42') -> ('owner/repo', 42)."""
+    match = _RUN_REF.match(ref.strip())
+    if match is None:
+        raise click.BadParameter(f"{ref!r} is not OWNER/REPO/RUN_ID, e.g. acme/widget/42", param_hint="--run")
+    return match.group(1), int(match.group(2))
+
+
+def triage_run(forge: GiteaClient, repo: str, run_id: int, *, max_lines: int = 40) -> list[JobTriage]:
+    """Triage each failed job of a run against the same job of the last green run of its workflow."""
+    from bot.agents.debug_forge import _baseline, read_log  # the debug agent's own reading of a run
+    from bot.triage import triage
+
+    run = forge.get_run(repo, run_id)
+    found = []
+    for job in forge.list_run_jobs(repo, run_id):
+        if job.get("conclusion") != "failure":
+            continue
+        name = str(job.get("name") or "")
+        baseline = _baseline(forge, repo, run, name)
+        result = triage(read_log(forge, repo, int(job["id"])), baseline, max_lines=max_lines)
+        found.append(JobTriage(int(job["id"]), name, baseline is not None, result))
+    return found
 
 
 def render(result: Triage) -> str:
@@ -64,16 +113,51 @@ class _Unreadable(click.ClickException):
     exit_code = 2
 
 
+def _run_command(ref: str, as_json: bool, max_lines: int) -> None:
+    """Fetch, triage and print each failed job of a run."""
+    from bot.cli.server import load_settings
+    from bot.forge import make_forge
+    from bot.forge.errors import ForgeError
+
+    repo, run_id = parse_run(ref)
+    forge = make_forge(load_settings())
+    try:
+        jobs = triage_run(forge, repo, run_id, max_lines=max_lines)
+    except ForgeError as exc:
+        raise click.ClickException(f"cannot triage run {run_id} of {repo}: {exc}") from exc
+    if not jobs:
+        click.echo(f"run {run_id} of {repo} has no failed job", err=True)
+    for job in jobs:
+        if as_json:
+            click.echo(json.dumps(job.to_json(), ensure_ascii=False))
+            continue
+        baseline = "the same job in the last green run" if job.has_baseline else "none (no green run found)"
+        click.echo(f"== job {job.job_name} (#{job.job_id}); baseline: {baseline}")
+        click.echo(render(job.result))
+
+
 @click.command("triage")
-@click.option("--log", "log_path", required=True, metavar="FILE",
+@click.option("--log", "log_path", default=None, metavar="FILE",
               help="The failed job's log ('-' reads standard input).")
 @click.option("--baseline", "baseline_path", default="", metavar="FILE",
               help="Log of the last passing run of the same job; '' for none.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a report.")
+@click.option("--run", "run_ref", default=None, metavar="OWNER/REPO/RUN_ID",
+              help="A workflow run on Gitea (TEABOT_GITEA_URL, TEABOT_GITEA_TOKEN): triage each failed job, "
+                   "with the last green run of the same workflow as baseline.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (with --run: one per failed job, one per line) instead of a report.")
 @click.option("--max-lines", default=40, show_default=True, type=click.IntRange(1, 10_000),
               help="Lines the excerpt shows at most.")
-def triage_command(log_path: str, baseline_path: str, as_json: bool, max_lines: int) -> None:
+def triage_command(log_path: str | None, baseline_path: str, run_ref: str | None, as_json: bool,
+                   max_lines: int) -> None:
     """Find the lines of a CI job log that state why it failed (no model involved)."""
+    if (log_path is None) == (run_ref is None):
+        raise click.UsageError("give either --log FILE or --run OWNER/REPO/RUN_ID")
+    if run_ref is not None:
+        if baseline_path:
+            raise click.UsageError("--baseline goes with --log; --run finds the last green run itself")
+        _run_command(run_ref, as_json, max_lines)
+        return
     with ExitStack() as stack:
         try:
             log = _open(stack, log_path, "log")

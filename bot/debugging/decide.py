@@ -6,6 +6,8 @@ version's rerun support) and acts on the one Decision; nothing here asks anyone 
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -69,6 +71,19 @@ class Decision:
     reason: str
     known_fix: str = ""
     rerun: Rerun = Rerun.NONE
+
+
+# A test that fails because something it talks to did not answer is an infrastructure failure in disguise.
+_NETWORK = re.compile(r"TimeoutError|timed out|time(?:d)?[ -]?out\b|did not answer|Connection(?:Refused|Reset|Aborted)Error|"
+                      r"connection (?:refused|reset)|ECONNRE(?:SET|FUSED)|ETIMEDOUT|EAI_AGAIN|Temporary failure in name "
+                      r"resolution|Name or service not known|503 Service Unavailable|502 Bad Gateway", re.I)
+
+
+def effective_category(category: str, summary: str) -> str:
+    """The category to decide on: a test failure whose cause is a network timeout or refusal counts as infra."""
+    if str(category) == Category.TEST.value and _NETWORK.search(summary or ""):
+        return Category.INFRA.value
+    return str(category)
 
 
 def decide(facts: Facts) -> Decision:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.debugging.decide import Facts, Kind, PastFailure, Rerun, decide, same_failure
+from bot.debugging.decide import Facts, Kind, PastFailure, Rerun, decide, effective_category, same_failure
 
 FLAKY = PastFailure("green", "passed on re-run", flaky=True)
 FIXED = PastFailure("fixed", "fixed by PR #9", fix="https://gitea.example/o/r/pulls/9")
@@ -59,3 +59,16 @@ def test_known_fix_is_carried_on_the_decision():
 ])
 def test_same_failure(a, b, same):
     assert same_failure(a[0], a[1], b[0], b[1]) is same
+
+
+@pytest.mark.parametrize(
+    ("category", "summary", "expected"),
+    [
+        ("test", "E TimeoutError: price feed at 10.20.0.7:8443 did not answer within 5.0s", "infra"),
+        ("test", "requests.exceptions.ConnectionError: connection refused", "infra"),
+        ("test", "E AssertionError: assert 1 == 2", "test"),
+        ("compile", "error: request timed out while linking", "compile"),
+    ],
+)
+def test_network_failures_inside_tests_count_as_infra(category: str, summary: str, expected: str) -> None:
+    assert effective_category(category, summary) == expected

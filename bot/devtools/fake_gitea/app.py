@@ -85,6 +85,7 @@ class Trigger:
     workflow: str | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
     run_id: int | None = None
+    actor: str | None = None  # login of who pushed, dispatched or re-ran
 
 
 class Ctx:

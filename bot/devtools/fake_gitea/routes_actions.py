@@ -12,9 +12,9 @@ from bot.devtools.fake_gitea import ci
 from bot.devtools.fake_gitea.app import ApiError, Ctx, Route, Trigger
 from bot.devtools.fake_gitea.payloads import status_event
 from bot.devtools.fake_gitea.state import Repo, Run, Status
+from bot.devtools.fake_gitea.workflow_spec import WORKFLOW_DIR, WorkflowFileError, parse_workflow
 
 R = "/repos/<owner>/<name>"
-WORKFLOW_DIR = ".gitea/workflows/"
 STATES = ("pending", "success", "error", "failure", "warning", "skipped")
 
 
@@ -94,12 +94,23 @@ def dispatch(ctx: Ctx, owner: str, name: str, workflow: str) -> Response:
         raise ApiError(404, f"workflow {workflow!r} not found on {ref}")
     inputs = dict(ctx.field("inputs") or {})
     branch = ref if ref in repo.branches else repo.default_branch
+    jobs = _jobs_of(commit.files[WORKFLOW_DIR + workflow])
     run = ci.new_run(ctx.state, repo, workflow=workflow, head_sha=commit.sha, head_branch=branch,
-                     event="workflow_dispatch", actor=ctx.signed_in())
+                     event="workflow_dispatch", actor=ctx.signed_in(), jobs=jobs)
     repo.dispatches.append({"workflow": workflow, "ref": ref, "inputs": inputs, "user": ctx.user.login,
                             "run_id": run.id})
-    ctx.triggers.append(Trigger(repo.full_name, "workflow_dispatch", ref, commit.sha, workflow, inputs, run.id))
+    ctx.triggers.append(Trigger(repo.full_name, "workflow_dispatch", ref, commit.sha, workflow, inputs, run.id,
+                                ctx.user.login))
     return ctx.empty(204)
+
+
+def _jobs_of(text: bytes) -> list[dict]:
+    """The jobs a workflow file declares ([{name, labels}]); one job "test" when it declares none."""
+    try:
+        jobs = parse_workflow("dispatch", text).jobs
+    except WorkflowFileError:
+        jobs = ()
+    return [{"name": j.name, "labels": list(j.labels)} for j in jobs] or [{"name": "test"}]
 
 
 def _rerun(ctx: Ctx, owner: str, name: str, run_id: int, failed_only: bool) -> tuple[Repo, Run]:
@@ -112,7 +123,7 @@ def _rerun(ctx: Ctx, owner: str, name: str, run_id: int, failed_only: bool) -> t
     for event in events:
         ctx.emit(repo, event)
     ctx.triggers.append(Trigger(repo.full_name, "rerun", f"refs/heads/{run.head_branch}", run.head_sha,
-                                run.workflow, run_id=run.id))
+                                run.workflow, run_id=run.id, actor=ctx.user.login if ctx.user else None))
     return repo, run
 
 

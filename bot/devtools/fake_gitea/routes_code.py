@@ -15,8 +15,9 @@ from werkzeug.wrappers import Response
 from bot.devtools.fake_gitea.app import ApiError, Ctx, Route, Trigger
 from bot.devtools.fake_gitea.git import Commit, Signature, blob_sha, make_commit
 from bot.devtools.fake_gitea.patch import PatchError, apply_patch
-from bot.devtools.fake_gitea.payloads import create_event, issue_event, push_event
-from bot.devtools.fake_gitea.state import Repo, now
+from bot.devtools.fake_gitea.payloads import Event, create_event, issue_event, push_event
+from bot.devtools.fake_gitea.serialize_code import Shapes
+from bot.devtools.fake_gitea.state import Repo, User, now
 
 R = "/repos/<owner>/<name>"
 
@@ -33,16 +34,24 @@ def push_files(repo: Repo, branch: str, files: dict[str, bytes], message: str, a
     return commit, before
 
 
+def push_events(shapes: Shapes, repo: Repo, branch: str, before: str, commits: list[Commit], created: bool,
+                pusher: User) -> list[Event]:
+    """The webhooks of commits landing on `branch`: create (new branch), push, synchronized open pulls."""
+    events = [create_event(shapes, repo, branch, repo.branches[branch], pusher)] if created else []
+    events.append(push_event(shapes, repo, branch, before, commits, pusher))
+    for issue in repo.issues.values():
+        if issue.pull and issue.state == "open" and issue.pull.head == branch and commits:
+            events.append(issue_event(shapes, "synchronized", issue, repo, pusher))
+    return events
+
+
 def announce_push(ctx: Ctx, repo: Repo, branch: str, before: str, commits: list[Commit], created: bool) -> None:
     """Webhooks and CI trigger for commits that landed on `branch`."""
     user = ctx.signed_in()
-    if created:
-        ctx.emit(repo, create_event(ctx.shapes, repo, branch, repo.branches[branch], user))
-    ctx.emit(repo, push_event(ctx.shapes, repo, branch, before, commits, user))
-    for issue in repo.issues.values():
-        if issue.pull and issue.state == "open" and issue.pull.head == branch and commits:
-            ctx.emit(repo, issue_event(ctx.shapes, "synchronized", issue, repo, user))
-    ctx.triggers.append(Trigger(repo.full_name, "push", f"refs/heads/{branch}", repo.branches[branch]))
+    for event in push_events(ctx.shapes, repo, branch, before, commits, created, user):
+        ctx.emit(repo, event)
+    ctx.triggers.append(Trigger(repo.full_name, "push", f"refs/heads/{branch}", repo.branches[branch],
+                                actor=user.login))
 
 
 def _target(ctx: Ctx, repo: Repo) -> tuple[str, str | None]:

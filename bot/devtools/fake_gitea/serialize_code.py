@@ -10,7 +10,8 @@ from typing import Any
 
 from bot.devtools.fake_gitea.git import FILE_MODE, TREE_MODE, Commit, blob_sha, changed_paths
 from bot.devtools.fake_gitea.serialize import ZERO_TIME, IssueShapes, stamp
-from bot.devtools.fake_gitea.state import Hook, Issue, Job, Repo, Run, Status
+from bot.devtools.fake_gitea.state import Hook, Issue, Job, Repo, Run, Status, Step
+from bot.devtools.fake_gitea.workflow_spec import WORKFLOW_DIR, WorkflowFileError, parse_workflow
 
 Json = dict[str, Any]
 
@@ -25,6 +26,16 @@ def last_change(repo: Repo, commit: Commit, path: str) -> Commit:
             return current
         current = parent
     return current
+
+
+def workflow_name(repo: Repo, file: str) -> str:
+    """The `name:` of a workflow file on the default branch (its file stem when it has none)."""
+    head = repo.resolve(None)
+    text = head.files.get(WORKFLOW_DIR + file) if head else None
+    try:
+        return parse_workflow(file, text).name if text is not None else file.rsplit(".", 1)[0]
+    except WorkflowFileError:
+        return file.rsplit(".", 1)[0]
 
 
 class Shapes(IssueShapes):
@@ -137,7 +148,7 @@ class Shapes(IssueShapes):
     def workflow(self, repo: Repo, name: str) -> Json:
         """ActionWorkflow."""
         path = f".gitea/workflows/{name}"
-        return {"id": name, "name": name.rsplit(".", 1)[0], "path": path, "state": "active",
+        return {"id": name, "name": workflow_name(repo, name), "path": path, "state": "active",
                 "created_at": stamp(repo.created), "updated_at": stamp(repo.created),
                 "url": f"{self.api}/repos/{repo.full_name}/actions/workflows/{name}",
                 "html_url": f"{self.web}/{repo.full_name}/src/branch/{repo.default_branch}/{path}",
@@ -157,11 +168,16 @@ class Shapes(IssueShapes):
             "completed_at": stamp(run.completed) or ZERO_TIME,
         }
 
+    def step(self, step: Step, number: int) -> Json:
+        """ActionWorkflowStep."""
+        return {"name": step.name, "number": number, "status": step.status, "conclusion": step.conclusion,
+                "started_at": stamp(step.started) or ZERO_TIME, "completed_at": stamp(step.completed) or ZERO_TIME}
+
     def job(self, job: Job, run: Run, repo: Repo) -> Json:
-        """ActionWorkflowJob (one step per job: the fake does not model steps)."""
+        """ActionWorkflowJob (a job without recorded steps shows as one step named like the job)."""
         index = run.jobs.index(job)
-        step = {"name": job.name, "number": 0, "status": job.status, "conclusion": job.conclusion,
-                "started_at": stamp(job.started) or ZERO_TIME, "completed_at": stamp(job.completed) or ZERO_TIME}
+        steps = job.steps or ([Step(job.name, job.status, job.conclusion, job.started, job.completed)]
+                              if job.started else [])
         return {
             "id": job.id, "url": f"{self.api}/repos/{repo.full_name}/actions/jobs/{job.id}",
             "html_url": f"{self.web}/{repo.full_name}/actions/runs/{run.number}/jobs/{index}",
@@ -169,6 +185,6 @@ class Shapes(IssueShapes):
             "name": job.name, "labels": list(job.labels), "run_attempt": job.attempt, "head_sha": run.head_sha,
             "head_branch": run.head_branch, "status": job.status, "conclusion": job.conclusion,
             "runner_id": 1 if job.started else 0, "runner_name": "fake-runner" if job.started else "",
-            "steps": [step] if job.started else [], "created_at": stamp(job.created),
+            "steps": [self.step(s, number) for number, s in enumerate(steps)], "created_at": stamp(job.created),
             "started_at": stamp(job.started) or ZERO_TIME, "completed_at": stamp(job.completed) or ZERO_TIME,
         }

@@ -18,7 +18,7 @@ from bot.devtools.fake_gitea import ci
 from bot.devtools.fake_gitea.app import Call, FakeApp, Failure, Trigger
 from bot.devtools.fake_gitea.payloads import comment_event, issue_event
 from bot.devtools.fake_gitea.routes_actions import ROUTES as ACTIONS
-from bot.devtools.fake_gitea.routes_code import ROUTES as CODE, push_files
+from bot.devtools.fake_gitea.routes_code import ROUTES as CODE, push_events, push_files
 from bot.devtools.fake_gitea.routes_issues import ROUTES as ISSUES
 from bot.devtools.fake_gitea.routes_labels import ROUTES as LABELS
 from bot.devtools.fake_gitea.routes_pulls import ROUTES as PULLS, open_pull
@@ -33,6 +33,17 @@ CiRunner = Callable[["FakeGitea", Trigger], None]
 
 def _bytes(data: bytes | str) -> bytes:
     return data.encode() if isinstance(data, str) else data
+
+
+def _changed(files: Mapping[str, bytes], changes: Mapping[str, bytes | str | None]) -> dict[str, bytes]:
+    """A snapshot with `changes` applied (None deletes a path)."""
+    snapshot = dict(files)
+    for path, data in changes.items():
+        if data is None:
+            snapshot.pop(path, None)
+        else:
+            snapshot[path] = _bytes(data)
+    return snapshot
 
 
 class FakeGitea:
@@ -139,14 +150,24 @@ class FakeGitea:
         with self.state.lock:
             target = self._repo(repo)
             branch = branch or target.default_branch
-            snapshot = dict(target.commits[target.branches[branch]].files)
-            for path, data in files.items():
-                if data is None:
-                    snapshot.pop(path, None)
-                else:
-                    snapshot[path] = _bytes(data)
+            snapshot = _changed(target.commits[target.branches[branch]].files, files)
             who = self.state.users[author] if author else target.owner
             return push_files(target, branch, snapshot, message, who.signature)[0].sha
+
+    def push(self, repo: str, files: Mapping[str, bytes | str | None], *, branch: str | None = None,
+             base: str | None = None, message: str = "Update files", author: str | None = None) -> str:
+        """`author` pushes a commit onto `branch` (made from `base` when new): webhooks fire, CI runs; the sha."""
+        with self.state.lock:
+            target = self._repo(repo)
+            branch = branch or target.default_branch
+            created = branch not in target.branches
+            source = (base or target.default_branch) if created else branch
+            snapshot = _changed(target.commits[target.branches[source]].files, files)
+            who = self.state.users[author] if author else target.owner
+            commit, before = push_files(target, source, snapshot, message, who.signature, branch if created else None)
+            self._deliver(target, push_events(Shapes(self.state, who), target, branch, before, [commit], created, who))
+            self._run_ci([Trigger(repo, "push", f"refs/heads/{branch}", commit.sha, actor=who.login)])
+            return commit.sha
 
     def add_hook(self, repo: str, url: str, secret: str = "", events: Sequence[str] = ("push",), *,
                  content_type: str = "json") -> int:
@@ -218,6 +239,13 @@ class FakeGitea:
         """The workflow dispatches `repo` received (workflow, ref, inputs, user, run_id)."""
         with self.state.lock:
             return list(self._repo(repo).dispatches)
+
+    def wait_ci(self, timeout: float = 60.0) -> None:
+        """Wait until the CI runner (if it can tell) is idle and every webhook was delivered."""
+        wait_idle = getattr(self.ci_runner, "wait_idle", None)
+        if wait_idle is not None:
+            wait_idle(timeout)
+        self.wait_deliveries(timeout)
 
     def _run_ci(self, triggers: list[Trigger]) -> None:
         if self.ci_runner is not None:
@@ -296,6 +324,9 @@ class FakeGitea:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        close_runner = getattr(self.ci_runner, "close", None)
+        if close_runner is not None:
+            close_runner()
         self.deliverer.close()
 
     @property

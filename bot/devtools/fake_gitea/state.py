@@ -122,6 +122,15 @@ class Status:
 
 
 @dataclass
+class Step:
+    name: str
+    status: str = "queued"
+    conclusion: str = ""
+    started: datetime | None = None
+    completed: datetime | None = None
+
+
+@dataclass
 class Job:
     id: int
     run_id: int
@@ -131,6 +140,7 @@ class Job:
     log: bytes = b""
     labels: list[str] = field(default_factory=lambda: ["ubuntu-latest"])
     attempt: int = 1
+    steps: list[Step] = field(default_factory=list)  # empty: the job shows as one step named like the job
     created: datetime = field(default_factory=now)
     started: datetime | None = None
     completed: datetime | None = None

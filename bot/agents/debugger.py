@@ -1,0 +1,312 @@
+"""The auto-debug agent: failed pipeline → triage → decide → fix loop → CI → deploy → acceptance → report.
+
+Logic only; Gitea, the model, the session store, the ledger and the scheduler arrive in `Deps`.
+Each public function is one step, run by one RQ job: `start` (a run failed), `attempt` (one round
+of the fix loop), `ci_result` (a run the session waits for ended) and `poll` (the fallback when no
+webhook came). A session waiting for CI occupies no worker: it is stored, and a later step resumes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.agents import debug_forge as gitea
+from bot.agents import debug_fix
+from bot.debugging.decide import Facts, Kind, PastFailure, Rerun, decide, effective_category, same_failure
+from bot.debugging.records import Budget, Result, State, WaitKind
+from bot.debugging.report import render_status
+from bot.debugging.session import Session, TransitionError, new_session, session_key
+from bot.forge.client import GiteaClient
+from bot.ledger import FailureRecord, Ledger
+from bot.llm.client import LLM
+from bot.repo_config import Debug
+from bot.sessions import SessionStore
+
+log = logging.getLogger(__name__)
+Schedule = Callable[..., None]  # schedule(step_name, delay_seconds, **kwargs)
+
+
+@dataclass
+class Deps:
+    """Everything a step needs, built by the job."""
+
+    forge: GiteaClient
+    llm: LLM | None
+    store: SessionStore
+    config: Debug
+    schedule: Schedule
+    clock: Callable[[], float]
+    bot_login: str
+    skill: str = ""
+    ledger: Ledger | None = None
+
+
+def start(deps: Deps, repo: str, run_id: int, *, trigger: str = "workflow_run") -> Session | None:
+    """Open a session for a failed run (at most one per repo, commit and workflow) and act on it."""
+    run = deps.forge.get_run(repo, run_id)
+    branch, sha, workflow = str(run.get("head_branch") or ""), str(run.get("head_sha") or ""), gitea.workflow_file(run)
+    if run.get("conclusion") != "failure" or branch.startswith("teabot/"):
+        return None  # not a failure, or a fix branch's own run (ci_result handles those)
+    if deps.config.workflows and workflow not in deps.config.workflows:
+        return None
+    key = session_key(repo, sha, workflow)
+    with deps.store.lock(key):
+        if deps.store.load(key) is not None:
+            return None  # one failing run starts one session, however many jobs or deliveries say so
+        found = gitea.failed_run(deps.forge, repo, run)
+        if found is None:
+            return None
+        session = _open(deps, repo, run, found, trigger)
+        session = _decide(deps, session, found, is_rerun=False)
+        return _save(deps, session)
+
+
+def attempt(deps: Deps, key: str) -> Session | None:
+    """One round of the fix loop: the model proposes edits, the guard checks them, the fix is pushed."""
+    with deps.store.lock(key):
+        session = _load(deps, key)
+        if session is None or session.state is not State.FIXING or session.current is not None:
+            return session
+        try:
+            session = session.start_attempt(now=deps.clock())
+        except TransitionError as exc:
+            return _save(deps, session.finish(State.BUDGET_EXHAUSTED, now=deps.clock(), note=str(exc)))
+        session = _save(deps, session)
+        session = debug_fix.run_attempt(deps, session)
+        if session.state is State.FIXING and not session.done:
+            deps.schedule("attempt", 0, key=key)
+        return _save(deps, session)
+
+
+def ci_result(deps: Deps, repo: str, run_id: int) -> Session | None:
+    """A run ended: if a session waits for it, record the result and take the next step."""
+    run = deps.forge.get_run(repo, run_id)
+    if run.get("status") != "completed":
+        return None
+    key = _waiting_session(deps, repo, run)
+    if key is None:
+        return None
+    with deps.store.lock(key):
+        session = _load(deps, key)
+        if session is None or session.waiting_for is None or not _matches(session, run):
+            return session
+        return _save(deps, _on_result(deps, session, run))
+
+
+def poll(deps: Deps, key: str, round_no: int = 1) -> Session | None:
+    """The fallback when no webhook arrives: look for the awaited run; give up after the wait deadline."""
+    session = _load(deps, key)
+    if session is None or session.waiting_for is None:
+        return session
+    wait = session.waiting_for
+    runs = [r for r in deps.forge.list_runs(session.repo, head_sha=wait.sha) if gitea.workflow_file(r) == wait.workflow]
+    done = next((r for r in runs if r.get("status") == "completed" and _matches(session, r)), None)
+    if done is not None:
+        return ci_result(deps, session.repo, int(done["id"]))
+    if session.wait_expired(deps.clock()):
+        with deps.store.lock(key):
+            session = _load(deps, key)
+            if session is not None and session.waiting_for is not None:
+                session = _timed_out(deps, session)
+                _save(deps, session)
+        return session
+    deps.schedule("poll", deps.config.poll_interval_seconds, key=key, round_no=round_no + 1)
+    return session
+
+
+def sweep(deps: Deps, repo: str, *, limit: int = 20) -> list[str]:
+    """Start sessions for recent failed runs that have none (Gitea never re-sends a lost delivery)."""
+    started = []
+    for run in deps.forge.list_runs(repo, status="failure")[:limit]:
+        branch = str(run.get("head_branch") or "")
+        key = session_key(repo, str(run.get("head_sha") or ""), gitea.workflow_file(run))
+        if branch.startswith("teabot/") or deps.store.load(key) is not None:
+            continue
+        if start(deps, repo, int(run["id"]), trigger="sweep") is not None:
+            started.append(key)
+    return started
+
+
+# --- opening and deciding ----------------------------------------------------------------------------
+
+
+def _open(deps: Deps, repo: str, run: dict, found: gitea.FailedRun, trigger: str) -> Session:
+    branch = str(run["head_branch"])
+    base = str(deps.forge.get_repo(repo).get("default_branch") or "main")
+    pull = deps.forge.find_pull(repo, head=branch)
+    if pull is not None:
+        base = str(pull["base"]["ref"])
+    budget = Budget(deps.config.budget.attempts, deps.config.budget.tokens, deps.config.budget.minutes)
+    actor = run.get("trigger_actor") or run.get("actor") or {}
+    session = new_session(
+        repo, found.workflow, run_id=int(run["id"]), run_number=int(run.get("run_number") or run["id"]), branch=branch,
+        base_branch=base, sha=str(run["head_sha"]), now=deps.clock(), budget=budget, author=str(actor.get("login") or ""),
+        pr_number=int(pull["number"]) if pull else None, run_url=str(run.get("html_url") or ""), trigger=trigger,
+        deploy_workflow=deps.config.deploy.workflow if deps.config.deploy else "",
+        acceptance_workflow=deps.config.acceptance.workflow if deps.config.acceptance else "",
+    )
+    result = found.triage
+    _record(deps, session, found)
+    return session.triaged(result.category.value, result.fingerprint, result.summary, result.excerpt, now=deps.clock())
+
+
+def _decide(deps: Deps, session: Session, found: gitea.FailedRun, *, is_rerun: bool) -> Session:
+    facts = Facts(
+        category=effective_category(session.category, session.summary), fingerprint=session.fingerprint, base_branch=session.base_branch,
+        base_broken=_base_broken(deps, session, found), history=_history(deps, session), has_model=deps.llm is not None,
+        is_rerun=is_rerun or session.reruns > 0,
+        rerun=gitea.rerun_capability(deps.forge, session.repo, session.workflow, session.sha),
+    )
+    decision = decide(facts)
+    session = session.decided(decision, now=deps.clock())
+    if decision.kind is Kind.RERUN_FLAKY:
+        session = _rerun(deps, session, decision.rerun)
+    elif decision.kind in (Kind.FIX, Kind.CITE_KNOWN_FIX):
+        deps.schedule("attempt", 0, key=session.key)
+    return session
+
+
+def _base_broken(deps: Deps, session: Session, found: gitea.FailedRun) -> bool:
+    if session.branch == session.base_branch:
+        return False
+    base_run = gitea.latest_completed(deps.forge, session.repo, session.base_branch, session.workflow)
+    if base_run is None or base_run.get("conclusion") != "failure":
+        return False
+    base = gitea.failed_run(deps.forge, session.repo, base_run)
+    return base is not None and same_failure(found.triage.fingerprint, found.triage.tokens,
+                                             base.triage.fingerprint, base.triage.tokens)
+
+
+def _history(deps: Deps, session: Session) -> tuple[PastFailure, ...]:
+    if deps.ledger is None:
+        return ()
+    past = deps.ledger.history(session.repo, session.fingerprint)
+    return tuple(PastFailure(p.outcome, p.outcome_detail, p.outcome == "flaky", p.outcome_detail if p.outcome == "fixed"
+                             else "") for p in past if p.outcome and p.commit != session.sha)
+
+
+def _rerun(deps: Deps, session: Session, how: Rerun) -> Session:
+    if how is Rerun.API:
+        deps.forge.rerun_failed_jobs(session.repo, session.run_id)
+    else:
+        deps.forge.dispatch_workflow(session.repo, session.workflow, session.branch)
+    timeout = deps.config.wait_timeout_seconds
+    session = session.wait_for(WaitKind.RERUN, workflow=session.workflow, sha=session.sha, now=deps.clock(),
+                               timeout_s=timeout, branch=session.branch)
+    deps.schedule("poll", deps.config.poll_interval_seconds, key=session.key, round_no=1)
+    return session
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+def _waiting_session(deps: Deps, repo: str, run: dict) -> str | None:
+    branch = str(run.get("head_branch") or "")
+    if branch.startswith("teabot/"):
+        return deps.store.key_for_branch(repo, branch)
+    return session_key(repo, str(run.get("head_sha") or ""), gitea.workflow_file(run))  # a re-run of the same commit
+
+
+def _matches(session: Session, run: dict) -> bool:
+    """Is `run` the one the session waits for? (Never the original failure, however late it is delivered.)"""
+    wait = session.waiting_for
+    assert wait is not None
+    if gitea.workflow_file(run) != wait.workflow:
+        return False
+    if wait.kind is WaitKind.CI:
+        return str(run.get("head_sha")) == wait.sha
+    if wait.kind is WaitKind.RERUN:
+        again = int(run["id"]) != session.run_id or int(run.get("run_attempt") or 0) > 1
+        return str(run.get("head_sha")) == wait.sha and again
+    return gitea.ended_after(run, wait.since)  # a deploy or acceptance run dispatched by this session
+
+
+def _on_result(deps: Deps, session: Session, run: dict) -> Session:
+    wait = session.waiting_for
+    assert wait is not None
+    passed, url, now = run.get("conclusion") == "success", str(run.get("html_url") or ""), deps.clock()
+    session = session.run_found(int(run["id"]), url, now=now)
+    if wait.kind is WaitKind.RERUN:
+        session = session.rerun_result(passed, now=now, url=url)
+        if session.state is State.TRIAGED:
+            found = gitea.failed_run(deps.forge, session.repo, run)
+            if found is not None:
+                return _decide(deps, session, found, is_rerun=True)
+        return session
+    if wait.kind is WaitKind.CI:
+        return debug_fix.after_ci(deps, session, run, passed)
+    session = session.stage_result(wait.kind, passed, now=now, url=url)
+    return debug_fix.next_stage(deps, session)
+
+
+def _timed_out(deps: Deps, session: Session) -> Session:
+    now = deps.clock()
+    note = f"no result for the {session.waiting_for.kind.value} run within {deps.config.wait_timeout_seconds} s"
+    if session.waiting_for.kind is WaitKind.CI:
+        session = session.record_result(Result.TIMEOUT, now=now, note=note)
+        if session.state is State.FIXING:
+            deps.schedule("attempt", 0, key=session.key)
+    else:
+        session = session.finish(State.FAILED, now=now, note=note)
+    return session
+
+
+# --- storage, ledger and the status comment ---------------------------------------------------------
+
+
+def _load(deps: Deps, key: str) -> Session | None:
+    data = deps.store.load(key)
+    return None if data is None else Session.from_json(data)
+
+
+def _save(deps: Deps, session: Session) -> Session:
+    session = report(deps, session)
+    _outcome(deps, session)
+    deps.store.save(session.key, json.dumps(session.to_json()), repo=session.repo, branch=session.fix_branch or None)
+    return session
+
+
+def report(deps: Deps, session: Session) -> Session:
+    """Create or edit the session's one status comment (on the failing PR, else the fix PR, else an issue)."""
+    body = render_status(session, now=deps.clock())
+    if session.comment_id is not None:
+        deps.forge.edit_comment(session.repo, session.comment_id, body)
+        return session
+    number = session.pr_number or session.fix_pr or _report_issue(deps, session)
+    comment = deps.forge.create_comment(session.repo, number, body)
+    return session.with_ids(comment_id=int(comment["id"]))
+
+
+def _report_issue(deps: Deps, session: Session) -> int:
+    title = f"CI failure: {session.workflow} on {session.branch} ({session.sha[:7]})"
+    issue = deps.forge.create_issue(session.repo, title, f"teabot is looking into {session.run_url or 'the failed run'}.")
+    return int(issue["number"])
+
+
+def _record(deps: Deps, session: Session, found: gitea.FailedRun) -> None:
+    if deps.ledger is None:
+        return
+    deps.ledger.record(FailureRecord.from_triage(
+        found.triage, repo=session.repo, run_id=session.run_id, raw_log=found.raw_log, job_id=found.job_id,
+        workflow=session.workflow, branch=session.branch, commit=session.sha, trigger=session.trigger))
+
+
+def _outcome(deps: Deps, session: Session) -> None:
+    """Note a finished session's outcome in the ledger, so a recurring failure knows how it ended."""
+    if deps.ledger is None or not session.done:
+        return
+    outcome = {State.GREEN: "flaky" if session.flaky else "fixed"}.get(session.state, session.state.value)
+    detail = session.fix_branch and f"{session.fix_branch}@{session.attempts[-1].commit[:12]}" if session.attempts else ""
+    for past in deps.ledger.history(session.repo, session.fingerprint, limit=5):
+        if past.commit == session.sha and not past.outcome:
+            deps.ledger.set_outcome(past.id, outcome, detail or session.outcome)
+
+
+def state_of(deps: Deps, key: str) -> dict[str, Any] | None:
+    """A session as JSON (for tests and operators)."""
+    session = _load(deps, key)
+    return None if session is None else session.to_json()

@@ -1,0 +1,42 @@
+"""Failed pipelines and `/debug`: queue the auto-debug agent's steps."""
+
+from __future__ import annotations
+
+from bot import jobs
+from bot.commands import parse_command
+from bot.events import COMPLETED, CREATED, Event
+from bot.routing import Context, Router
+
+router = Router()
+
+
+@router.register("workflow_run", action=COMPLETED)
+def on_workflow_run_completed(event: Event, ctx: Context) -> None:
+    """A run ended: resume a session waiting for it; open one when it failed."""
+    run_id = event.get("workflow_run", "id")
+    if not isinstance(run_id, int) or not event.repo:
+        return
+    ctx.enqueue(jobs.debug_run_completed, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings),
+                repo=event.repo, run_id=run_id, delivery_id=event.delivery_id)
+
+
+@router.register("workflow_job", action=COMPLETED)
+def on_workflow_job_completed(event: Event, ctx: Context) -> None:
+    """A job failed (Gitea 1.24 sends these before it has workflow_run): open the run's session."""
+    run_id, branch = event.get("workflow_job", "run_id"), str(event.get("workflow_job", "head_branch") or "")
+    if event.get("workflow_job", "conclusion") != "failure" or not isinstance(run_id, int) or branch.startswith("teabot/"):
+        return
+    ctx.enqueue(jobs.debug_run, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings), repo=event.repo,
+                run_id=run_id, trigger="workflow_job", delivery_id=event.delivery_id)
+
+
+@router.register("issue_comment", action=CREATED)
+def on_debug_command(event: Event, ctx: Context) -> None:
+    """`/debug [docs-folder]` on a pull request."""
+    command = parse_command(str(event.get("comment", "body") or ""))
+    number, login = event.get("issue", "number"), event.get("comment", "user", "login") or event.sender
+    if command is None or command.name != "debug" or not event.is_pull or not isinstance(number, int):
+        return
+    ctx.enqueue(jobs.debug_pr, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings), repo=event.repo,
+                number=number, login=str(login), docs_folder=command.words[0] if command.words else "",
+                delivery_id=event.delivery_id)

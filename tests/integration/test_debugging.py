@@ -1,0 +1,154 @@
+"""The auto-debug agent end to end: a real failing CI run on the fake Gitea → receiver → worker → fix → green."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.devtools.fake_ci import CiRunner
+from bot.devtools.fake_ci.sample import BUGS, install_sample
+from bot.devtools.fake_gitea import FakeGitea
+from bot.devtools.fake_model import FakeModelServer
+from bot.devtools.rig import BOT, Rig, wait_for
+
+pytestmark = pytest.mark.integration
+REPO = "acme/widget"
+
+
+def fix_reply(bug: str, *, message: str = "fix(pricing): restore the bulk threshold") -> dict:
+    path, search, replace = BUGS[bug].fix()
+    return {"tool_calls": [{"name": "propose_edits", "arguments": {
+        "diagnosis": "the comparison excludes the threshold itself", "commit_message": message,
+        "edits": [{"path": path, "search": search, "replace": replace}]}}]}
+
+
+def status_comment(rig: Rig, number: int) -> str | None:
+    return next((c["body"] for c in rig.fake.list_comments(REPO, number)
+                 if c["user"]["login"] == BOT and "teabot:debug" in c["body"]), None)
+
+
+@pytest.fixture
+def model() -> FakeModelServer:
+    with FakeModelServer() as server:
+        yield server
+
+
+@pytest.fixture
+def ci_rig(tmp_path: Path, redis_url: str, model: FakeModelServer) -> Rig:
+    runner = CiRunner(tmp_path / "ci")
+    rig = Rig(tmp_path / "rig", redis_url=redis_url, model_url=model.base_url, fake=FakeGitea(ci_runner=runner))
+    rig.seed()
+    with rig:
+        rig.start()
+        yield rig
+    runner.close()
+
+
+def test_bug_is_fixed_in_one_attempt(ci_rig: Rig, model: FakeModelServer) -> None:
+    model.set_script({"replies": [fix_reply("off_by_one")]})
+    sample = install_sample(ci_rig.fake, REPO, bug="off_by_one")
+    wait_for(lambda: "fixed in 1 attempt" in (status_comment(ci_rig, sample["pull"]) or ""), 120,
+             what=f"the fix\n{status_comment(ci_rig, sample['pull'])}\n{ci_rig.logs()}")
+    comment = status_comment(ci_rig, sample["pull"])
+    assert "@alice" in comment and "teabot/fix/" in comment
+    pulls = [c for c in ci_rig.fake.calls("POST", f"/repos/{REPO}/pulls")]
+    assert len(pulls) == 1 and pulls[0].json["head"].startswith("teabot/fix/")
+    assert all(c.json["branch"].startswith("teabot/") for c in ci_rig.fake.calls("POST", f"/repos/{REPO}/contents"))
+
+
+def edit_reply(path: str, search: str, replace: str, message: str = "fix(pricing): adjust pricing constants") -> dict:
+    return {"tool_calls": [{"name": "propose_edits", "arguments": {
+        "diagnosis": "a guess", "commit_message": message, "edits": [{"path": path, "search": search, "replace": replace}]}}]}
+
+
+# Patches that apply and change nothing that matters: the failing test stays red.
+WRONG = [edit_reply("widget/pricing.py", '"""The price of one unit when `quantity` units are ordered."""',
+                    '"""The price of one unit for an order of `quantity` units."""'),
+         edit_reply("widget/pricing.py", '"""The price of `quantity` units before tax."""',
+                    '"""The price of `quantity` units, before tax."""'),
+         edit_reply("widget/pricing.py", '"""`amount` plus tax."""', '"""`amount` with tax added."""')]
+
+
+def pushes(rig: Rig) -> list:
+    return [c for c in rig.fake.calls("POST", f"/repos/{REPO}/contents") if c.status == 201]
+
+
+def wait_outcome(rig: Rig, number: int, text: str, timeout: float = 150) -> str:
+    wait_for(lambda: text in (status_comment(rig, number) or ""), timeout,
+             what=f"{text!r} in the status comment")
+    return status_comment(rig, number)
+
+
+def test_wrong_patch_then_right_patch_is_green_at_attempt_two(ci_rig: Rig, model: FakeModelServer) -> None:
+    model.set_script({"replies": [WRONG[0], fix_reply("off_by_one")]})
+    sample = install_sample(ci_rig.fake, REPO, bug="off_by_one")
+    comment = wait_outcome(ci_rig, sample["pull"], "fixed in 2 attempts")
+    assert "| 1/3 |" in comment and "| 2/3 |" in comment and "red" in comment and len(pushes(ci_rig)) == 2
+
+
+def test_the_attempt_cap_stops_the_loop(ci_rig: Rig, model: FakeModelServer) -> None:
+    model.set_script({"replies": WRONG})
+    sample = install_sample(ci_rig.fake, REPO, bug="off_by_one")
+    comment = wait_outcome(ci_rig, sample["pull"], "attempt cap 3/3", timeout=240)
+    assert len(pushes(ci_rig)) == 3 and "| 3/3 |" in comment
+    ci_rig.fake.wait_ci(30)
+    assert len(pushes(ci_rig)) == 3  # nothing pushed after the cap
+
+
+def test_deleting_the_failing_test_is_rejected_and_never_pushed(ci_rig: Rig, model: FakeModelServer) -> None:
+    cheat = edit_reply("tests/test_pricing.py", 'def test_bulk_discount_starts_at_the_threshold():\n    assert unit_price('
+                       'Decimal("10.00"), 10) == Decimal("9.00")\n\n\n', "", message="test: drop a flaky check")
+    model.set_script({"replies": [cheat, fix_reply("off_by_one")]})
+    sample = install_sample(ci_rig.fake, REPO, bug="off_by_one")
+    comment = wait_outcome(ci_rig, sample["pull"], "fixed in 2 attempts")
+    assert "rejected" in comment.lower()
+    touched = {f["path"] for c in pushes(ci_rig) for f in c.json["files"]}
+    assert touched == {"widget/pricing.py"}
+    revision = "\n".join(m["content"] for m in model.prompts[1] if isinstance(m.get("content"), str))
+    assert "removes test cases" in revision and "rejected" in revision  # the reason went back to the model
+
+
+def test_a_flaky_failure_is_rerun_and_marked_flaky(ci_rig: Rig, model: FakeModelServer) -> None:
+    sample = install_sample(ci_rig.fake, REPO, bug=None, flaky=True)
+    comment = wait_outcome(ci_rig, sample["pull"], "flaky")
+    assert not pushes(ci_rig) and not model.prompts and not ci_rig.fake.calls("POST", f"/repos/{REPO}/pulls")
+
+
+def test_a_failure_already_on_the_base_branch_is_only_reported(ci_rig: Rig, model: FakeModelServer) -> None:
+    sample = install_sample(ci_rig.fake, REPO, bug="off_by_one", base_broken=True)
+    wait_outcome(ci_rig, sample["pull"], "already broken on main")
+    assert not pushes(ci_rig) and not model.prompts
+
+
+def test_deploy_and_acceptance_are_dispatched_and_awaited(ci_rig: Rig, model: FakeModelServer) -> None:
+    config = ("debug:\n  deploy: {workflow: deploy.yml, inputs: {environment: staging}}\n"
+              "  acceptance: {workflow: acceptance.yml, inputs: {environment: staging}}\n")
+    model.set_script({"replies": [fix_reply("off_by_one")]})
+    sample = install_sample(ci_rig.fake, REPO, bug="off_by_one", extra_files={".gitea/teabot.yaml": config})
+    comment = wait_outcome(ci_rig, sample["pull"], "fixed in 1 attempt", timeout=180)
+    assert "deploy.yml" in comment and "acceptance.yml" in comment
+    dispatched = [d["workflow"] for d in ci_rig.fake.dispatches(REPO)]
+    assert dispatched[-2:] == ["deploy.yml", "acceptance.yml"]
+
+
+def test_the_sweep_starts_sessions_the_receiver_missed(tmp_path: Path, redis_url: str, model: FakeModelServer) -> None:
+    runner = CiRunner(tmp_path / "ci")
+    rig = Rig(tmp_path / "rig", redis_url=redis_url, model_url=model.base_url, fake=FakeGitea(ci_runner=runner))
+    rig.seed()
+    model.set_script({"replies": [fix_reply("off_by_one")]})
+    with rig:
+        rig.start()
+        os.killpg(rig.receiver.pid, signal.SIGKILL)  # the receiver is down when the run fails
+        rig.receiver.wait(10)
+        sample = install_sample(rig.fake, REPO, bug="off_by_one")
+        rig.start_receiver()
+        result = subprocess.run([sys.executable, "-m", "bot", "sweep", "--repo", REPO], env=rig.env(), cwd=rig.workdir,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        wait_outcome(rig, sample["pull"], "fixed in 1 attempt")
+    runner.close()
