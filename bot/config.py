@@ -57,6 +57,7 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "json"
     model: ModelSettings = field(default_factory=ModelSettings)
+    server_url: str | None = None  # a teabot server that Actions steps hand work to (e.g. failed runs)
 
     @property
     def spool_dir(self) -> Path:
@@ -103,6 +104,7 @@ class Settings:
             log_level=reader.choice("TEABOT_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
             log_format=reader.choice("TEABOT_LOG_FORMAT", ("json", "text"), "json"),
             model=model,
+            server_url=reader.url("TEABOT_SERVER_URL"),
         )
         reader.raise_errors()
         return settings

@@ -21,6 +21,7 @@ def test_every_variable_is_read() -> None:
         "TEABOT_DEDUPE_TTL": "60", "TEABOT_LOG_LEVEL": "debug", "TEABOT_LOG_FORMAT": "TEXT",
         "OPENAI_BASE_URL": "http://127.0.0.1:8001/v1", "OPENAI_API_KEY": "k", "TEABOT_MODEL": "qwen",
         "TEABOT_MODEL_PLAN": "big", "TEABOT_MODEL_TIMEOUT": "12.5", "TEABOT_MODEL_MAX_RETRIES": "0",
+        "TEABOT_SERVER_URL": "https://teabot.example.org",
     })
     assert settings.api_url == "https://git.example.org/api/v1" and settings.gitea_token == "tok"
     assert (settings.redis_url, settings.queue_name, settings.data_dir) == ("redis://r:6379/2", "q", Path("/var/x"))
@@ -28,6 +29,7 @@ def test_every_variable_is_read() -> None:
     assert (settings.log_level, settings.log_format) == ("DEBUG", "text")
     assert settings.model.enabled and settings.model.model_for("plan") == "big" and settings.model.model_for("debug") == "qwen"
     assert (settings.model.timeout, settings.model.max_retries) == (12.5, 0)
+    assert settings.server_url == "https://teabot.example.org"
 
 
 def test_teabot_model_variables_win_over_openai_ones() -> None:
@@ -37,10 +39,10 @@ def test_teabot_model_variables_win_over_openai_ones() -> None:
 
 def test_all_problems_are_reported_at_once_naming_each_variable() -> None:
     with pytest.raises(ConfigError) as info:
-        Settings.from_env({"TEABOT_GITEA_URL": "gitea.local", "REDIS_URL": "http://x", "TEABOT_MAX_BODY_BYTES": "big",
+        Settings.from_env({"TEABOT_GITEA_URL": "gitea.local", "TEABOT_SERVER_URL": "teabot:8080", "REDIS_URL": "http://x", "TEABOT_MAX_BODY_BYTES": "big",
                            "TEABOT_GITEA_TIMEOUT": "-1", "TEABOT_LOG_LEVEL": "loud", "TEABOT_MODEL_MAX_RETRIES": "-2"})
     message = str(info.value)
-    for name in ("TEABOT_GITEA_URL", "REDIS_URL", "TEABOT_MAX_BODY_BYTES", "TEABOT_GITEA_TIMEOUT", "TEABOT_LOG_LEVEL",
+    for name in ("TEABOT_GITEA_URL", "TEABOT_SERVER_URL", "REDIS_URL", "TEABOT_MAX_BODY_BYTES", "TEABOT_GITEA_TIMEOUT", "TEABOT_LOG_LEVEL",
                  "TEABOT_MODEL_MAX_RETRIES"):
         assert name in message
     assert "redis://" in message and "whole number" in message
