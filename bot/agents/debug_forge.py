@@ -96,12 +96,16 @@ def latest_completed(forge: GiteaClient, repo: str, branch: str, workflow: str) 
     return None
 
 
+def dispatchable(forge: GiteaClient, repo: str, workflow: str, sha: str) -> bool:
+    """True when `workflow` (at `sha`) can be started by a workflow_dispatch."""
+    return b"workflow_dispatch" in (forge.get_file(repo, f".gitea/workflows/{workflow}", ref=sha) or b"")
+
+
 def rerun_capability(forge: GiteaClient, repo: str, workflow: str, sha: str) -> Rerun:
     """How a failed run of `workflow` can be run again on this server."""
     if forge.capabilities().rerun:
         return Rerun.API
-    text = forge.get_file(repo, f".gitea/workflows/{workflow}", ref=sha) or b""
-    return Rerun.DISPATCH if b"workflow_dispatch" in text else Rerun.NONE
+    return Rerun.DISPATCH if dispatchable(forge, repo, workflow, sha) else Rerun.NONE
 
 
 def file_text(forge: GiteaClient, repo: str, path: str, ref: str) -> str | None:

@@ -107,6 +107,10 @@ def poll(deps: Deps, key: str, round_no: int = 1) -> Session | None:
     done = next((r for r in runs if r.get("status") == "completed" and _matches(session, r)), None)
     if done is not None:
         return ci_result(deps, session.repo, int(done["id"]))
+    if not runs and wait.kind is WaitKind.CI and round_no == 1 and gitea.dispatchable(deps.forge, session.repo, wait.workflow, wait.sha):
+        # No push-triggered run appeared within one poll interval (e.g. the workflow ignores teabot/ branches).
+        log.info("no CI run for %s: dispatching %s on %s", wait.sha[:7], wait.workflow, wait.branch, extra={"repo": session.repo})
+        deps.forge.dispatch_workflow(session.repo, wait.workflow, wait.branch)
     if session.wait_expired(deps.clock()):
         with deps.store.lock(key):
             session = _load(deps, key)

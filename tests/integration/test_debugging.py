@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import redis as redis_lib
+from rq import Queue
 
 from bot.devtools.fake_ci import CiRunner
 from bot.devtools.fake_ci.sample import BUGS, install_sample
@@ -152,3 +154,31 @@ def test_the_sweep_starts_sessions_the_receiver_missed(tmp_path: Path, redis_url
         assert result.returncode == 0, result.stderr
         wait_outcome(rig, sample["pull"], "fixed in 1 attempt")
     runner.close()
+
+
+def test_waiting_for_ci_occupies_no_worker_and_a_missing_run_is_dispatched(
+        tmp_path: Path, redis_url: str, model: FakeModelServer) -> None:
+    runner = CiRunner(tmp_path / "ci")
+    rig = Rig(tmp_path / "rig", redis_url=redis_url, model_url=model.base_url, fake=FakeGitea(ci_runner=runner))
+    rig.seed()
+    model.set_script({"replies": [fix_reply("off_by_one")]})
+    with rig:
+        rig.start()
+        sample = install_sample(rig.fake, REPO, bug="off_by_one",
+                                extra_files={".gitea/teabot.yaml": "debug:\n  poll_interval_seconds: 5\n"})
+        runner.push_branches = []  # from now on pushes start no CI: the bot must notice and dispatch
+        wait_outcome(rig, sample["pull"], "waiting for CI", timeout=60)
+        queue = Queue(rig.queue_name, connection=redis_lib.Redis.from_url(redis_url))
+        assert queue.started_job_registry.count == 0 and queue.count == 0  # no worker is busy while it waits
+        assert queue.scheduled_job_registry.count >= 1  # only the timed poll is pending
+        wait_outcome(rig, sample["pull"], "fixed in 1 attempt", timeout=60)
+        assert [d["workflow"] for d in rig.fake.dispatches(REPO)] == ["ci.yml"]
+    runner.close()
+
+
+def test_the_demo_goes_green_from_the_command_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEABOT_", "OPENAI_", "REDIS_URL"))}
+    result = subprocess.run([sys.executable, "-m", "bot", "demo", "--timeout", "120"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "fixed in 1 attempt" in result.stdout and "teabot/fix/" in result.stdout
