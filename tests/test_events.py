@@ -135,3 +135,10 @@ def test_header_lookup_is_case_insensitive() -> None:
     headers, body = signed(load_case("push/push"))
     lowered = {k.lower(): v for k, v in headers.items()}
     assert Event.from_http(lowered, body, TEST_SECRET).name == "push"
+
+
+@pytest.mark.parametrize("case", ["workflow_run/completed_failure", "workflow_job/completed_failure", "status/failure"])
+def test_pipeline_results_caused_by_the_bot_are_not_dropped(case: str) -> None:
+    data = load_case(case)
+    data["body"]["sender"]["login"] = "teabot"  # the bot's fix push started this run
+    assert not is_bot_event(Event.from_http(*signed(data), TEST_SECRET), "teabot")
