@@ -62,11 +62,12 @@ def failed_run(forge: GiteaClient, repo: str, run: dict) -> FailedRun | None:
         return None
     job = failed[0]
     raw = read_log(forge, repo, int(job["id"]))
-    baseline = _baseline(forge, repo, run, str(job.get("name") or ""))
+    baseline = baseline_log(forge, repo, run, str(job.get("name") or ""))
     return FailedRun(run, workflow_file(run), triage(raw, baseline), int(job["id"]), str(job.get("name") or ""), raw)
 
 
-def _baseline(forge: GiteaClient, repo: str, run: dict, job_name: str) -> bytes | None:
+def baseline_log(forge: GiteaClient, repo: str, run: dict, job_name: str) -> bytes | None:
+    """The log of `job_name` in the last green run of the same workflow on the same branch, if any."""
     wanted = workflow_file(run)
     for green in forge.list_runs(repo, branch=str(run.get("head_branch") or ""), status="success"):
         if workflow_file(green) != wanted or green.get("id") == run.get("id"):

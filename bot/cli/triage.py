@@ -55,7 +55,7 @@ def parse_run(ref: str) -> tuple[str, int]:
 
 def triage_run(forge: GiteaClient, repo: str, run_id: int, *, max_lines: int = 40) -> list[JobTriage]:
     """Triage each failed job of a run against the same job of the last green run of its workflow."""
-    from bot.agents.debug_forge import _baseline, read_log  # the debug agent's own reading of a run
+    from bot.agents.debug_forge import baseline_log, read_log  # the debug agent's own reading of a run
     from bot.triage import triage
 
     run = forge.get_run(repo, run_id)
@@ -64,7 +64,7 @@ def triage_run(forge: GiteaClient, repo: str, run_id: int, *, max_lines: int = 4
         if job.get("conclusion") != "failure":
             continue
         name = str(job.get("name") or "")
-        baseline = _baseline(forge, repo, run, name)
+        baseline = baseline_log(forge, repo, run, name)
         result = triage(read_log(forge, repo, int(job["id"])), baseline, max_lines=max_lines)
         found.append(JobTriage(int(job["id"]), name, baseline is not None, result))
     return found

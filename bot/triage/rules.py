@@ -174,6 +174,7 @@ WRAPPERS = _rules([
     (r"The command \".*\" failed", 4, U),
     (r"\bPLEASE|Please (?:rebuild|run|commit|fix|update)", 3, U),
     (r"\b(?:errored|crashed) after\b|\berrored\b", 4, U),
+    (r"\b(?:[Ff]ail(?:ed|ure)|FAIL(?:ED|URE))\b\W{0,3}\s*[Rr]eason\b:?\s*$", 8, U),     # "X failed! Reason:"
 ])
 
 GENERIC = _rules([
@@ -213,6 +214,7 @@ SECTIONS = tuple((re.compile(a), re.compile(b)) for a, b in [
     (r"^\[ERROR\] (?:Failures|Errors|Tests in error|Failed tests):\s*$|^(?:Failed tests|Tests in error):\s*$",
      r"^\[(?:INFO|ERROR)\] Tests run:|^Tests run:|^\[INFO\]\s*$|^\[ERROR\]\s*$"),          # surefire
     (r"^\* What went wrong:$", r"^\* Try:$|^BUILD FAILED"),                                 # gradle
+    (r"^=(?:ERROR|CRASH|SUPERVISOR) REPORT={3,}", r"^\s*$|^=[A-Z ]+ REPORT={3,}"),                 # Erlang/OTP
     (r"^\s*\d+ failing$", r"^(?:npm ERR!|error Command|\[\d\d:\d\d:\d\d\]|The command|##\[error\]|::error"
                           r"|make(?:\[\d+\])?: \*\*\*|Process completed|\$ |=+ )"),                       # mocha
 ])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.triage import rules
 from bot.triage.category import Category
-from bot.triage.reading import AFTER, BEFORE, TAIL, LogView, has_hint
+from bot.triage.reading import AFTER, BEFORE, TAIL, LogView
 from bot.triage.text import clean, normalise
 
 # Lines that end a step and say how it ended: (pattern, group holding the exit code or None = failed).
@@ -102,10 +102,10 @@ def _live(view: LogView) -> dict[int, bytes]:
     """The kept lines near a hit that scores or ends a failed step, plus the tail."""
     first_tail = view.n_lines - TAIL + 1
     marks = []
-    for number, raw in view.lines.items():
-        if number >= first_tail or not has_hint(raw):
+    for number in view.hits:
+        if number >= first_tail:
             continue
-        text = clean(raw)
+        text = clean(view.lines[number])
         if rules.score(text)[0] > 0 or step_end(text) or rules.section_end(text):
             marks.append(number)
     ranges = [(max(1, n - BEFORE), n + AFTER) for n in marks] + [(first_tail, view.n_lines)]

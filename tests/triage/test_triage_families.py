@@ -124,6 +124,19 @@ CASES = {
         "Building wheels\nc++: fatal error: Killed signal terminated program cc1plus\n"
         "compilation terminated.\n##[error]Process completed with exit code 137.\n",
         ["c++: fatal error: Killed signal terminated program cc1plus"], Category.RESOURCE),
+    "erlang common test": (
+        "=INFO REPORT==== 5-Jul-2019::07:41:12 ===\n    application: sasl\n    exited: stopped\n\n"
+        "=ERROR REPORT==== 5-Jul-2019::07:41:12 ===\n** gen_event handler cth_log_redirect crashed.\n"
+        "** Was installed in error_logger\n** Last event was: {info_report,<0.55.0>,\n"
+        "                                {<0.31.0>,std_info,[{application,lager}]}}\n"
+        "** Reason == {timeout,{gen_server,call,\n                                  [application_controller,\n"
+        "                                   which_applications]}}\n\n"
+        "=INFO REPORT==== 5-Jul-2019::07:41:12 ===\n    application: kernel\n    exited: stopped\n",
+        ["** gen_event handler cth_log_redirect crashed.", "** Reason == {timeout,{gen_server,call,",
+         "which_applications]}}"], Category.TEST),
+    "runner verdict with a reason": (
+        "Testing ejabberd\nTest run failed! Reason:\n{'EXIT',{error,{enoent,\"/build/ebin\"}}}\n\n\nDONE.\n",
+        ["Test run failed! Reason:", "{'EXIT',{error,{enoent,"], Category.UNKNOWN),
     "network": (
         "Cloning into 'vendor/lib'...\n"
         "fatal: unable to access 'https://gitea.example/org/lib.git/': Could not resolve host: gitea.example\n",

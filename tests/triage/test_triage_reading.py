@@ -82,3 +82,29 @@ def test_clean_strips_ansi_prefixes_and_screens() -> None:
         'The command "x" exited with 1.'
     assert clean(b"build\tRun tests\t2022-05-30T09:11:02.8574703Z FAILED") == "FAILED"
     assert clean(b"\xff\xfebad utf8") == "\ufffd\ufffdbad utf8"
+
+
+@pytest.mark.parametrize("block", [64, 1000, 1 << 18])
+def test_hints_are_found_in_any_case_far_from_the_tail(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading, "BLOCK", block)
+    marks = {500: b"Build FAILED.", 900: b"[ERROR] Compilation failure", 1300: b'The command "make" exited with 2.',
+             1700: b"Error: boom"}
+    lines = [marks.get(n, b"step output %d" % n) for n in range(1, 3001)]
+    view = read_view(io.BytesIO(b"\n".join(lines) + b"\n"))
+    assert [n for n in view.hits if n < 3000 - TAIL] == sorted(marks)
+    for number, text in marks.items():
+        assert view.lines[number] == text
+        assert view.lines[number - BEFORE] == b"step output %d" % (number - BEFORE)
+        assert view.lines[number + AFTER] == b"step output %d" % (number + AFTER)
+    assert 2000 not in view.lines
+
+
+def test_tail_keeps_whole_lines_within_its_byte_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading, "BLOCK", 4096)
+    monkeypatch.setattr(reading, "TAIL_BYTES", 10_000)
+    lines = [b"%05d " % n + b"x" * 995 for n in range(1, 501)]
+    view = read_view(io.BytesIO(b"\n".join(lines) + b"\n"))
+    assert view.n_lines == 500
+    tail = sorted(view.lines)
+    assert 5 <= len(tail) <= 10 and tail[-1] == 500
+    assert all(view.lines[n] == lines[n - 1] for n in tail)
