@@ -277,11 +277,13 @@ def test_inline_queue_runs_now_or_only_records_in_a_dry_run() -> None:
 # --- teabot step triage ---------------------------------------------------------------------------------------
 
 
-def test_triage_comments_on_the_branchs_pull_request_and_skips_its_own_unfinished_job(fake: FakeGitea, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["step", "triage"], ["triage", "--this-run"]])
+def test_triage_comments_on_the_branchs_pull_request_and_skips_its_own_unfinished_job(
+        fake: FakeGitea, tmp_path: Path, command: list[str]) -> None:
     event_file, sha = push_event(fake, tmp_path)
     pull = fake.add_issue(REPO, "Add limiter", author="alice", is_pull=True, head="feature")
     run_id = failing_run(fake, sha)
-    result = invoke(["step", "triage"], actions_env(fake, event_file, "push", run_id=run_id, sha=sha))
+    result = invoke(command, actions_env(fake, event_file, "push", run_id=run_id, sha=sha))
     assert result.exit_code == 0, result.output
     [body] = bot_comments(fake, pull, "gitea-actions")
     expected = triage(FAILED_LOG.encode())

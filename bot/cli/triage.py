@@ -144,15 +144,25 @@ def _run_command(ref: str, as_json: bool, max_lines: int) -> None:
 @click.option("--run", "run_ref", default=None, metavar="OWNER/REPO/RUN_ID",
               help="A workflow run on Gitea (TEABOT_GITEA_URL, TEABOT_GITEA_TOKEN): triage each failed job, "
                    "with the last green run of the same workflow as baseline.")
+@click.option("--this-run", is_flag=True,
+              help="Inside a Gitea Actions job: triage this run's finished failed jobs and comment "
+                   "(the same as `teabot step triage`).")
+@click.option("--dry-run", is_flag=True, help="With --this-run: write nothing to Gitea, print what would be done.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object (with --run: one per failed job, one per line) instead of a report.")
 @click.option("--max-lines", default=40, show_default=True, type=click.IntRange(1, 10_000),
               help="Lines the excerpt shows at most.")
-def triage_command(log_path: str | None, baseline_path: str, run_ref: str | None, as_json: bool,
-                   max_lines: int) -> None:
+@click.pass_context
+def triage_command(ctx: click.Context, log_path: str | None, baseline_path: str, run_ref: str | None, this_run: bool,
+                   dry_run: bool, as_json: bool, max_lines: int) -> None:
     """Find the lines of a CI job log that state why it failed (no model involved)."""
+    if this_run:
+        from bot.cli.step import triage_step
+
+        ctx.invoke(triage_step, run_id=None, max_lines=min(max_lines, 500), dry_run=dry_run)
+        return
     if (log_path is None) == (run_ref is None):
-        raise click.UsageError("give either --log FILE or --run OWNER/REPO/RUN_ID")
+        raise click.UsageError("give either --log FILE, --run OWNER/REPO/RUN_ID or --this-run")
     if run_ref is not None:
         if baseline_path:
             raise click.UsageError("--baseline goes with --log; --run finds the last green run itself")
