@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.debugging.diffs import FilePatch, Hunk, apply_hunks, parse_diff, parse_hunks
 from bot.debugging.paths import PathError, normalise_path
+from bot.llm.reply import find_json
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z]*)[ \t]*\n(.*?)```", re.DOTALL)
 _DIFF_START = re.compile(r"^(?:diff --git |--- |@@ -)", re.MULTILINE)
@@ -94,18 +95,8 @@ def touched_paths(edits: Sequence[Edit]) -> list[str]:
 
 
 def load_json(text: str) -> Any:
-    """The JSON value of a reply: fenced, bare, or the outermost {...} amid prose; None when there is none."""
-    candidates = [body for lang, body in _FENCE.findall(text) if lang.lower() in ("", "json")]
-    candidates.append(text)
-    start, end = text.find("{"), text.rfind("}")
-    if 0 <= start < end:
-        candidates.append(text[start:end + 1])
-    for candidate in candidates:
-        try:
-            return json.loads(candidate)
-        except ValueError:
-            continue
-    return None
+    """The JSON value of a reply (see `bot.llm.reply.find_json`); None when there is none."""
+    return find_json(text)
 
 
 def diff_text(text: str) -> str | None:

@@ -38,6 +38,25 @@ class Reply:
         return parse_json(self.text)
 
 
+_ANY_FENCE = re.compile(r"```[ \t]*([A-Za-z]*)[ \t]*\n(.*?)```", re.DOTALL)
+
+
+def find_json(text: str) -> Any:
+    """The JSON value in a reply: a ```json (or bare) fence, the whole text, or the outermost {...} amid
+    prose; None when there is none. For replies that may wrap their JSON in words."""
+    candidates = [body for lang, body in _ANY_FENCE.findall(text) if lang.lower() in ("", "json")]
+    candidates.append(text)
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        candidates.append(text[start:end + 1])
+    for candidate in candidates:
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return None
+
+
 def parse_json(text: str) -> Any:
     """Parse a model's JSON answer, unwrapping a Markdown code fence around it."""
     body = text.strip()

@@ -8,10 +8,10 @@ thread text has its hidden HTML comments and zero-width characters stripped befo
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
+from bot.llm.reply import find_json
 from bot.planning.discussion import Classified, Note, Post, Question, Summary
 from bot.planning.markdown import clean_text
 from bot.planning.model import Plan
@@ -20,7 +20,6 @@ from bot.planning.story_check import validate_stories
 from bot.planning.validation import Reader, validate_plan
 
 Message = dict[str, str]
-FENCE = re.compile(r"```(?:json)?\s*\n(.*?)```", re.S | re.I)
 
 PLAN_SHAPE = """{
   "pi_vision": "one or two sentences: what the epic achieves and for whom",
@@ -102,16 +101,10 @@ def classify_messages(skill_text: str, requirements: Sequence[str]) -> list[Mess
 
 def parse_json(text: str) -> tuple[Any, list[str]]:
     """The JSON object in a reply (bare, fenced, or amid prose), or None and why not."""
-    candidates = [m.strip() for m in FENCE.findall(text)] + [text.strip()]
-    start, end = text.find("{"), text.rfind("}")
-    if 0 <= start < end:
-        candidates.append(text[start:end + 1])
-    for candidate in candidates:
-        try:
-            return json.loads(candidate), []
-        except ValueError:
-            continue
-    return None, ["reply: not a JSON object (reply with the JSON object only)"]
+    value = find_json(text)
+    if value is None:
+        return None, ["reply: not a JSON object (reply with the JSON object only)"]
+    return value, []
 
 
 def parse_plan_reply(text: str) -> tuple[Plan | None, list[str]]:

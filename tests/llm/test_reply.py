@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.llm.errors import LLMBadReply
-from bot.llm.reply import Reply, parse_arguments, parse_json
+from bot.llm.reply import Reply, find_json, parse_arguments, parse_json
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -59,3 +59,17 @@ def test_reply_is_a_frozen_value() -> None:
     assert (reply.tool_calls, reply.usage.total_tokens, reply.model, reply.finish_reason) == ((), 0, "", "")
     with pytest.raises(AttributeError):
         reply.text = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": 1}', {"a": 1}),
+        ('Here it is:\n```json\n{"a": 2}\n```\nthanks', {"a": 2}),
+        ('```python\nprint(1)\n```\nand {"a": 3} in prose', {"a": 3}),
+        ("no json here", None),
+        ("[1, 2]", [1, 2]),
+    ],
+)
+def test_find_json_takes_fences_bare_text_or_the_outermost_braces(text: str, expected: object) -> None:
+    assert find_json(text) == expected
