@@ -132,7 +132,36 @@ def sweep(deps: Deps, repo: str, *, limit: int = 20) -> list[str]:
             continue
         if start(deps, repo, int(run["id"]), trigger="sweep") is not None:
             started.append(key)
+    collect_feedback(deps, repo)
     return started
+
+
+VOTES = {"+1": 1, "-1": -1}
+
+
+def collect_feedback(deps: Deps, repo: str) -> int:
+    """Record 👍/👎 on the bot's status comments in the ledger, as feedback on that diagnosis or fix.
+
+    Gitea sends no webhook for reactions, so the sweep reads them; a user's vote is stored once and
+    a changed vote replaces it. Returns the number of votes seen.
+    """
+    if deps.ledger is None:
+        return 0
+    seen = 0
+    for key in deps.store.keys(repo):
+        session = _load(deps, key)
+        if session is None or session.comment_id is None:
+            continue
+        entry = next((p for p in deps.ledger.history(repo, session.fingerprint) if p.commit == session.sha), None)
+        if entry is None:
+            continue
+        for reaction in deps.forge.list_comment_reactions(repo, session.comment_id):
+            vote = VOTES.get(str(reaction.get("content")))
+            login = str((reaction.get("user") or {}).get("login") or "")
+            if vote and login and login.lower() != deps.bot_login.lower():
+                deps.ledger.add_feedback(entry.id, vote, login)
+                seen += 1
+    return seen
 
 
 # --- opening and deciding ----------------------------------------------------------------------------
