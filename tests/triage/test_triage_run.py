@@ -81,7 +81,7 @@ def test_missing_run_and_bad_reference(gitea: FakeGitea) -> None:
     code, out = invoke(gitea, "--run", "widget-42")
     assert code == 2 and "OWNER/REPO/RUN_ID" in out
     code, out = invoke(gitea, "--run", f"{REPO}/1", "--log", "x.log")
-    assert code == 2 and "either --log FILE or --run" in out
+    assert code == 2 and "either --log FILE, --run OWNER/REPO/RUN_ID or --this-run" in out
 
 
 def test_parse_run() -> None:
