@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from bot import jobs
 from bot.cli import main
-from bot.cli.step import ChunkReader, InlineQueue
+from bot.cli.step import InlineQueue
 from bot.config import Settings
 from bot.devtools.fake_gitea import FakeGitea
 from bot.events import BOT_MARKER, Event
@@ -256,11 +256,6 @@ def test_only_a_completed_failed_run_is_handed_over() -> None:
 ])
 def test_webhook_url(given: str, expected: str) -> None:
     assert webhook_url(given) == expected
-
-
-def test_chunk_reader_serves_any_read_size() -> None:
-    reader = ChunkReader(iter([b"ab", b"", b"cde", b"f"]))
-    assert (reader.read(3), reader.read(0), reader.read(-1), reader.read(2)) == (b"abc", b"", b"def", b"")
 
 
 def test_inline_queue_runs_now_or_only_records_in_a_dry_run() -> None:

@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.debugging.decide import Rerun
 from bot.debugging.prompts import REQUIREMENT_DOCS, dir_result, file_result, requirements_result, search_result
@@ -23,6 +24,21 @@ MAX_LOG_BYTES = 64 * 1024 * 1024  # a job log larger than this is cut (its tail 
 SEARCH_FILES = 200  # files scanned by one search_code call
 TEXT_SUFFIXES = (".py", ".js", ".ts", ".tsx", ".go", ".rs", ".java", ".kt", ".rb", ".php", ".c", ".h", ".cc", ".cpp",
                  ".cs", ".md", ".txt", ".toml", ".yaml", ".yml", ".json", ".cfg", ".ini", ".sh", ".mjs", ".cjs")
+
+
+@dataclass(frozen=True)
+class JobTriage:
+    """The triage of one failed job of a run; `has_baseline` when a green run's log served as baseline."""
+
+    job_id: int
+    job_name: str
+    has_baseline: bool
+    result: Triage
+    raw_log: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        """The triage's JSON object with the job's id and name (as `teabot triage --run --json` prints it)."""
+        return {"job_id": self.job_id, "job": self.job_name, "baseline": self.has_baseline, **self.result.to_json()}
 
 
 @dataclass(frozen=True)
@@ -54,16 +70,29 @@ def read_log(forge: GiteaClient, repo: str, job_id: int) -> bytes:
     return b"".join(chunks)
 
 
+def triage_job(forge: GiteaClient, repo: str, run: dict, job: dict, *, max_lines: int = 40) -> JobTriage:
+    """Triage one job of `run` against the same job of the last green run of its workflow.
+
+    The one way a run's job is triaged: by the debug agent, `teabot triage --run` and the Actions step.
+    """
+    name = str(job.get("name") or "")
+    raw = read_log(forge, repo, int(job["id"]))
+    baseline = baseline_log(forge, repo, run, name)
+    return JobTriage(int(job["id"]), name, baseline is not None, triage(raw, baseline, max_lines=max_lines), raw)
+
+
+def failed_jobs(forge: GiteaClient, repo: str, run_id: int) -> list[dict]:
+    """The jobs of a run that finished with a failure."""
+    return [j for j in forge.list_run_jobs(repo, run_id) if j.get("conclusion") == "failure"]
+
+
 def failed_run(forge: GiteaClient, repo: str, run: dict) -> FailedRun | None:
     """Triage the first failed job of `run`, with the last green run of the same job as the baseline."""
-    jobs = forge.list_run_jobs(repo, int(run["id"]))
-    failed = [j for j in jobs if j.get("conclusion") == "failure"]
+    failed = failed_jobs(forge, repo, int(run["id"]))
     if not failed:
         return None
-    job = failed[0]
-    raw = read_log(forge, repo, int(job["id"]))
-    baseline = baseline_log(forge, repo, run, str(job.get("name") or ""))
-    return FailedRun(run, workflow_file(run), triage(raw, baseline), int(job["id"]), str(job.get("name") or ""), raw)
+    found = triage_job(forge, repo, run, failed[0])
+    return FailedRun(run, workflow_file(run), found.result, found.job_id, found.job_name, found.raw_log)
 
 
 def baseline_log(forge: GiteaClient, repo: str, run: dict, job_name: str) -> bytes | None:
@@ -181,11 +210,6 @@ class Tools:
             text = self.read(path) or ""
             hits += [(path, n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if query in line]
         return hits
-
-
-def files_at(forge: GiteaClient, repo: str, ref: str, paths: Iterable[str]) -> dict[str, str | None]:
-    """Contents of `paths` at `ref` (None for files that do not exist)."""
-    return {path: file_text(forge, repo, path, ref) for path in paths}
 
 
 def blob_shas(forge: GiteaClient, repo: str, ref: str, paths: Sequence[str]) -> dict[str, str]:

@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,26 +32,6 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 DRY_RUN_HELP = "Write nothing to Gitea; print what would have been done."
 Json = dict[str, Any]
-
-
-class ChunkReader:
-    """`read(size)` over an iterator of byte chunks, so a streamed job log is triaged in bounded memory."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._buffer = bytearray()
-
-    def read(self, size: int = -1) -> bytes:
-        """Up to `size` bytes (all that is left when negative); b"" at the end."""
-        while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk
-        size = len(self._buffer) if size < 0 else size
-        out = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        return out
 
 
 class InlineQueue:
@@ -133,7 +113,7 @@ def triage_this_run(client: GiteaClient, actions: ActionsEnv, payload: Mapping[s
     run = client.get_run(repo, run_id)
     own_job = actions.job if run_id == actions.run_id else ""
     failed, unfinished = split_jobs(client.list_run_jobs(repo, run_id), own_job)
-    reports = [_triage_job(client, repo, job, max_lines) for job in failed]
+    reports = [_triage_job(client, repo, run, job, max_lines) for job in failed]
     return _report(client, actions, payload, run, reports, triage_comment(run, reports, unfinished), dry_run)
 
 
@@ -155,12 +135,12 @@ def _report(client: GiteaClient, actions: ActionsEnv, payload: Mapping[str, Any]
             f"to failure ({description})\n\n{body}")
 
 
-def _triage_job(client: GiteaClient, repo: str, job: Mapping[str, Any], max_lines: int) -> JobReport:
-    from bot.triage import triage  # imported here so that `teabot --help` stays fast
+def _triage_job(client: GiteaClient, repo: str, run: Json, job: Mapping[str, Any], max_lines: int) -> JobReport:
+    from bot.agents.debug_forge import triage_job  # imported here so that `teabot --help` stays fast
 
     name, url = str(job.get("name") or job.get("id")), str(job.get("html_url") or "")
     try:
-        return JobReport(name, url, triage(ChunkReader(client.job_log(repo, int(job["id"]))), max_lines=max_lines))
+        return JobReport(name, url, triage_job(client, repo, run, dict(job), max_lines=max_lines).result)
     except ForgeError as exc:
         log.warning("could not read the log of job %s: %s", name, exc)
         return JobReport(name, url, error=str(exc))

@@ -10,12 +10,12 @@ import json
 import re
 import sys
 from contextlib import ExitStack
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
 if TYPE_CHECKING:
+    from bot.agents.debug_forge import JobTriage
     from bot.forge import GiteaClient
     from bot.triage import Triage
 
@@ -30,21 +30,6 @@ def triage_job_log(stream: BinaryIO | bytes, baseline_stream: BinaryIO | bytes |
     return triage(stream, baseline_stream, max_lines=max_lines)
 
 
-@dataclass(frozen=True)
-class JobTriage:
-    """The triage of one failed job of a run, and whether a passing log served as baseline."""
-
-    job_id: int
-    job_name: str
-    has_baseline: bool
-    result: Triage
-
-    def to_json(self) -> dict[str, Any]:
-        """The triage's JSON object with the job's id and name."""
-        return {"job_id": self.job_id, "job": self.job_name, "baseline": self.has_baseline,
-                **self.result.to_json()}
-
-
 def parse_run(ref: str) -> tuple[str, int]:
     """'owner/repo/42' (or 'owner/repo/actions/runs/42') -> ('owner/repo', 42)."""
     match = _RUN_REF.match(ref.strip())
@@ -55,19 +40,10 @@ def parse_run(ref: str) -> tuple[str, int]:
 
 def triage_run(forge: GiteaClient, repo: str, run_id: int, *, max_lines: int = 40) -> list[JobTriage]:
     """Triage each failed job of a run against the same job of the last green run of its workflow."""
-    from bot.agents.debug_forge import baseline_log, read_log  # the debug agent's own reading of a run
-    from bot.triage import triage
+    from bot.agents.debug_forge import failed_jobs, triage_job  # the debug agent's own reading of a run
 
     run = forge.get_run(repo, run_id)
-    found = []
-    for job in forge.list_run_jobs(repo, run_id):
-        if job.get("conclusion") != "failure":
-            continue
-        name = str(job.get("name") or "")
-        baseline = baseline_log(forge, repo, run, name)
-        result = triage(read_log(forge, repo, int(job["id"])), baseline, max_lines=max_lines)
-        found.append(JobTriage(int(job["id"]), name, baseline is not None, result))
-    return found
+    return [triage_job(forge, repo, run, job, max_lines=max_lines) for job in failed_jobs(forge, repo, run_id)]
 
 
 def render(result: Triage) -> str:
