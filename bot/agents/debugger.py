@@ -12,7 +12,6 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from bot.agents import debug_forge as gitea
 from bot.agents import debug_fix
@@ -333,13 +332,8 @@ def _outcome(deps: Deps, session: Session) -> None:
     if deps.ledger is None or not session.done:
         return
     outcome = {State.GREEN: "flaky" if session.flaky else "fixed"}.get(session.state, session.state.value)
-    detail = session.fix_branch and f"{session.fix_branch}@{session.attempts[-1].commit[:12]}" if session.attempts else ""
+    last = session.attempts[-1].commit[:12] if session.attempts else ""
+    detail = f"{session.fix_branch}@{last}" if session.fix_branch and last else session.outcome
     for past in deps.ledger.history(session.repo, session.fingerprint, limit=5):
         if past.commit == session.sha and not past.outcome:
-            deps.ledger.set_outcome(past.id, outcome, detail or session.outcome)
-
-
-def state_of(deps: Deps, key: str) -> dict[str, Any] | None:
-    """A session as JSON (for tests and operators)."""
-    session = _load(deps, key)
-    return None if session is None else session.to_json()
+            deps.ledger.set_outcome(past.id, outcome, detail)
