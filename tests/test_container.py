@@ -21,6 +21,8 @@ import httpx
 import pytest
 import yaml
 
+from bot.devtools.rig import wait_for as rig_wait_for
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE = ROOT / "docker-compose.yaml"
@@ -255,12 +257,8 @@ def image_env(image: dict[str, Path], **extra: str) -> dict[str, str]:
 
 
 def wait_for(check: Any, what: str) -> Any:
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    """Poll `check` until it is truthy, within the test's deadline."""
+    return rig_wait_for(check, DEADLINE, interval=0.1, what=what)
 
 
 @pytest.mark.integration

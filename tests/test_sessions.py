@@ -26,15 +26,17 @@ def test_save_load_and_indexes(store) -> None:
 
 def test_the_lock_serialises_steps_of_one_session(store) -> None:
     order: list[str] = []
+    trying = threading.Event()
     with store.lock("k1", timeout=5):
-        thread = threading.Thread(target=lambda: _locked(store, order))
+        thread = threading.Thread(target=lambda: _locked(store, order, trying))
         thread.start()
-        thread.join(0.2)
+        assert trying.wait(5)  # the other step is about to take the lock we hold
         order.append("first")
     thread.join(5)
     assert order == ["first", "second"]
 
 
-def _locked(store, order: list[str]) -> None:
+def _locked(store, order: list[str], trying: threading.Event) -> None:
+    trying.set()
     with store.lock("k1", timeout=5):
         order.append("second")
