@@ -8,6 +8,7 @@ whose message names the variable and what to do about it.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ class Settings:
     log_format: str = "json"
     model: ModelSettings = field(default_factory=ModelSettings)
     server_url: str | None = None  # a teabot server that Actions steps hand work to (e.g. failed runs)
+    ci_log_hosts: tuple[str, ...] = ()  # hosts (or host:port) of external CI whose logs the bot may read
 
     @property
     def spool_dir(self) -> Path:
@@ -105,6 +107,7 @@ class Settings:
             log_format=reader.choice("TEABOT_LOG_FORMAT", ("json", "text"), "json"),
             model=model,
             server_url=reader.url("TEABOT_SERVER_URL"),
+            ci_log_hosts=reader.hosts("TEABOT_CI_LOG_HOSTS"),
         )
         reader.raise_errors()
         return settings
@@ -134,6 +137,19 @@ class _Reader:
             self.errors.append(f"{name}={value!r} is not a URL: give a full URL starting with {shown}")
             return None
         return value
+
+    def hosts(self, name: str) -> tuple[str, ...]:
+        found = []
+        for entry in (self.text(name) or "").split(","):
+            host = entry.strip().lower()
+            if not host:
+                continue
+            if not re.fullmatch(r"(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?", host):
+                self.errors.append(f"{name}: {entry.strip()!r} is not a host name: list hosts as host or host:port, "
+                                   "separated by commas (no scheme, no path)")
+                continue
+            found.append(host)
+        return tuple(found)
 
     def number(self, name: str, default: float, *, integer: bool = False) -> float:
         value = self.text(name)

@@ -30,6 +30,7 @@ from bot.queueing import JobRequest, is_transient, make_queue
 from bot.sessions import MemorySessionStore, RedisSessionStore
 from bot.redact import redact
 from bot.agents import debugger, planner
+from bot.agents.debug_external import ExternalLogs
 from bot.agents.planner import PlanRequest
 from bot.llm.client import make_llm, max_call_seconds
 from bot.llm.usage import TokenBudget
@@ -178,7 +179,8 @@ def _debug_deps(repo: str, *, docs_folder: str | None = None) -> debugger.Deps:
     skill = bundled_skills()["auto_debug"].instructions
     return debugger.Deps(forge=client, llm=make_llm(current.model, budget=TokenBudget(config.budget.tokens)), store=store,
                          config=config, schedule=_schedule, clock=time.time, bot_login=bot_login(client), skill=skill,
-                         ledger=Ledger(connection) if connection is not None else None)
+                         ledger=Ledger(connection) if connection is not None else None,
+                         external=ExternalLogs(current.ci_log_hosts, config.external_ci.log_url))
 
 
 def _schedule(step: str, delay: float, **kwargs: Any) -> None:
@@ -220,6 +222,12 @@ def debug_run_completed(*, repo: str, run_id: int, delivery_id: str = "") -> Non
         debugger.start(deps, repo, run_id, trigger="workflow_run")
 
 
+@reported("the external CI status")
+def debug_status(*, repo: str, status: dict, delivery_id: str = "") -> None:
+    """A commit status from external CI: resume the session waiting for it, or open one when it failed."""
+    debugger.on_status(_debug_deps(repo), repo, status)
+
+
 @reported("the CI poll")
 def debug_poll(*, key: str, round_no: int = 1) -> None:
     """Look for the run a session waits on (the webhook's fallback)."""
@@ -234,16 +242,13 @@ def debug_sweep(*, repo: str) -> None:
 
 @reported("`/debug`")
 def debug_pr(*, repo: str, number: int, login: str, docs_folder: str = "", delivery_id: str = "") -> None:
-    """`/debug [docs-folder]` on a pull request: debug the latest failed run of its branch."""
+    """`/debug [docs-folder]` on a pull request: debug the latest failure of its branch (Actions or external CI)."""
     client = forge()
     config = repo_config(client, repo)
     role = role_of(client, repo, login)
     if not config.may("debug", role, login) or ROLE_RANK.get(role, 0) < ROLE_RANK["write"]:
         client.create_comment(repo, number, _refusal("debug", "", login, repo))
         return
-    head = str(client.get_pull(repo, number)["head"]["ref"])
-    failed = next((r for r in client.list_runs(repo, branch=head) if r.get("conclusion") == "failure"), None)
-    if failed is None:
-        client.create_comment(repo, number, f"{BOT_MARKER}:debug -->\nNo failed run on `{head}` to debug.")
-        return
-    debugger.start(_debug_deps(repo, docs_folder=docs_folder or None), repo, int(failed["id"]), trigger="/debug")
+    found = debugger.debug_pull(_debug_deps(repo, docs_folder=docs_folder or None), repo, client.get_pull(repo, number))
+    if isinstance(found, str):
+        client.create_comment(repo, number, f"{BOT_MARKER}:debug -->\n{found}")

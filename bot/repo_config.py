@@ -56,6 +56,14 @@ class WorkflowRef(_Strict):
     inputs: dict[str, str] = {}
 
 
+class ExternalCi(_Strict):
+    """Commit statuses from CI outside Gitea Actions (Jenkins, Drone, Woodpecker …)."""
+
+    enabled: bool = True
+    contexts: tuple[str, ...] = ()  # only these status contexts (empty: every external context)
+    log_url: str = "{target_url}"  # where the log is, e.g. "{target}/consoleText" for Jenkins
+
+
 class Debug(_Strict):
     """The auto-debug agent."""
 
@@ -69,6 +77,7 @@ class Debug(_Strict):
     wait_timeout_seconds: int = Field(600, ge=30)
     allow_ci_edits: bool = False
     max_comments: int = Field(20, ge=1)
+    external_ci: ExternalCi = ExternalCi()
 
 
 class Planning(_Strict):

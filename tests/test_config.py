@@ -21,7 +21,7 @@ def test_every_variable_is_read() -> None:
         "TEABOT_DEDUPE_TTL": "60", "TEABOT_LOG_LEVEL": "debug", "TEABOT_LOG_FORMAT": "TEXT",
         "OPENAI_BASE_URL": "http://127.0.0.1:8001/v1", "OPENAI_API_KEY": "k", "TEABOT_MODEL": "qwen",
         "TEABOT_MODEL_PLAN": "big", "TEABOT_MODEL_TIMEOUT": "12.5", "TEABOT_MODEL_MAX_RETRIES": "0",
-        "TEABOT_SERVER_URL": "https://teabot.example.org",
+        "TEABOT_SERVER_URL": "https://teabot.example.org", "TEABOT_CI_LOG_HOSTS": "Jenkins.example.com, 10.0.0.5:8080,,[::1]:9000",
     })
     assert settings.api_url == "https://git.example.org/api/v1" and settings.gitea_token == "tok"
     assert (settings.redis_url, settings.queue_name, settings.data_dir) == ("redis://r:6379/2", "q", Path("/var/x"))
@@ -30,6 +30,7 @@ def test_every_variable_is_read() -> None:
     assert settings.model.enabled and settings.model.model_for("plan") == "big" and settings.model.model_for("debug") == "qwen"
     assert (settings.model.timeout, settings.model.max_retries) == (12.5, 0)
     assert settings.server_url == "https://teabot.example.org"
+    assert settings.ci_log_hosts == ("jenkins.example.com", "10.0.0.5:8080", "[::1]:9000")
 
 
 def test_teabot_model_variables_win_over_openai_ones() -> None:
@@ -40,12 +41,13 @@ def test_teabot_model_variables_win_over_openai_ones() -> None:
 def test_all_problems_are_reported_at_once_naming_each_variable() -> None:
     with pytest.raises(ConfigError) as info:
         Settings.from_env({"TEABOT_GITEA_URL": "gitea.local", "TEABOT_SERVER_URL": "teabot:8080", "REDIS_URL": "http://x", "TEABOT_MAX_BODY_BYTES": "big",
-                           "TEABOT_GITEA_TIMEOUT": "-1", "TEABOT_LOG_LEVEL": "loud", "TEABOT_MODEL_MAX_RETRIES": "-2"})
+                           "TEABOT_GITEA_TIMEOUT": "-1", "TEABOT_LOG_LEVEL": "loud", "TEABOT_MODEL_MAX_RETRIES": "-2",
+                           "TEABOT_CI_LOG_HOSTS": "https://jenkins.example.com/job"})
     message = str(info.value)
     for name in ("TEABOT_GITEA_URL", "TEABOT_SERVER_URL", "REDIS_URL", "TEABOT_MAX_BODY_BYTES", "TEABOT_GITEA_TIMEOUT", "TEABOT_LOG_LEVEL",
-                 "TEABOT_MODEL_MAX_RETRIES"):
+                 "TEABOT_MODEL_MAX_RETRIES", "TEABOT_CI_LOG_HOSTS"):
         assert name in message
-    assert "redis://" in message and "whole number" in message
+    assert "redis://" in message and "whole number" in message and "no scheme, no path" in message
 
 
 def test_replace_returns_a_changed_copy() -> None:

@@ -163,3 +163,22 @@ def test_health_metrics_and_ping(settings: Settings, rq_queue: RQQueue) -> None:
     assert 'teabot_jobs{state="queued"} 1.0' in text and "teabot_enqueue_seconds_count 1.0" in text
     assert client.get("/ping").status_code == 204
     assert client.get("/webhook").status_code == 405
+
+
+def test_only_external_ci_statuses_become_debug_jobs(settings: Settings, rq_queue: RQQueue) -> None:
+    client = create_app(settings, queue=rq_queue).test_client()
+    actions = load_case("status/failure")  # Gitea Actions' own status for a job: the workflow_run events cover it
+    assert _post(client, actions, delivery="s-1").status_code == 204
+    jenkins = load_case("status/failure")
+    jenkins["body"].update(context="ci/jenkins", target_url="https://jenkins.example.com/job/widget/3/")
+    jenkins["body"]["sender"]["login"] = "jenkins"
+    response = _post(client, jenkins, delivery="s-2")
+    assert response.status_code == 202
+    [job_id] = response.get_json()["jobs"]
+    job = rq_queue.rq.fetch_job(job_id)
+    assert job.func_name == "bot.jobs.debug_status" and job.kwargs["repo"] == jenkins["body"]["repository"]["full_name"]
+    assert job.kwargs["status"]["target_url"] == "https://jenkins.example.com/job/widget/3/"
+    assert job.kwargs["status"]["sender"] == {"login": "jenkins"} and job.kwargs["status"]["state"] == "failure"
+    pending = load_case("status/failure")
+    pending["body"].update(context="ci/jenkins", target_url="https://jenkins.example.com/job/widget/4/", state="pending")
+    assert _post(client, pending, delivery="s-3").status_code == 204

@@ -12,6 +12,8 @@ from typing import Any
 from bot.agents import debug_forge as gitea
 from bot.debugging.commits import coerce_message, fix_branch, is_bot_branch
 from bot.debugging.edits import apply_edits, touched_paths
+from bot.debugging.external import LogUnavailable
+from bot.debugging.paths import workflow_stem
 from bot.debugging.guard import check_edits, render_violations
 from bot.debugging.prompts import (
     FINAL_TOOL, TOOLS, Final, assistant_message, check_call, feedback_message, fix_messages, parse_final, tool_result,
@@ -83,7 +85,7 @@ def _push(deps: Any, session: Session, final: Final, old: dict, new: dict) -> Se
                                   note=f"someone else pushed to {branch} ({head[:7]}): stopping so as not to overwrite it")
     else:
         deps.forge.create_branch(session.repo, branch, session.sha)
-    message = coerce_message(final.commit_message, scope=session.workflow.rsplit(".", 1)[0],
+    message = coerce_message(final.commit_message, scope=workflow_stem(session.workflow),
                              fallback=f"repair {session.category or 'failing'} failure in {session.workflow}")
     shas = gitea.blob_shas(deps.forge, session.repo, branch, [p for p in new if old.get(p) is not None])
     files = [_operation(path, old.get(path), text, shas.get(path)) for path, text in new.items() if text != old.get(path)]
@@ -122,8 +124,11 @@ def after_ci(deps: Any, session: Session, run: dict, passed: bool) -> Session:
     now = deps.clock()
     if passed:
         return next_stage(deps, session.record_result(Result.GREEN, now=now, ci_url=str(run.get("html_url") or "")))
-    found = gitea.failed_run(deps.forge, session.repo, run)
-    note = found.triage.summary if found else "CI failed"
+    try:
+        found, note = deps.failed_run(session.repo, run), "CI failed"
+    except LogUnavailable as exc:
+        found, note = None, f"CI failed; triage skipped: {exc}"
+    note = found.triage.summary if found else note
     session = session.record_result(Result.RED, now=now, note=note, ci_url=str(run.get("html_url") or ""))
     if found is not None and session.state is State.FIXING:
         t = found.triage

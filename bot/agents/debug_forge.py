@@ -54,7 +54,12 @@ class FailedRun:
 
 
 def workflow_file(run: dict) -> str:
-    """The workflow file of a run ("ci.yml" from "ci.yml@refs/heads/main" or ".gitea/workflows/ci.yml")."""
+    """The workflow file of a run ("ci.yml" from "ci.yml@refs/heads/main" or ".gitea/workflows/ci.yml").
+
+    An external CI's status made into a run (`debugging.external.status_run`) is named by its context.
+    """
+    if run.get("context"):
+        return str(run["context"])
     path = str(run.get("path") or "")
     return path.split("@", 1)[0].rsplit("/", 1)[-1]
 

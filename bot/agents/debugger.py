@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot.agents import debug_external as external
 from bot.agents import debug_forge as gitea
 from bot.agents import debug_fix
+from bot.agents.debug_external import ExternalLogs
 from bot.debugging.decide import Facts, Kind, PastFailure, Rerun, decide, effective_category, same_failure
+from bot.debugging.external import FAILED, LogUnavailable, is_external_result, is_status_run, state_of, status_run
 from bot.debugging.records import Budget, Result, State, WaitKind
 from bot.debugging.report import render_status
 from bot.debugging.session import Session, TransitionError, new_session, session_key
@@ -42,6 +45,13 @@ class Deps:
     bot_login: str
     skill: str = ""
     ledger: Ledger | None = None
+    external: ExternalLogs = ExternalLogs()
+
+    def failed_run(self, repo: str, run: dict) -> gitea.FailedRun | None:
+        """The triage of a failed run or external status; LogUnavailable when an external log cannot be read."""
+        if is_status_run(run):
+            return external.failed_status_run(self.external, run)
+        return gitea.failed_run(self.forge, repo, run)
 
 
 def start(deps: Deps, repo: str, run_id: int, *, trigger: str = "workflow_run") -> Session | None:
@@ -50,18 +60,100 @@ def start(deps: Deps, repo: str, run_id: int, *, trigger: str = "workflow_run") 
     branch, sha, workflow = str(run.get("head_branch") or ""), str(run.get("head_sha") or ""), gitea.workflow_file(run)
     if run.get("conclusion") != "failure" or branch.startswith("teabot/"):
         return None  # not a failure, or a fix branch's own run (ci_result handles those)
+    if not deps.config.enabled and trigger != "/debug":
+        return None  # debug.enabled: false turns off the automatic sessions; /debug still works
     if deps.config.workflows and workflow not in deps.config.workflows:
         return None
     key = session_key(repo, sha, workflow)
     with deps.store.lock(key):
-        if deps.store.load(key) is not None:
+        if _taken(deps, key, trigger):
             return None  # one failing run starts one session, however many jobs or deliveries say so
         found = gitea.failed_run(deps.forge, repo, run)
         if found is None:
             return None
-        session = _open(deps, repo, run, found, trigger)
+        session = _triaged(deps, _open(deps, repo, run, trigger), found)
         session = _decide(deps, session, found, is_rerun=False)
         return _save(deps, session)
+
+
+def on_status(deps: Deps, repo: str, status: dict) -> Session | None:
+    """A commit status from external CI: resume the session waiting for it, or open one when it failed.
+
+    The log is read from the status's target_url only from allowed hosts; without it triage is
+    skipped and the report says why.
+    """
+    sha, context = str(status.get("sha") or ""), str(status.get("context") or "")
+    if not sha or not is_external_result(status, deps.bot_login):
+        return None
+    where = external.commit_branch(deps.forge, repo, sha)
+    if where is None:
+        log.info("status %s on %s: no branch has this commit at its head; ignored", context, sha[:7], extra={"repo": repo})
+        return None
+    branch, pull = where
+    author = str((pull or {}).get("user", {}).get("login") or _commit_author(status))
+    run = status_run(status, branch=branch, author=author)
+    if branch.startswith("teabot/"):
+        return _resume(deps, repo, run)
+    if state_of(status) not in FAILED or not _watched(deps.config, context):
+        return None
+    return _start_external(deps, repo, run, trigger="status")
+
+
+def _start_external(deps: Deps, repo: str, run: dict, *, trigger: str) -> Session | None:
+    key = session_key(repo, run["head_sha"], run["context"])
+    with deps.store.lock(key):
+        if _taken(deps, key, trigger):
+            return None
+        session = _open(deps, repo, run, trigger)
+        try:
+            found = deps.failed_run(repo, run)
+        except LogUnavailable as exc:
+            log.info("%s: triage skipped: %s", key, exc, extra={"repo": repo})
+            note = ("no log to triage, so nothing was diagnosed or pushed; once the log can be read, `/debug` on the "
+                    "pull request starts over")
+            return _save(deps, replace(session, reason=f"triage skipped: {exc}").finish(State.REPORTED, now=deps.clock(),
+                                                                                         note=note))
+        session = _triaged(deps, session, found)
+        return _save(deps, _decide(deps, session, found, is_rerun=False))
+
+
+def debug_pull(deps: Deps, repo: str, pull: dict) -> Session | str:
+    """`/debug` on a pull request: a session for the latest failure of its head, or why there is none.
+
+    The latest failed Actions run of the head branch, else a failed external status on the head commit.
+    A session that has ended is started over; one still running is left alone.
+    """
+    head, sha = str(pull["head"]["ref"]), str(pull["head"].get("sha") or "")
+    failed = next((r for r in deps.forge.list_runs(repo, branch=head) if r.get("conclusion") == "failure"), None)
+    if failed is not None:
+        session = start(deps, repo, int(failed["id"]), trigger="/debug")
+    else:
+        statuses = external.failed_statuses(deps.forge, repo, sha, deps.bot_login, deps.config.external_ci.contexts)
+        if not statuses:
+            return f"No failed run or failed external status on `{head}` to debug."
+        author = str((pull.get("user") or {}).get("login") or "")
+        session = _start_external(deps, repo, status_run(statuses[0], branch=head, author=author), trigger="/debug")
+    if session is None:
+        return (f"No new session for `{head}`: teabot is still working on this failure (see its status comment), "
+                "or `debug.workflows` in `.gitea/teabot.yaml` leaves this workflow out.")
+    return session
+
+
+def _taken(deps: Deps, key: str, trigger: str) -> bool:
+    """Is there a session for `key` already? `/debug` may start over once the earlier one has ended."""
+    existing = _load(deps, key)
+    return existing is not None and not (trigger == "/debug" and existing.done)
+
+
+def _watched(config: Debug, context: str) -> bool:
+    """Does the repo want sessions for failures of this external context ("": of any)?"""
+    ext = config.external_ci
+    return config.enabled and ext.enabled and (not context or not ext.contexts or context in ext.contexts)
+
+
+def _commit_author(status: dict) -> str:
+    author = (status.get("commit") or {}).get("author") or {}
+    return str(author.get("username") or "")
 
 
 def attempt(deps: Deps, key: str) -> Session | None:
@@ -83,7 +175,10 @@ def attempt(deps: Deps, key: str) -> Session | None:
 
 def ci_result(deps: Deps, repo: str, run_id: int) -> Session | None:
     """A run ended: if a session waits for it, record the result and take the next step."""
-    run = deps.forge.get_run(repo, run_id)
+    return _resume(deps, repo, deps.forge.get_run(repo, run_id))
+
+
+def _resume(deps: Deps, repo: str, run: dict) -> Session | None:
     if run.get("status") != "completed":
         return None
     key = _waiting_session(deps, repo, run)
@@ -102,11 +197,15 @@ def poll(deps: Deps, key: str, round_no: int = 1) -> Session | None:
     if session is None or session.waiting_for is None:
         return session
     wait = session.waiting_for
-    runs = [r for r in deps.forge.list_runs(session.repo, head_sha=wait.sha) if gitea.workflow_file(r) == wait.workflow]
+    if session.external and wait.kind is WaitKind.CI:
+        found = external.current_status(deps.forge, session.repo, wait.sha, wait.workflow, branch=wait.branch)
+        runs = [found] if found else []
+    else:
+        runs = [r for r in deps.forge.list_runs(session.repo, head_sha=wait.sha) if gitea.workflow_file(r) == wait.workflow]
     done = next((r for r in runs if r.get("status") == "completed" and _matches(session, r)), None)
     if done is not None:
-        return ci_result(deps, session.repo, int(done["id"]))
-    if not runs and wait.kind is WaitKind.CI and round_no == 1 and gitea.dispatchable(deps.forge, session.repo, wait.workflow, wait.sha):
+        return _resume(deps, session.repo, done)
+    if not runs and wait.kind is WaitKind.CI and not session.external and round_no == 1 and gitea.dispatchable(deps.forge, session.repo, wait.workflow, wait.sha):
         # No push-triggered run appeared within one poll interval (e.g. the workflow ignores teabot/ branches).
         log.info("no CI run for %s: dispatching %s on %s", wait.sha[:7], wait.workflow, wait.branch, extra={"repo": session.repo})
         deps.forge.dispatch_workflow(session.repo, wait.workflow, wait.branch)
@@ -131,6 +230,13 @@ def sweep(deps: Deps, repo: str, *, limit: int = 20) -> list[str]:
             continue
         if start(deps, repo, int(run["id"]), trigger="sweep") is not None:
             started.append(key)
+    if _watched(deps.config, ""):
+        for pull, status in external.open_failures(deps.forge, repo, deps.bot_login, deps.config.external_ci.contexts):
+            run = status_run(status, branch=str(pull["head"]["ref"]), author=str((pull.get("user") or {}).get("login") or ""))
+            key = session_key(repo, run["head_sha"], run["context"])
+            if not run["head_branch"].startswith("teabot/") and deps.store.load(key) is None and \
+                    _start_external(deps, repo, run, trigger="sweep") is not None:
+                started.append(key)
     collect_feedback(deps, repo)
     return started
 
@@ -166,7 +272,7 @@ def collect_feedback(deps: Deps, repo: str) -> int:
 # --- opening and deciding ----------------------------------------------------------------------------
 
 
-def _open(deps: Deps, repo: str, run: dict, found: gitea.FailedRun, trigger: str) -> Session:
+def _open(deps: Deps, repo: str, run: dict, trigger: str) -> Session:
     branch = str(run["head_branch"])
     base = str(deps.forge.get_repo(repo).get("default_branch") or "main")
     pull = deps.forge.find_pull(repo, head=branch)
@@ -175,12 +281,17 @@ def _open(deps: Deps, repo: str, run: dict, found: gitea.FailedRun, trigger: str
     budget = Budget(deps.config.budget.attempts, deps.config.budget.tokens, deps.config.budget.minutes)
     actor = run.get("trigger_actor") or run.get("actor") or {}
     session = new_session(
-        repo, found.workflow, run_id=int(run["id"]), run_number=int(run.get("run_number") or run["id"]), branch=branch,
+        repo, gitea.workflow_file(run), run_id=int(run["id"]), run_number=int(run.get("run_number") or run["id"]), branch=branch,
         base_branch=base, sha=str(run["head_sha"]), now=deps.clock(), budget=budget, author=str(actor.get("login") or ""),
         pr_number=int(pull["number"]) if pull else None, run_url=str(run.get("html_url") or ""), trigger=trigger,
         deploy_workflow=deps.config.deploy.workflow if deps.config.deploy else "",
         acceptance_workflow=deps.config.acceptance.workflow if deps.config.acceptance else "",
+        external=is_status_run(run),
     )
+    return session
+
+
+def _triaged(deps: Deps, session: Session, found: gitea.FailedRun) -> Session:
     result = found.triage
     _record(deps, session, found)
     return session.triaged(result.category.value, result.fingerprint, result.summary, result.excerpt, now=deps.clock())
@@ -191,7 +302,8 @@ def _decide(deps: Deps, session: Session, found: gitea.FailedRun, *, is_rerun: b
         category=effective_category(session.category, session.summary), fingerprint=session.fingerprint, base_branch=session.base_branch,
         base_broken=_base_broken(deps, session, found), history=_history(deps, session), has_model=deps.llm is not None,
         is_rerun=is_rerun or session.reruns > 0,
-        rerun=gitea.rerun_capability(deps.forge, session.repo, session.workflow, session.sha),
+        rerun=Rerun.EXTERNAL if session.external else gitea.rerun_capability(deps.forge, session.repo, session.workflow,
+                                                                              session.sha),
     )
     decision = decide(facts)
     session = session.decided(decision, now=deps.clock())
@@ -205,10 +317,17 @@ def _decide(deps: Deps, session: Session, found: gitea.FailedRun, *, is_rerun: b
 def _base_broken(deps: Deps, session: Session, found: gitea.FailedRun) -> bool:
     if session.branch == session.base_branch:
         return False
-    base_run = gitea.latest_completed(deps.forge, session.repo, session.base_branch, session.workflow)
+    if session.external:
+        head = str(deps.forge.get_branch(session.repo, session.base_branch)["commit"]["id"])
+        base_run = external.current_status(deps.forge, session.repo, head, session.workflow, branch=session.base_branch)
+    else:
+        base_run = gitea.latest_completed(deps.forge, session.repo, session.base_branch, session.workflow)
     if base_run is None or base_run.get("conclusion") != "failure":
         return False
-    base = gitea.failed_run(deps.forge, session.repo, base_run)
+    try:
+        base = deps.failed_run(session.repo, base_run)
+    except LogUnavailable:
+        return False
     return base is not None and same_failure(found.triage.fingerprint, found.triage.tokens,
                                              base.triage.fingerprint, base.triage.tokens)
 
@@ -265,7 +384,7 @@ def _on_result(deps: Deps, session: Session, run: dict) -> Session:
     if wait.kind is WaitKind.RERUN:
         session = session.rerun_result(passed, now=now, url=url)
         if session.state is State.TRIAGED:
-            found = gitea.failed_run(deps.forge, session.repo, run)
+            found = deps.failed_run(session.repo, run)
             if found is not None:
                 return _decide(deps, session, found, is_rerun=True)
         return session

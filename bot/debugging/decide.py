@@ -26,6 +26,7 @@ class Rerun(str, Enum):
     API = "rerun"           # Gitea >= 1.26: POST .../actions/runs/{run}/rerun
     DISPATCH = "dispatch"   # the workflow has a workflow_dispatch trigger
     NONE = "none"
+    EXTERNAL = "external"  # an external CI's build: re-run there, not through Gitea
 
 
 class Kind(str, Enum):
@@ -111,6 +112,9 @@ def same_failure(fingerprint: str, tokens: Iterable[str], other_fingerprint: str
 def _rerun(facts: Facts, what: str) -> Decision:
     if facts.is_rerun:
         return Decision(Kind.REPORT_ONLY, f"{what} that failed again after one re-run: needs a person")
+    if facts.rerun is Rerun.EXTERNAL:
+        return Decision(Kind.REPORT_ONLY, f"{what}, on an external CI that teabot cannot re-run: re-run the build "
+                                          "there")
     if facts.rerun is Rerun.NONE:
         return Decision(Kind.REPORT_ONLY, f"{what}, but this Gitea cannot re-run it (rerun needs Gitea >= 1.26 "
                                           "or a workflow_dispatch trigger)")

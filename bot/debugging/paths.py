@@ -77,8 +77,14 @@ _LANGUAGES = {".py": "python", ".go": "go", ".rs": "rust", ".java": "java", ".kt
 
 
 def workflow_stem(workflow: str) -> str:
-    """The workflow's file name without folder and .yml/.yaml, made safe for refs and keys."""
-    name = str(workflow).strip().replace("\\", "/").rsplit("/", 1)[-1]
+    """The workflow's file name without folder and .yml/.yaml, made safe for refs and keys.
+
+    A name that is not a workflow file (an external CI's status context such as "ci/jenkins") is kept
+    whole, its slashes made dashes, so two contexts ending alike stay apart.
+    """
+    name = str(workflow).strip().replace("\\", "/")
+    if re.search(r"\.ya?ml$", name, flags=re.IGNORECASE):
+        name = name.rsplit("/", 1)[-1]
     name = re.sub(r"\.ya?ml$", "", name, flags=re.IGNORECASE).lower()
     name = re.sub(r"[^a-z0-9._-]+", "-", name)
     name = re.sub(r"\.{2,}", ".", re.sub(r"-{2,}", "-", name)).strip(".-")

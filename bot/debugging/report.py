@@ -88,15 +88,19 @@ def outcome(session: Session) -> str:
 
 def _intro(s: Session) -> str:
     mention = f"@{re.sub(r'[^A-Za-z0-9_.-]', '', s.author)} " if s.author else ""
-    run = f"[run #{s.run_number}]({s.run_url})" if s.run_url else f"run #{s.run_number}"
     pr = f" (PR #{s.pr_number})" if s.pr_number else ""
+    if s.external:
+        build = f" ([build]({s.run_url}))" if s.run_url else ""
+        return (f"{mention}the external check `{_cell(s.workflow)}` failed on `{_cell(s.branch)}`{pr} at "
+                f"`{s.sha[:7]}`{build}.")
+    run = f"[run #{s.run_number}]({s.run_url})" if s.run_url else f"run #{s.run_number}"
     return (f"{mention}the `{_cell(s.workflow)}` workflow failed on `{_cell(s.branch)}`{pr} at "
             f"`{s.sha[:7]}` ({run}).")
 
 
 def _triage(s: Session) -> str:
     if not s.category:
-        return ""
+        return f"**Triage:** {_clean(s.reason)}" if s.reason else ""
     summary = s.summary.removeprefix(f"{s.category}: ")
     lines = [f"**Triage** ({s.category}): {_clean(summary)}"]
     if s.known_fix:

@@ -60,6 +60,7 @@ class Session:
     comment_id: int | None = None
     run_url: str = ""
     trigger: str = ""
+    external: bool = False  # the failure is an external CI's commit status, not a Gitea Actions run
     state: State = State.COLLECTING
     category: str = ""
     fingerprint: str = ""

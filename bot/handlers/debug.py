@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot import jobs
 from bot.commands import parse_command
+from bot.debugging.external import is_external_result
 from bot.events import COMPLETED, CREATED, Event
 from bot.routing import Context, Router
 
 router = Router()
+STATUS_FIELDS = ("id", "sha", "context", "state", "description", "target_url", "created_at", "updated_at")
 
 
 @router.register("workflow_run", action=COMPLETED)
@@ -28,6 +30,18 @@ def on_workflow_job_completed(event: Event, ctx: Context) -> None:
         return
     ctx.enqueue(jobs.debug_run, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings), repo=event.repo,
                 run_id=run_id, trigger="workflow_job", delivery_id=event.delivery_id)
+
+
+@router.register("status")
+def on_status(event: Event, ctx: Context) -> None:
+    """A commit status from external CI finished: resume or open a session (Actions' own statuses are skipped)."""
+    status = {key: event.payload.get(key) for key in STATUS_FIELDS}
+    status["sender"] = {"login": event.sender}
+    status["commit"] = {"author": {"username": event.get("commit", "author", "username") or ""}}
+    if not event.repo or not is_external_result(status, ctx.settings.bot_login or ""):
+        return
+    ctx.enqueue(jobs.debug_status, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings), repo=event.repo,
+                status=status, delivery_id=event.delivery_id)
 
 
 @router.register("issue_comment", action=CREATED)

@@ -7,12 +7,13 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import redis as redis_lib
 from rq import Queue
 
-from bot.devtools.fake_ci import CiRunner
+from bot.devtools.fake_ci import CiRunner, ExternalCi
 from bot.devtools.fake_ci.sample import BUGS, install_sample
 from bot.devtools.fake_gitea import FakeGitea
 from bot.devtools.fake_model import FakeModelServer
@@ -182,3 +183,57 @@ def test_the_demo_goes_green_from_the_command_line(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "fixed in 1 attempt" in result.stdout and "teabot/fix/" in result.stdout
+
+
+def external_rig(tmp_path: Path, redis_url: str, model: FakeModelServer, *, hosts: str) -> tuple[Rig, ExternalCi]:
+    """The rig whose repository is built by an external CI (Jenkins-like) that reports commit statuses."""
+    jenkins = ExternalCi(tmp_path / "jenkins", context="ci/jenkins")
+    fake = FakeGitea(ci_runner=jenkins)
+    rig = Rig(tmp_path / "rig", redis_url=redis_url, model_url=model.base_url, fake=fake,
+              extra_env={"TEABOT_CI_LOG_HOSTS": hosts.format(port=urlsplit(jenkins.start()).port)})
+    rig.seed()
+    jenkins.setup(fake, REPO)
+    return rig, jenkins
+
+
+JENKINS_CONFIG = {".gitea/teabot.yaml": "debug:\n  external_ci: {log_url: '{target}/consoleText'}\n"}
+
+
+def test_a_failed_external_status_is_fixed_and_the_next_status_resumes_the_session(
+        tmp_path: Path, redis_url: str, model: FakeModelServer) -> None:
+    rig, jenkins = external_rig(tmp_path, redis_url, model, hosts="127.0.0.1:{port}")
+    model.set_script({"replies": [fix_reply("off_by_one")]})
+    with rig:
+        rig.start()
+        sample = install_sample(rig.fake, REPO, bug="off_by_one", extra_files=JENKINS_CONFIG)
+        comment = wait_outcome(rig, sample["pull"], "fixed in 1 attempt", timeout=120)
+        assert "the external check `ci/jenkins` failed on `feature/bulk-pricing`" in comment
+        assert "Decimal('10.00')" in comment and "teabot/fix/ci-jenkins-" in comment
+        assert any(path.endswith("/consoleText") for path in jenkins.requests)  # the log came from the allowed host
+        fix = [b for b in jenkins.builds if b[3].startswith("teabot/fix/") and b[2] != sample["sha"]]
+        assert [b[4] for b in fix] == ["success"] and not rig.fake.dispatches(REPO)  # no Actions run was asked for
+        assert comment.count("| 1/3 |") == 1 and f"/job/acme/widget/{fix[0][0]}/" in comment  # the fix's build is linked
+        assert not [r for r in rig.fake.state.repos[REPO].runs.values()]
+
+
+def test_an_external_log_on_a_host_not_allowed_is_not_read_and_the_report_says_why(
+        tmp_path: Path, redis_url: str, model: FakeModelServer) -> None:
+    rig, jenkins = external_rig(tmp_path, redis_url, model, hosts="jenkins.example.com")
+    with rig:
+        rig.start()
+        sample = install_sample(rig.fake, REPO, bug="off_by_one", extra_files=JENKINS_CONFIG)
+        comment = wait_outcome(rig, sample["pull"], "report only", timeout=60)
+        assert "triage skipped" in comment and "is not in TEABOT_CI_LOG_HOSTS" in comment
+        assert jenkins.requests == [] and not model.prompts and not pushes(rig)
+
+
+def test_debug_command_starts_a_session_when_automatic_ones_are_off(ci_rig: Rig, model: FakeModelServer) -> None:
+    model.set_script({"replies": [fix_reply("off_by_one")]})
+    sample = install_sample(ci_rig.fake, REPO, bug="off_by_one", extra_files={".gitea/teabot.yaml": "debug:\n  enabled: false\n"})
+    ci_rig.fake.add_comment(REPO, sample["pull"], "/debug", author="bob")  # read access only
+    refusal = wait_for(lambda: next((c["body"] for c in ci_rig.fake.list_comments(REPO, sample["pull"])
+                                     if c["user"]["login"] == BOT), None), 30, what="the refusal")
+    assert "@bob" in refusal and status_comment(ci_rig, sample["pull"]) is None  # debug.enabled: false → no session
+    ci_rig.fake.add_comment(REPO, sample["pull"], "/debug", author="alice")
+    comment = wait_outcome(ci_rig, sample["pull"], "fixed in 1 attempt")
+    assert "teabot/fix/" in comment and len(pushes(ci_rig)) == 1

@@ -8,7 +8,9 @@ The sample repository (`bot/devtools/sample_repo/`) is a tiny Python project who
 `python -m pytest -q`; `sample_files()` gives its variants (seeded bugs, a flaky test).
 """
 
+from bot.devtools.fake_ci.external import ExternalCi
 from bot.devtools.fake_ci.runner import CiRunner
 from bot.devtools.fake_ci.sample import BUGS, FLAKY_TEST, SAMPLE_REPO, Bug, clean_files, install_sample, sample_files
 
-__all__ = ["BUGS", "FLAKY_TEST", "SAMPLE_REPO", "Bug", "CiRunner", "clean_files", "install_sample", "sample_files"]
+__all__ = ["BUGS", "FLAKY_TEST", "SAMPLE_REPO", "Bug", "CiRunner", "ExternalCi", "clean_files", "install_sample",
+           "sample_files"]

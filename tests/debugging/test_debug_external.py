@@ -1,0 +1,81 @@
+"""External CI statuses: which ones count, their run shape, where their log may be read from."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.debugging.external import (LogUnavailable, is_actions_status, is_external_result, latest, log_url, refusal,
+                                    status_run)
+from bot.debugging.paths import workflow_stem
+from bot.debugging.session import session_key
+
+JENKINS = {"id": 7, "sha": "c" * 40, "context": "ci/jenkins", "state": "failure", "description": "Build #3 failed",
+           "target_url": "https://jenkins.example.com/job/widget/3/", "sender": {"login": "jenkins"},
+           "updated_at": "2026-11-22T10:00:00Z"}
+
+
+@pytest.mark.parametrize("change, external", [
+    ({}, True),
+    ({"state": "error"}, True),
+    ({"state": "success"}, True),
+    ({"state": "pending"}, False),
+    ({"state": "skipped"}, False),
+    ({"sender": {"login": "gitea-actions"}}, False),
+    ({"target_url": "https://gitea.example.com/acme/widget/actions/runs/15/jobs/1"}, False),
+    ({"context": "teabot/triage"}, False),
+    ({"sender": {"login": "TeaBot"}}, False),
+    ({"context": ""}, False),
+])
+def test_only_finished_statuses_of_external_ci_count(change: dict, external: bool) -> None:
+    assert is_external_result({**JENKINS, **change}, "teabot") is external
+
+
+def test_actions_statuses_are_known_by_their_creator_or_their_link() -> None:
+    assert is_actions_status({"creator": {"login": "gitea-actions"}, "target_url": ""})
+    assert is_actions_status({"target_url": "http://gitea:3000/sub/acme/widget/actions/runs/4"})
+    assert not is_actions_status(JENKINS)
+
+
+def test_a_status_takes_the_shape_of_a_run() -> None:
+    run = status_run(JENKINS, branch="feature/x", author="alice")
+    assert run["conclusion"] == "failure" and run["status"] == "completed" and run["head_branch"] == "feature/x"
+    assert run["context"] == "ci/jenkins" and run["html_url"] == JENKINS["target_url"] and run["actor"]["login"] == "alice"
+    api_shape = {**JENKINS, "state": None, "status": "success"}  # the statuses API calls the field `status`
+    assert status_run(api_shape, branch="b")["conclusion"] == "success"
+    assert status_run({**JENKINS, "state": "pending"}, branch="b")["status"] == "in_progress"
+
+
+def test_two_contexts_ending_alike_get_different_sessions_and_branches() -> None:
+    assert workflow_stem("ci/jenkins") == "ci-jenkins" and workflow_stem("drone/jenkins") == "drone-jenkins"
+    assert workflow_stem(".gitea/workflows/ci.yml") == "ci"
+    assert session_key("acme/widget", "c" * 40, "ci/jenkins") != session_key("acme/widget", "c" * 40, "drone/jenkins")
+
+
+def test_the_newest_status_of_a_context_is_the_current_one() -> None:
+    statuses = [{"id": 3, "context": "ci/jenkins", "status": "failure"}, {"id": 9, "context": "ci/jenkins", "status": "success"},
+                {"id": 12, "context": "other", "status": "failure"}]
+    assert latest(statuses, "ci/jenkins")["id"] == 9 and latest(statuses, "nope") is None
+
+
+def test_the_log_url_template() -> None:
+    assert log_url("{target_url}", JENKINS) == JENKINS["target_url"]
+    assert log_url("{target}/consoleText", JENKINS) == "https://jenkins.example.com/job/widget/3/consoleText"
+    assert log_url("https://ci.example.com/logs/{sha}?ctx={context}", JENKINS).endswith("c" * 40 + "?ctx=ci/jenkins")
+    assert log_url("{target_url}", {**JENKINS, "target_url": ""}) == ""
+    with pytest.raises(LogUnavailable, match="debug.external_ci.log_url.*{target_url}"):
+        log_url("{build_url}/log", JENKINS)
+
+
+@pytest.mark.parametrize("url, hosts, reason", [
+    ("https://jenkins.example.com/job/1/", ["jenkins.example.com"], None),
+    ("https://jenkins.example.com/job/1/", ["jenkins.example.com:443"], None),
+    ("http://127.0.0.1:8080/x", ["127.0.0.1:8080"], None),
+    ("http://127.0.0.1:8081/x", ["127.0.0.1:8080"], "host 127.0.0.1:8081 is not in TEABOT_CI_LOG_HOSTS"),
+    ("http://169.254.169.254/latest/meta-data", ["jenkins.example.com"], "169.254.169.254:80 is not in"),
+    ("https://jenkins.example.com/job/1/", [], "no CI log host is allowed"),
+    ("file:///etc/passwd", ["jenkins.example.com"], "not an http(s) URL"),
+    ("https://user:pw@jenkins.example.com/", ["jenkins.example.com"], "carries credentials"),
+])
+def test_only_allowed_hosts_are_read(url: str, hosts: list[str], reason: str | None) -> None:
+    found = refusal(url, hosts)
+    assert (found is None) if reason is None else (reason in found)
