@@ -36,8 +36,8 @@ from bot.llm.client import make_llm, max_call_seconds
 from bot.llm.usage import TokenBudget
 from bot.repo_config import ROLE_RANK, RepoConfig
 from bot.skills import bundled_skills
-from bot.workflows import bundled_workflows
-from bot.repo_files import load_repo_config
+from bot.debugging.settings import effective_debug
+from bot.repo_files import load_repo_config, repo_files
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -141,16 +141,17 @@ def _refusal(command: str, args: str, login: str, repo: str) -> str:
 def plan_command(*, repo: str, number: int, login: str, command: str, args: str = "", delivery_id: str = "") -> None:
     """Run `/plan`, `/plan <feedback>`, `/plan approve`, `/summarize` or `/classify` on an issue."""
     client = forge()
-    config = repo_config(client, repo)
+    files = repo_files(client, repo)
+    config = files.config()
     role = role_of(client, repo, login)
     request = PlanRequest(repo, number, login, command, args)
     needed = "plan" if command == "plan" else command
     if not config.may(needed, role, login) or (request.mode == "approve" and ROLE_RANK.get(role, 0) < ROLE_RANK["write"]):
         client.create_comment(repo, number, _refusal(command, args, login, repo))
         return
-    workflow = bundled_workflows()["plan"]
+    workflow = files.workflow("plan")
     llm = make_llm(settings().model, budget=TokenBudget(workflow.budgets.tokens))
-    skills = {name: skill.instructions for name, skill in bundled_skills().items()}
+    skills = {name: files.skill(name).instructions for name in bundled_skills()}
     planner.plan(request, forge=client, llm=llm, bot_login=bot_login(client), workflow=workflow, skills=skills)
 
 
@@ -171,16 +172,17 @@ _memory_sessions = MemorySessionStore()
 def _debug_deps(repo: str, *, docs_folder: str | None = None) -> debugger.Deps:
     """Everything a debug step needs, for `repo`."""
     current, client = settings(), forge()
-    config = repo_config(client, repo).debug
+    files = repo_files(client, repo)
+    config, phases = effective_debug(files.config().debug, files.workflow("auto_debug"))
     if docs_folder:
         config = config.model_copy(update={"docs_folder": docs_folder})
     connection = redis.Redis.from_url(current.redis_url) if current.redis_url else None
     store = RedisSessionStore(connection) if connection is not None else _memory_sessions
-    skill = bundled_skills()["auto_debug"].instructions
+    skill = files.skill("auto_debug").instructions
     return debugger.Deps(forge=client, llm=make_llm(current.model, budget=TokenBudget(config.budget.tokens)), store=store,
                          config=config, schedule=_schedule, clock=time.time, bot_login=bot_login(client), skill=skill,
                          ledger=Ledger(connection) if connection is not None else None,
-                         external=ExternalLogs(current.ci_log_hosts, config.external_ci.log_url))
+                         external=ExternalLogs(current.ci_log_hosts, config.external_ci.log_url), phases=phases)
 
 
 def _schedule(step: str, delay: float, **kwargs: Any) -> None:

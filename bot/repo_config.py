@@ -76,7 +76,6 @@ class Debug(_Strict):
     poll_interval_seconds: int = Field(50, ge=5)
     wait_timeout_seconds: int = Field(600, ge=30)
     allow_ci_edits: bool = False
-    max_comments: int = Field(20, ge=1)
     external_ci: ExternalCi = ExternalCi()
 
 

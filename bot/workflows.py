@@ -222,7 +222,7 @@ def _validate(data: dict[str, Any], file: str, actions: set[str] | None, skills:
     budgets = check.budgets(data.get("budgets", {}), "budgets")
     steps = _steps(check, data.get("steps"), "steps", modes, actions, skills)
     options = _options(check, name, data.get("options", {}))
-    for step in _all_steps(steps):
+    for step in all_steps(steps):
         if step.only_if and step.only_if not in options:
             check.fail(f"steps.{step.id}.only_if", f"names no option of this workflow: {step.only_if}")
     workflow = Workflow(name, check.text(data, "description", "", required=True),
@@ -281,8 +281,8 @@ def _step(check: _Checker, value: Any, path: str, modes: tuple[str, ...], action
                 check.text(data, "only_if", path) or None, budget, str(on_error), until, children)
 
 
-def _all_steps(steps: tuple[Step, ...]) -> list[Step]:
-    return [s for step in steps for s in (step, *_all_steps(step.steps))]
+def all_steps(steps: tuple[Step, ...]) -> list[Step]:
+    return [s for step in steps for s in (step, *all_steps(step.steps))]
 
 
 def _options(check: _Checker, name: str, value: Any) -> dict[str, Any]:

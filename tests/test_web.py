@@ -182,3 +182,16 @@ def test_only_external_ci_statuses_become_debug_jobs(settings: Settings, rq_queu
     pending = load_case("status/failure")
     pending["body"].update(context="ci/jenkins", target_url="https://jenkins.example.com/job/widget/4/", state="pending")
     assert _post(client, pending, delivery="s-3").status_code == 204
+
+
+def test_a_job_of_a_fix_branch_may_resume_a_session(settings: Settings, rq_queue: RQQueue) -> None:
+    client = create_app(settings, queue=rq_queue).test_client()
+    case = load_case("workflow_job/completed_failure")
+    case["body"]["workflow_job"].update(head_branch="teabot/fix/ci-7", conclusion="success")
+    response = _post(client, case, delivery="j-1")
+    assert response.status_code == 202
+    job = rq_queue.rq.fetch_job(response.get_json()["jobs"][0])
+    assert job.func_name == "bot.jobs.debug_run_completed" and job.kwargs["run_id"] == case["body"]["workflow_job"]["run_id"]
+    green = load_case("workflow_job/completed_failure")
+    green["body"]["workflow_job"].update(conclusion="success")  # a green job elsewhere: nothing to do
+    assert _post(client, green, delivery="j-2").status_code == 204

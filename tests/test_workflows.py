@@ -52,7 +52,7 @@ def test_plan_workflow_steps_and_modes() -> None:
 
 def test_auto_debug_workflow() -> None:
     flow = bundled_workflows()["auto_debug"]
-    assert flow.budgets == Budgets(attempts=3, tokens=200000, minutes=60)
+    assert flow.budgets == Budgets(attempts=3, tokens=200000, minutes=30)
     assert flow.options["poll_interval_seconds"] == 50 and flow.options["timeout_minutes"] == 10
     assert set(flow.events) == {"workflow_run", "workflow_job", "status"}
     fix = next(s for s in flow.steps if s.id == "fix")

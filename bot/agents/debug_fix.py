@@ -74,7 +74,7 @@ def _ask(deps: Any, session: Session, tools: gitea.Tools) -> tuple[Final | None,
 
 
 def _push(deps: Any, session: Session, final: Final, old: dict, new: dict) -> Session:
-    branch = session.fix_branch or fix_branch(session.workflow, session.run_number)
+    branch = session.fix_branch or fix_branch(session.workflow, session.run_number, deps.phases.branch_prefix)
     if not is_bot_branch(branch):  # never write outside teabot/ branches
         return session.finish(State.FAILED, now=deps.clock(), note=f"refusing to push to {branch}")
     pushed = [a.commit for a in session.attempts if a.commit]

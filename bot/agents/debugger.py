@@ -21,6 +21,7 @@ from bot.debugging.decide import Facts, Kind, PastFailure, Rerun, decide, effect
 from bot.debugging.external import FAILED, LogUnavailable, is_external_result, is_status_run, state_of, status_run
 from bot.debugging.records import Budget, Result, State, WaitKind
 from bot.debugging.report import render_status
+from bot.debugging.settings import Phases
 from bot.debugging.session import Session, TransitionError, new_session, session_key
 from bot.forge.client import GiteaClient
 from bot.ledger import FailureRecord, Ledger
@@ -46,6 +47,7 @@ class Deps:
     skill: str = ""
     ledger: Ledger | None = None
     external: ExternalLogs = ExternalLogs()
+    phases: Phases = Phases()
 
     def failed_run(self, repo: str, run: dict) -> gitea.FailedRun | None:
         """The triage of a failed run or external status; LogUnavailable when an external log cannot be read."""
@@ -302,8 +304,7 @@ def _decide(deps: Deps, session: Session, found: gitea.FailedRun, *, is_rerun: b
         category=effective_category(session.category, session.summary), fingerprint=session.fingerprint, base_branch=session.base_branch,
         base_broken=_base_broken(deps, session, found), history=_history(deps, session), has_model=deps.llm is not None,
         is_rerun=is_rerun or session.reruns > 0,
-        rerun=Rerun.EXTERNAL if session.external else gitea.rerun_capability(deps.forge, session.repo, session.workflow,
-                                                                              session.sha),
+        rerun=_rerun_how(deps, session), can_fix=deps.phases.fix,
     )
     decision = decide(facts)
     session = session.decided(decision, now=deps.clock())
@@ -312,6 +313,14 @@ def _decide(deps: Deps, session: Session, found: gitea.FailedRun, *, is_rerun: b
     elif decision.kind in (Kind.FIX, Kind.CITE_KNOWN_FIX):
         deps.schedule("attempt", 0, key=session.key)
     return session
+
+
+def _rerun_how(deps: Deps, session: Session) -> Rerun:
+    if not deps.phases.rerun_flaky:
+        return Rerun.OFF
+    if session.external:
+        return Rerun.EXTERNAL
+    return gitea.rerun_capability(deps.forge, session.repo, session.workflow, session.sha)
 
 
 def _base_broken(deps: Deps, session: Session, found: gitea.FailedRun) -> bool:

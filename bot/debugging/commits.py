@@ -44,10 +44,10 @@ def coerce_message(proposed: str | None, *, scope: str, fallback: str) -> str:
     return commit_message("fix", scope, first or fallback)
 
 
-def fix_branch(workflow: str, run_number: int | str) -> str:
-    """The bot's branch for fixing one run: `teabot/fix/<workflow-stem>-<run>`."""
+def fix_branch(workflow: str, run_number: int | str, prefix: str = FIX_PREFIX) -> str:
+    """The bot's branch for fixing one run: `teabot/fix/<workflow-stem>-<run>` (`prefix` must be under teabot/)."""
     run = re.sub(r"[^A-Za-z0-9]+", "-", str(run_number)).strip("-") or "0"
-    return f"{FIX_PREFIX}{workflow_stem(workflow)}-{run}"
+    return f"{prefix}{workflow_stem(workflow)}-{run}"
 
 
 def is_bot_branch(name: str) -> bool:

@@ -24,9 +24,16 @@ def on_workflow_run_completed(event: Event, ctx: Context) -> None:
 
 @router.register("workflow_job", action=COMPLETED)
 def on_workflow_job_completed(event: Event, ctx: Context) -> None:
-    """A job failed (Gitea 1.24 sends these before it has workflow_run): open the run's session."""
+    """A job ended (Gitea 1.24 sends these but no workflow_run): a failure opens the run's session; a job of a
+    fix branch's run may end the run a session waits for."""
     run_id, branch = event.get("workflow_job", "run_id"), str(event.get("workflow_job", "head_branch") or "")
-    if event.get("workflow_job", "conclusion") != "failure" or not isinstance(run_id, int) or branch.startswith("teabot/"):
+    if not isinstance(run_id, int) or not event.repo:
+        return
+    if branch.startswith("teabot/"):
+        ctx.enqueue(jobs.debug_run_completed, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings),
+                    repo=event.repo, run_id=run_id, delivery_id=event.delivery_id)
+        return
+    if event.get("workflow_job", "conclusion") != "failure":
         return
     ctx.enqueue(jobs.debug_run, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings), repo=event.repo,
                 run_id=run_id, trigger="workflow_job", delivery_id=event.delivery_id)

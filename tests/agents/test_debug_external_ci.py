@@ -17,6 +17,7 @@ from bot.agents.debug_external import ExternalLogs, html_text
 from bot.debugging.decide import Decision, Kind
 from bot.debugging.records import State
 from bot.debugging.session import Session, new_session
+from bot.debugging.settings import Phases
 from bot.devtools.fake_gitea import FakeGitea
 from bot.forge.client import GiteaClient
 from bot.repo_config import ExternalCi, RepoConfig
@@ -276,3 +277,14 @@ def test_debug_starts_an_ended_session_over_but_leaves_a_running_one(fake, forge
     refused = debugger.debug_pull(deps, REPO, pull_of(forge, world["pull"]))
     assert isinstance(refused, str) and "still working on this failure" in refused
     assert len(bot_comments(fake, world["pull"])) == 2
+
+
+@pytest.mark.parametrize("phases, log, reason", [
+    (Phases(fix=False), FAILED_LOG, "the auto_debug workflow has no fix step"),
+    (Phases(rerun_flaky=False), TIMEOUT_LOG, "re-runs are off (rerun_flaky_once: false"),
+])
+def test_the_workflow_phases_reach_the_decision(fake, forge, world, ci, phases, log, reason) -> None:
+    ci.text(f"https://{HOST}/job/widget/3/consoleText", log)
+    deps = deps_for(forge, ci)
+    deps.phases = phases
+    assert reason in debugger.on_status(deps, REPO, status(world["head"])).reason
