@@ -37,7 +37,7 @@ from bot.llm.usage import TokenBudget
 from bot.repo_config import ROLE_RANK, RepoConfig
 from bot.skills import bundled_skills
 from bot.debugging.settings import effective_debug
-from bot.repo_files import load_repo_config, repo_files
+from bot.repo_files import RepoFileError, load_repo_config, repo_files
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -204,10 +204,36 @@ def _repo_of(key: str) -> str:
     return key.split(":", 1)[0]
 
 
+CONFIG_STATUS = "teabot/config"
+
+
+def _deps_for_failure(repo: str, failed_commit: Callable[[GiteaClient], str]) -> debugger.Deps:
+    """The debug deps for a pipeline result; when a teabot file of the repo is broken, the failed commit
+    (if any) gets a `teabot/config` error status that says what is wrong, since no issue is there to tell."""
+    try:
+        return _debug_deps(repo)
+    except RepoFileError as exc:
+        client = forge()
+        sha = failed_commit(client)
+        if sha:
+            text = redact(str(exc))
+            description = text if len(text) <= 250 else text[:249] + "…"
+            client.create_status(repo, sha, "error", CONFIG_STATUS, description)
+        raise
+
+
+def _failed_run_commit(repo: str, run_id: int) -> Callable[[GiteaClient], str]:
+    def commit(client: GiteaClient) -> str:
+        run = client.get_run(repo, run_id)
+        failed = run.get("conclusion") == "failure" and not str(run.get("head_branch") or "").startswith("teabot/")
+        return str(run.get("head_sha") or "") if failed else ""
+    return commit
+
+
 @reported("the debug session")
 def debug_run(*, repo: str, run_id: int, trigger: str = "workflow_run", delivery_id: str = "") -> None:
     """A run failed: open a debug session for it (at most one per commit and workflow)."""
-    debugger.start(_debug_deps(repo), repo, run_id, trigger=trigger)
+    debugger.start(_deps_for_failure(repo, _failed_run_commit(repo, run_id)), repo, run_id, trigger=trigger)
 
 
 @reported("the debug attempt")
@@ -219,7 +245,7 @@ def debug_attempt(*, key: str) -> None:
 @reported("the CI result")
 def debug_run_completed(*, repo: str, run_id: int, delivery_id: str = "") -> None:
     """A run completed: resume the session waiting for it, if any; open a session when it failed."""
-    deps = _debug_deps(repo)
+    deps = _deps_for_failure(repo, _failed_run_commit(repo, run_id))
     if debugger.ci_result(deps, repo, run_id) is None:
         debugger.start(deps, repo, run_id, trigger="workflow_run")
 
@@ -227,7 +253,8 @@ def debug_run_completed(*, repo: str, run_id: int, delivery_id: str = "") -> Non
 @reported("the external CI status")
 def debug_status(*, repo: str, status: dict, delivery_id: str = "") -> None:
     """A commit status from external CI: resume the session waiting for it, or open one when it failed."""
-    debugger.on_status(_debug_deps(repo), repo, status)
+    failed = str(status.get("sha") or "") if status.get("state") in ("failure", "error") else ""
+    debugger.on_status(_deps_for_failure(repo, lambda client: failed), repo, status)
 
 
 @reported("the CI poll")

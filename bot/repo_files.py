@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from bot.config import ConfigError
 from bot.forge.client import GiteaClient
 from bot.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
 from bot.skills import Skill, effective_skill
@@ -26,6 +27,10 @@ _CACHE_SIZE = 256
 _cache: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
 _lock = threading.Lock()
 T = TypeVar("T")
+
+
+class RepoFileError(ConfigError):
+    """One of teabot's files in the repository is invalid; the message names the file and the key."""
 
 
 def default_branch_head(client: GiteaClient, repo: str) -> tuple[str, str]:
@@ -66,7 +71,10 @@ class RepoFiles:
             if key in _cache:
                 _cache.move_to_end(key)
                 return _cache[key]
-        value = parse(self.client.get_file(self.repo, path, ref=self.sha))
+        try:
+            value = parse(self.client.get_file(self.repo, path, ref=self.sha))
+        except ConfigError as exc:
+            raise RepoFileError(str(exc)) from None
         with _lock:
             _cache[key] = value
             while len(_cache) > _CACHE_SIZE:

@@ -237,3 +237,17 @@ def test_debug_command_starts_a_session_when_automatic_ones_are_off(ci_rig: Rig,
     ci_rig.fake.add_comment(REPO, sample["pull"], "/debug", author="alice")
     comment = wait_outcome(ci_rig, sample["pull"], "fixed in 1 attempt")
     assert "teabot/fix/" in comment and len(pushes(ci_rig)) == 1
+
+
+def test_a_broken_repo_config_is_shown_on_the_failed_commit(ci_rig: Rig, model: FakeModelServer) -> None:
+    sample = install_sample(ci_rig.fake, REPO, bug="off_by_one",
+                            extra_files={".gitea/teabot.yaml": "debug:\n  budget: {atempts: 2}\n"})
+
+    def config_status() -> dict | None:
+        statuses = ci_rig.fake.state.repos[REPO].statuses
+        return next((s for s in statuses if s.sha == sample["sha"] and s.context == "teabot/config"), None)
+
+    status = wait_for(config_status, 60, what=f"the teabot/config status\n{ci_rig.logs()}")
+    assert status.state == "error" and status.creator.login == BOT
+    assert ".gitea/teabot.yaml: debug.budget.atempts: unknown key" in status.description
+    assert status_comment(ci_rig, sample["pull"]) is None and not pushes(ci_rig) and not model.prompts
