@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import sysconfig
-import time
 from importlib import resources
 from pathlib import Path
 from typing import Any

@@ -1,6 +1,5 @@
 """The receiver over flask's test client, with the real Redis behind RQ."""
 
-import json
 from pathlib import Path
 
 import pytest

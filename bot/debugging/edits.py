@@ -8,7 +8,6 @@ deletes one; and unified diffs, either a whole reply (optionally fenced as ```di
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass

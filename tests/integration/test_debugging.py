@@ -118,7 +118,8 @@ def test_deleting_the_failing_test_is_rejected_and_never_pushed(ci_rig: Rig, mod
 
 def test_a_flaky_failure_is_rerun_and_marked_flaky(ci_rig: Rig, model: FakeModelServer) -> None:
     sample = install_sample(ci_rig.fake, REPO, bug=None, flaky=True)
-    comment = wait_outcome(ci_rig, sample["pull"], "flaky")
+    comment = wait_outcome(ci_rig, sample["pull"], "✅ flaky: passed on re-run")
+    assert "the failure is recorded as flaky" in comment and "| 1/" not in comment  # no attempt was made
     assert not pushes(ci_rig) and not model.prompts and not ci_rig.fake.calls("POST", f"/repos/{REPO}/pulls")
 
 

@@ -12,7 +12,7 @@ import redis as redis_lib
 from rq import Queue
 
 from bot.devtools.rig import BOT, SECRET, Rig, wait_for
-from tests.conftest import SHARED, comment_case, load_case
+from tests.conftest import SHARED, comment_case
 from tests.integration.conftest import PrivateRedis
 
 pytestmark = pytest.mark.integration
@@ -42,7 +42,6 @@ def test_each_recorded_delivery_becomes_at_most_one_job_run_by_the_worker(rig: R
     folder = SHARED / "reference" / "gitea" / "payloads"
     if not folder.exists():
         pytest.skip(f"{folder} is absent: the shared reference data sits beside the repository")
-    headers = json.loads((folder / "_delivery-headers.issue_comment-created.json").read_text())
     names = {"issue_comment-created-pull.json": ("issue_comment", "pull_request_comment")}
     queued = []
     for path in sorted(folder.glob("[!_]*.json")):

@@ -23,7 +23,6 @@ import logging
 import os
 import queue
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -41,7 +40,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.devtools.fake_ci.executor import JobContext, run_job
-from bot.devtools.fake_ci.runner import SCRUBBED, CiRunner
+from bot.devtools.fake_ci.runner import SCRUBBED, CiRunner, python_shims
 from bot.devtools.fake_gitea.app import Trigger
 from bot.devtools.fake_gitea.workflow_spec import (JobSpec, WorkflowFileError, WorkflowSpec, glob_match,
                                                    parse_workflow, workflow_files)
@@ -293,7 +292,7 @@ class ExternalCi:
                    BUILD_URL=self.url + build.path, JOB_NAME=f"{build.repo}/{build.branch}", GIT_COMMIT=build.sha,
                    GIT_BRANCH=build.branch, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
                    CI_STATE_DIR=str(self.state_dir(build.repo)),
-                   PATH=f"{_python_shims(self.workdir)}{os.pathsep}{env.get('PATH', os.defpath)}")
+                   PATH=f"{python_shims(self.workdir)}{os.pathsep}{env.get('PATH', os.defpath)}")
         return env
 
     # --- build pages ---------------------------------------------------------------------------
@@ -341,15 +340,3 @@ def _builds_anything(files: Mapping[str, bytes], branch: str) -> bool:
 
 def _append(build: _Build, *lines: str) -> None:
     build.log += "".join(f"{line}\n" for line in lines)
-
-
-def _python_shims(workdir: Path) -> Path:
-    """A directory whose `python` and `python3` are the interpreter running the tests."""
-    shims = workdir / "bin"
-    shims.mkdir(exist_ok=True)
-    for name in ("python", "python3"):
-        path = shims / name
-        if not path.exists():
-            path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
-            path.chmod(0o755)
-    return shims

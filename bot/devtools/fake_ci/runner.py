@@ -234,19 +234,20 @@ class CiRunner:
         env = {k: v for k, v in source.items() if not k.startswith(SCRUBBED)}
         env.update(CI="true", GITHUB_ACTIONS="true", GITEA_ACTIONS="true", RUNNER_OS="Linux",
                    PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", CI_STATE_DIR=str(self.state_dir(repo)),
-                   PATH=f"{self._python_shims()}{os.pathsep}{env.get('PATH', os.defpath)}")
+                   PATH=f"{python_shims(self.workdir)}{os.pathsep}{env.get('PATH', os.defpath)}")
         return env
 
-    def _python_shims(self) -> Path:
-        """A directory whose `python` and `python3` are the interpreter running the tests."""
-        shims = self.workdir / "bin"
-        shims.mkdir(exist_ok=True)
-        for name in ("python", "python3"):
-            path = shims / name
-            if not path.exists():
-                path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
-                path.chmod(0o755)
-        return shims
+
+def python_shims(workdir: Path) -> Path:
+    """A directory whose `python` and `python3` are the interpreter running the tests."""
+    shims = workdir / "bin"
+    shims.mkdir(exist_ok=True)
+    for name in ("python", "python3"):
+        path = shims / name
+        if not path.exists():
+            path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+            path.chmod(0o755)
+    return shims
 
 
 def _workflows(files: Mapping[str, bytes]) -> dict[str, WorkflowSpec]:
