@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from bot.agents.debug_forge import FailedRun
+from bot.debugging.commits import is_bot_branch
 from bot.debugging.external import FAILED, LogUnavailable, is_external_result, latest, log_url, refusal, state_of, status_run
 from bot.forge.client import GiteaClient
 from bot.triage import triage
@@ -73,14 +74,16 @@ def failed_status_run(logs: ExternalLogs, run: Mapping[str, Any]) -> FailedRun:
 
 
 def commit_branch(forge: GiteaClient, repo: str, sha: str) -> tuple[str, dict | None] | None:
-    """The branch whose head is `sha` and its open pull request: a status names only the commit."""
-    for pull in forge.list_pulls(repo, state="open"):
-        if str((pull.get("head") or {}).get("sha") or "") == sha:
-            return str(pull["head"]["ref"]), pull
-    for branch in forge.list_branches(repo):
-        if str((branch.get("commit") or {}).get("id") or "") == sha:
-            return str(branch["name"]), None
-    return None
+    """The branch whose head is `sha` and its open pull request: a status names only the commit.
+
+    A person's branch is preferred: a fix branch starts at the failing commit, so both may have it as head.
+    """
+    pulls = [(str(p["head"]["ref"]), p) for p in forge.list_pulls(repo, state="open")
+             if str((p.get("head") or {}).get("sha") or "") == sha]
+    if not pulls:
+        pulls = [(str(b["name"]), None) for b in forge.list_branches(repo)
+                 if str((b.get("commit") or {}).get("id") or "") == sha]
+    return min(pulls, key=lambda found: is_bot_branch(found[0]), default=None)
 
 
 def current_status(forge: GiteaClient, repo: str, sha: str, context: str, *, branch: str = "") -> dict | None:

@@ -288,3 +288,13 @@ def test_the_workflow_phases_reach_the_decision(fake, forge, world, ci, phases, 
     deps = deps_for(forge, ci)
     deps.phases = phases
     assert reason in debugger.on_status(deps, REPO, status(world["head"])).reason
+
+
+def test_a_status_on_a_commit_that_a_fix_branch_shares_belongs_to_the_persons_branch(fake, forge, ci) -> None:
+    sha = fake.push(REPO, {"widget.py": "x = 3\n"}, branch="zz-hotfix", message="no pull request", author="alice")
+    with fake.state.lock:  # a fix branch made at the failing commit, before its first fix is pushed
+        fake.state.repos[REPO].branches["teabot/fix/ci-jenkins-70"] = sha
+    assert [b["name"] for b in forge.list_branches(REPO)][-2:] == ["teabot/fix/ci-jenkins-70", "zz-hotfix"]
+    ci.text(f"https://{HOST}/job/widget/3/consoleText", FAILED_LOG)
+    session = debugger.on_status(deps_for(forge, ci), REPO, status(sha))
+    assert session is not None and session.branch == "zz-hotfix" and session.pr_number is None
