@@ -73,14 +73,15 @@ def failed_status_run(logs: ExternalLogs, run: Mapping[str, Any]) -> FailedRun:
     return FailedRun(dict(run), str(run["context"]), triage(raw), 0, str(run["context"]), raw)
 
 
-def commit_branch(forge: GiteaClient, repo: str, sha: str) -> tuple[str, dict | None] | None:
+def commit_branch(forge: GiteaClient, repo: str, sha: str, *, branches: bool = True) -> tuple[str, dict | None] | None:
     """The branch whose head is `sha` and its open pull request: a status names only the commit.
 
-    A person's branch is preferred: a fix branch starts at the failing commit, so both may have it as head.
+    Open pull requests first, then (with `branches`) every branch. A person's branch is preferred: a fix
+    branch starts at the failing commit, so both may have it as head.
     """
     pulls = [(str(p["head"]["ref"]), p) for p in forge.list_pulls(repo, state="open")
              if str((p.get("head") or {}).get("sha") or "") == sha]
-    if not pulls:
+    if not pulls and branches:
         pulls = [(str(b["name"]), None) for b in forge.list_branches(repo)
                  if str((b.get("commit") or {}).get("id") or "") == sha]
     return min(pulls, key=lambda found: is_bot_branch(found[0]), default=None)

@@ -87,7 +87,8 @@ def on_status(deps: Deps, repo: str, status: dict) -> Session | None:
     sha, context = str(status.get("sha") or ""), str(status.get("context") or "")
     if not sha or not is_external_result(status, deps.bot_login):
         return None
-    where = external.commit_branch(deps.forge, repo, sha)
+    # A passing status matters only on a fix commit, and every fix has its pull request: no branch listing.
+    where = external.commit_branch(deps.forge, repo, sha, branches=state_of(status) in FAILED)
     if where is None:
         log.info("status %s on %s: no branch has this commit at its head; ignored", context, sha[:7], extra={"repo": repo})
         return None
