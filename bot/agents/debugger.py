@@ -93,7 +93,7 @@ def on_status(deps: Deps, repo: str, status: dict) -> Session | None:
         log.info("status %s on %s: no branch has this commit at its head; ignored", context, sha[:7], extra={"repo": repo})
         return None
     branch, pull = where
-    author = str((pull or {}).get("user", {}).get("login") or _commit_author(status))
+    author = str(((pull or {}).get("user") or {}).get("login") or _commit_author(status))
     run = status_run(status, branch=branch, author=author)
     if branch.startswith("teabot/"):
         return _resume(deps, repo, run)
@@ -208,7 +208,8 @@ def poll(deps: Deps, key: str, round_no: int = 1) -> Session | None:
     done = next((r for r in runs if r.get("status") == "completed" and _matches(session, r)), None)
     if done is not None:
         return _resume(deps, session.repo, done)
-    if not runs and wait.kind is WaitKind.CI and not session.external and round_no == 1 and gitea.dispatchable(deps.forge, session.repo, wait.workflow, wait.sha):
+    dispatch = not runs and wait.kind is WaitKind.CI and not session.external and round_no == 1
+    if dispatch and gitea.dispatchable(deps.forge, session.repo, wait.workflow, wait.sha):
         # No push-triggered run appeared within one poll interval (e.g. the workflow ignores teabot/ branches).
         log.info("no CI run for %s: dispatching %s on %s", wait.sha[:7], wait.workflow, wait.branch, extra={"repo": session.repo})
         deps.forge.dispatch_workflow(session.repo, wait.workflow, wait.branch)
@@ -236,10 +237,8 @@ def sweep(deps: Deps, repo: str, *, limit: int = 20) -> list[str]:
     if _watched(deps.config, ""):
         for pull, status in external.open_failures(deps.forge, repo, deps.bot_login, deps.config.external_ci.contexts):
             run = status_run(status, branch=str(pull["head"]["ref"]), author=str((pull.get("user") or {}).get("login") or ""))
-            key = session_key(repo, run["head_sha"], run["context"])
-            if not run["head_branch"].startswith("teabot/") and deps.store.load(key) is None and \
-                    _start_external(deps, repo, run, trigger="sweep") is not None:
-                started.append(key)
+            if not run["head_branch"].startswith("teabot/") and _start_external(deps, repo, run, trigger="sweep"):
+                started.append(session_key(repo, run["head_sha"], run["context"]))
     collect_feedback(deps, repo)
     return started
 
@@ -283,7 +282,7 @@ def _open(deps: Deps, repo: str, run: dict, trigger: str) -> Session:
         base = str(pull["base"]["ref"])
     budget = Budget(deps.config.budget.attempts, deps.config.budget.tokens, deps.config.budget.minutes)
     actor = run.get("trigger_actor") or run.get("actor") or {}
-    session = new_session(
+    return new_session(
         repo, gitea.workflow_file(run), run_id=int(run["id"]), run_number=int(run.get("run_number") or run["id"]), branch=branch,
         base_branch=base, sha=str(run["head_sha"]), now=deps.clock(), budget=budget, author=str(actor.get("login") or ""),
         pr_number=int(pull["number"]) if pull else None, run_url=str(run.get("html_url") or ""), trigger=trigger,
@@ -291,7 +290,6 @@ def _open(deps: Deps, repo: str, run: dict, trigger: str) -> Session:
         acceptance_workflow=deps.config.acceptance.workflow if deps.config.acceptance else "",
         external=is_status_run(run),
     )
-    return session
 
 
 def _triaged(deps: Deps, session: Session, found: gitea.FailedRun) -> Session:
