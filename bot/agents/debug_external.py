@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_LOG_BYTES = 16 * 1024 * 1024
 TIMEOUT_SECONDS = 15.0
 MAX_REDIRECTS = 3
+READ_FACTOR = 8  # bytes read at most, as a multiple of the bytes kept
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class ExternalLogs:
                         kind = response.headers.get("content-type", "")
                 except httpx.HTTPError as exc:
                     raise LogUnavailable(f"the log at {_shown(url)} could not be read: {type(exc).__name__}") from None
+                except LogUnavailable as exc:
+                    raise LogUnavailable(f"the log at {_shown(url)} was not read: {exc}") from None
                 return html_text(body) if "html" in kind.lower() else body
         raise LogUnavailable(f"the log at {_shown(url)} redirected more than {MAX_REDIRECTS} times")
 
@@ -151,9 +154,13 @@ def html_text(body: bytes) -> bytes:
 
 
 def _tail(chunks: Iterable[bytes], limit: int) -> bytes:
+    """The last `limit` bytes; a body of more than READ_FACTOR × `limit` bytes is not read to its end."""
     kept: deque[bytes] = deque()
-    size = 0
+    size = seen = 0
     for chunk in chunks:
+        seen += len(chunk)
+        if seen > READ_FACTOR * limit:
+            raise LogUnavailable(f"the log is larger than {READ_FACTOR * limit:,} bytes")
         kept.append(chunk)
         size += len(chunk)
         while size - len(kept[0]) >= limit:

@@ -14,6 +14,7 @@ import pytest
 
 from bot.agents import debugger
 from bot.agents.debug_external import ExternalLogs, html_text
+from bot.debugging.external import LogUnavailable
 from bot.debugging.decide import Decision, Kind
 from bot.debugging.records import State
 from bot.debugging.session import Session, new_session
@@ -135,9 +136,12 @@ def test_an_html_build_page_is_read_as_text(fake, forge, world, ci) -> None:
 
 def test_only_the_tail_of_a_huge_log_is_kept(fake, forge, world, ci) -> None:
     ci.text(f"https://{HOST}/job/widget/3/consoleText", b"progress line\n" * 200_000 + FAILED_LOG)
-    logs = ExternalLogs((HOST,), "{target}/consoleText", max_bytes=64 * 1024, transport=httpx.MockTransport(ci))
-    raw = logs.fetch(status(world["head"]))
-    assert len(raw) == 64 * 1024 and raw.endswith(FAILED_LOG)
+    logs = ExternalLogs((HOST,), "{target}/consoleText", max_bytes=512 * 1024, transport=httpx.MockTransport(ci))
+    raw = logs.fetch(status(world["head"]))  # 2.8 MB: the last 512 KiB are kept
+    assert len(raw) == 512 * 1024 and raw.endswith(FAILED_LOG)
+    small = ExternalLogs((HOST,), "{target}/consoleText", max_bytes=64 * 1024, transport=httpx.MockTransport(ci))
+    with pytest.raises(LogUnavailable, match="was not read: the log is larger than 524,288 bytes"):
+        small.fetch(status(world["head"]))  # more than 8 × 64 KiB: not read to its end
 
 
 def test_an_unreachable_log_is_a_reason_not_a_crash(fake, forge, world, ci) -> None:
