@@ -123,15 +123,15 @@ def _excerpt(excerpt: str) -> str:
 def _table(s: Session, now: float) -> str:
     rows = ["| attempt | time | branch | commit | CI | result | duration | tokens |",
             "|---|---|---|---|---|---|---|---|"]
-    rows.extend(_row(a, s.budget.attempts, now) for a in s.attempts)
+    rows.extend(_row(a, s.budget.attempts, now, "build" if s.external else "run") for a in s.attempts)
     notes = [f"- attempt {a.n}: {_cell(_clean(a.note))[:NOTE_CHARS]}" for a in s.attempts if a.note.strip()]
     return "### Debug log\n\n" + "\n".join(rows) + ("\n\n" + "\n".join(notes) if notes else "")
 
 
-def _row(a: Attempt, cap: int, now: float) -> str:
+def _row(a: Attempt, cap: int, now: float, link: str) -> str:
     duration = a.duration_s if a.duration_s is not None else max(0.0, now - a.started_at)
     cells = [f"{a.n}/{cap}", _time(a.started_at), f"`{_cell(a.branch)}`" if a.branch else "—",
-             f"`{a.commit[:7]}`" if a.commit else "—", f"[run]({a.ci_url})" if a.ci_url else "—",
+             f"`{a.commit[:7]}`" if a.commit else "—", f"[{link}]({a.ci_url})" if a.ci_url else "—",
              _RESULTS[a.result], _duration(duration), f"{a.tokens:,}"]
     return "| " + " | ".join(cells) + " |"
 

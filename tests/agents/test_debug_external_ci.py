@@ -218,6 +218,7 @@ def test_a_green_status_on_the_fix_resumes_the_session(fake, forge, world, ci) -
     done = debugger.on_status(deps_for(forge, ci, store=store), REPO, {**status(fix, "success", build=4), "id": 80})
     assert done.state is State.GREEN and done.attempts[-1].ci_url == f"https://{HOST}/job/widget/4/"
     assert "fixed in 1 attempt" in bot_comments(fake, world["pull"])[-1]
+    assert f"[build](https://{HOST}/job/widget/4/)" in bot_comments(fake, world["pull"])[-1]
 
 
 def test_a_red_status_on_the_fix_is_triaged_and_the_next_round_queued(fake, forge, world, ci) -> None:
