@@ -132,7 +132,8 @@ def replay(event_name: str, event_type: str | None, url: str | None, wait: float
 def sweep(repos: tuple[str, ...], every: int | None) -> None:
     """Start debug sessions for failed runs that have none (catches deliveries Gitea never re-sends).
 
-    Without --every it queues one sweep per repository and exits (run it from cron, or once after
+    It also looks at the failed external CI statuses of open pull requests, and records 👍/👎 on the
+    bot's status comments in the failure ledger. Without --every it queues one sweep per repository and exits (run it from cron, or once after
     an outage); with --every it stays up and queues them on that interval.
     """
     from bot import jobs
