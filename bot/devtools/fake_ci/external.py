@@ -21,12 +21,8 @@ from __future__ import annotations
 import html
 import logging
 import os
-import queue
-import shutil
-import tempfile
 import threading
 import time
-import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +36,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.devtools.fake_ci.executor import JobContext, run_job
-from bot.devtools.fake_ci.runner import SCRUBBED, CiRunner, python_shims
+from bot.devtools.fake_ci.runner import SCRUBBED, CiRunner
+from bot.devtools.fake_ci.worker import SerialWorker, python_shims
 from bot.devtools.fake_gitea.app import Trigger
 from bot.devtools.fake_gitea.workflow_spec import (JobSpec, WorkflowFileError, WorkflowSpec, glob_match,
                                                    parse_workflow, workflow_files)
@@ -91,44 +88,23 @@ class _Build:
         return f"/job/{self.repo}/{self.number}/"
 
 
-class ExternalCi:
+class ExternalCi(SerialWorker[_Build]):
     """Builds pushes like an external CI server, reporting to the fake Gitea through commit statuses only."""
 
     def __init__(self, workdir: Path | None = None, *, context: str = "jenkins/widget", login: str = "jenkins",
                  token: str = "jenkins-token-0123456789", job_timeout: float = 120.0,
                  branches: Sequence[str] = ("**",), also: CiRunner | None = None,
                  environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(workdir, job_timeout=job_timeout, name="external-ci")
         self.context = context  # of its commit statuses
         self.login, self.token = login, token  # the account it posts statuses as
-        self.job_timeout = job_timeout
         self.branches = list(branches)  # branch globs whose pushes are built
         self.also = also
         self.requests: list[str] = []  # path of every request to the build pages
         self._environ = environ
-        self._workdir = Path(workdir) if workdir else None
-        self._own_workdir = workdir is None
         self._builds: dict[int, _Build] = {}
-        self._queue: queue.Queue[_Build | None] = queue.Queue()
-        self._pending = 0
-        self._idle = threading.Condition()
-        self._thread: threading.Thread | None = None
         self._server: BaseWSGIServer | None = None
         self._http = httpx.Client(timeout=10, trust_env=False)
-        self._closed = False
-
-    @property
-    def workdir(self) -> Path:
-        """Where checkouts, the per-repository state and the `python` shims live."""
-        if self._workdir is None:
-            self._workdir = Path(tempfile.mkdtemp(prefix="external-ci-"))
-        self._workdir.mkdir(parents=True, exist_ok=True)
-        return self._workdir
-
-    def state_dir(self, repo: str) -> Path:
-        """`CI_STATE_DIR` of a repository's builds: it outlives checkouts."""
-        path = self.workdir / "state" / repo.replace("/", "__")
-        path.mkdir(parents=True, exist_ok=True)
-        return path
 
     @property
     def url(self) -> str:
@@ -169,26 +145,18 @@ class ExternalCi:
             files = dict(fake.state.repos[trigger.repo].commits[trigger.sha].files)
             api_url, server_url = fake.api_url, fake.url
         if _builds_anything(files, branch):
-            self._submit(trigger, branch, files, api_url, server_url)
+            self._queue_build(trigger, branch, files, api_url, server_url)
 
     def wait_idle(self, timeout: float = 60.0) -> None:
         """Wait until no build is queued or running (nor any run of `also`)."""
         deadline = time.monotonic() + timeout
-        with self._idle:
-            if not self._idle.wait_for(lambda: self._pending == 0, timeout):
-                busy = ", ".join(f"#{b.number} ({b.repo} {b.branch})" for b in self._builds.values()
-                                 if b.result == "pending")
-                raise TimeoutError(f"external CI still busy after {timeout}s: builds {busy} are queued or running")
+        super().wait_idle(timeout)
         if self.also is not None:
             self.also.wait_idle(max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
         """Drop queued builds, let the running one end, stop serving; remove a workdir of our own."""
-        self._closed = True
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=self.job_timeout + 10)
-            self._thread = None
+        super().close()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -196,37 +164,21 @@ class ExternalCi:
         self._http.close()
         if self.also is not None:
             self.also.close()
-        if self._own_workdir and self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
 
     # --- builds ------------------------------------------------------------------------------
 
-    def _submit(self, trigger: Trigger, branch: str, files: dict[str, bytes], api_url: str, server_url: str) -> None:
+    def _queue_build(self, trigger: Trigger, branch: str, files: dict[str, bytes], api_url: str, server_url: str) -> None:
         with self._idle:
             number = len(self._builds) + 1
             build = _Build(number, trigger.repo, trigger.sha, branch, files, api_url, server_url, trigger.actor or "")
             self._builds[number] = build
-            self._pending += 1
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._work, name="external-ci", daemon=True)
-                self._thread.start()
-        self._queue.put(build)
+        self._submit(build)
 
-    def _work(self) -> None:
-        while (build := self._queue.get()) is not None:
-            try:
-                if not self._closed:
-                    self._build(build)
-            except Exception:  # a broken build must not stop the CI: it ends in `error` with the traceback
-                log.exception("external CI: build #%s of %s crashed", build.number, build.repo)
-                self._crashed(build, traceback.format_exc())
-            finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
+    def _busy(self) -> str:
+        busy = ", ".join(f"#{b.number} ({b.repo} {b.branch})" for b in self._builds.values() if b.result == "pending")
+        return f"builds {busy} are queued or running"
 
-    def _build(self, build: _Build) -> None:
+    def _execute(self, build: _Build) -> None:
         started = time.monotonic()
         workspace = f"{WORKSPACE}/{build.repo.replace('/', '_')}_{build.branch.replace('/', '_')}"
         _append(build, f"Started by an SCM change (pushed by {build.actor or 'unknown'})",
@@ -255,7 +207,7 @@ class ExternalCi:
             _append(build, "[Pipeline] }", "[Pipeline] // stage")
         return failed
 
-    def _crashed(self, build: _Build, reason: str) -> None:
+    def _crashed(self, build: _Build, error: Exception, reason: str) -> None:
         _append(build, *reason.rstrip("\n").splitlines(), "Finished: FAILURE")
         build.result = "error"
         try:

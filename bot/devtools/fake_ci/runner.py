@@ -13,12 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
-import shutil
-import sys
-import tempfile
-import threading
-import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.devtools.fake_ci.executor import RUNNER, JobContext, JobResult, run_job
+from bot.devtools.fake_ci.worker import SerialWorker, python_shims
 from bot.devtools.fake_gitea import ci
 from bot.devtools.fake_gitea.app import Trigger
 from bot.devtools.fake_gitea.payloads import Event
@@ -50,37 +45,16 @@ class _Work:
     inputs: Mapping[str, Any] = field(default_factory=dict)
 
 
-class CiRunner:
+class CiRunner(SerialWorker[_Work]):
     """Runs the workflows of the fake's repositories as real subprocesses, one run at a time."""
 
     def __init__(self, workdir: Path | None = None, *, job_timeout: float = 120.0,
                  push_branches: Sequence[str] = ("**",), statuses: bool = True,
                  environ: Mapping[str, str] | None = None) -> None:
-        self.job_timeout = job_timeout
+        super().__init__(workdir, job_timeout=job_timeout, name="fake-ci")
         self.push_branches = list(push_branches)  # branch globs whose pushes start CI; [] = dispatch only
         self.statuses = statuses  # set a commit status per job, as Gitea Actions does
         self._environ = environ
-        self._workdir = Path(workdir) if workdir else None
-        self._own_workdir = workdir is None
-        self._queue: queue.Queue[_Work | None] = queue.Queue()
-        self._pending = 0
-        self._idle = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._closed = False
-
-    @property
-    def workdir(self) -> Path:
-        """Where checkouts, the per-repository state and the `python` shims live."""
-        if self._workdir is None:
-            self._workdir = Path(tempfile.mkdtemp(prefix="fake-ci-"))
-        self._workdir.mkdir(parents=True, exist_ok=True)
-        return self._workdir
-
-    def state_dir(self, repo: str) -> Path:
-        """`CI_STATE_DIR` of a repository: it outlives checkouts (deploy targets, flakiness counters)."""
-        path = self.workdir / "state" / repo.replace("/", "__")
-        path.mkdir(parents=True, exist_ok=True)
-        return path
 
     def __call__(self, fake: FakeGitea, trigger: Trigger) -> None:
         """Queue the runs a push, dispatch or re-run starts; returns at once."""
@@ -96,23 +70,6 @@ class CiRunner:
             inputs = trigger.inputs or _dispatched_inputs(repo, trigger.run_id)
         for run in runs:
             self._submit(_Work(fake, trigger.repo, run.id, dict(inputs)))
-
-    def wait_idle(self, timeout: float = 60.0) -> None:
-        """Wait until no run is queued or running."""
-        with self._idle:
-            if not self._idle.wait_for(lambda: self._pending == 0, timeout):
-                raise TimeoutError(f"fake CI still busy after {timeout}s ({self._pending} runs queued or running)")
-
-    def close(self) -> None:
-        """Drop queued runs, let the running one end, stop the thread; remove a workdir of our own."""
-        self._closed = True
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=self.job_timeout + 10)
-            self._thread = None
-        if self._own_workdir and self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
 
     # --- queueing --------------------------------------------------------------------------
 
@@ -130,28 +87,9 @@ class CiRunner:
                                        event="push", actor=actor, jobs=jobs))
         return runs
 
-    def _submit(self, work: _Work) -> None:
-        with self._idle:
-            self._pending += 1
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._work, name="fake-ci", daemon=True)
-                self._thread.start()
-        self._queue.put(work)
-
-    def _work(self) -> None:
-        while (work := self._queue.get()) is not None:
-            try:
-                if not self._closed:
-                    self._execute(work)
-            except WorkflowFileError as exc:
-                self._abort(work, str(exc))
-            except Exception:  # a broken run must not stop the runner: it fails with the traceback
-                log.exception("fake CI: run %s of %s crashed", work.run_id, work.repo)
-                self._abort(work, traceback.format_exc())
-            finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
+    def _crashed(self, work: _Work, error: Exception, trace: str) -> None:
+        """A run that could not run fails, with the workflow file's problem or the traceback as its logs."""
+        self._abort(work, str(error) if isinstance(error, WorkflowFileError) else trace)
 
     # --- one run ---------------------------------------------------------------------------
 
@@ -236,18 +174,6 @@ class CiRunner:
                    PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", CI_STATE_DIR=str(self.state_dir(repo)),
                    PATH=f"{python_shims(self.workdir)}{os.pathsep}{env.get('PATH', os.defpath)}")
         return env
-
-
-def python_shims(workdir: Path) -> Path:
-    """A directory whose `python` and `python3` are the interpreter running the tests."""
-    shims = workdir / "bin"
-    shims.mkdir(exist_ok=True)
-    for name in ("python", "python3"):
-        path = shims / name
-        if not path.exists():
-            path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
-            path.chmod(0o755)
-    return shims
 
 
 def _workflows(files: Mapping[str, bytes]) -> dict[str, WorkflowSpec]:
