@@ -19,7 +19,7 @@ from bot.devtools.fake_ci.external import stages
 from bot.devtools.fake_gitea import FakeGitea
 from bot.devtools.fake_gitea.app import Trigger
 from bot.events import signature_of
-from tests.devtools.test_fake_ci import PYTEST_FAILURE, Receiver
+from tests.devtools.receiver import PYTEST_FAILURE, Receiver
 
 REPO = "acme/widget"
 CONTEXT = "jenkins/widget"
@@ -54,8 +54,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     ext.setup(fake, REPO)
     yield Installed(fake, ext, receiver, install_sample(fake, REPO, bug="off_by_one"))
     fake.stop()
-    receiver.server.shutdown()
-    receiver.server.server_close()
+    receiver.close()
 
 
 @pytest.fixture

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from bot.config import Settings
 from bot.devtools.fake_ci import BUGS, FLAKY_TEST, CiRunner, install_sample, sample_files
@@ -23,36 +20,10 @@ from bot.devtools.fake_gitea.workflow_spec import WorkflowFileError, expand, glo
 from bot.events import signature_of
 from bot.forge import GiteaClient, make_forge
 from tests.conftest import shared_path
+from tests.devtools.receiver import PYTEST_FAILURE, Receiver
 
 REPO = "acme/widget"
 SECRET = "ci-webhook-secret"
-PYTEST_FAILURE = "FAILED tests/test_pricing.py::test_bulk_discount_starts_at_the_threshold"
-
-
-class Receiver:
-    """A real HTTP server on 127.0.0.1 that records every delivery."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/webhook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def app(self, environ: dict, start_response: Any) -> Any:
-        request = Request(environ)
-        self.received.append((dict(request.headers), request.get_data()))
-        return Response(b"", 202)(environ, start_response)
-
-    def events(self) -> list[tuple[str, dict[str, Any]]]:
-        return [(h["X-Gitea-Event"], json.loads(body)) for h, body in self.received]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    rec = Receiver()
-    yield rec
-    rec.server.shutdown()
-    rec.server.server_close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,13 +12,12 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from bot.config import Settings
 from bot.devtools.fake_gitea import FakeGitea
 from bot.devtools.fake_gitea.webhooks import delivery_headers, encode_body, hook_wants
 from bot.forge import GiteaClient, make_forge
+from tests.devtools.receiver import Receiver
 
 PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "gitea" / "payloads"
 REPO = "acme/widget"
@@ -33,30 +31,6 @@ def example(name: str) -> Any:
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared example deliveries sit beside the repository (../shared)")
     return json.loads(path.read_bytes())
-
-
-class Receiver:
-    """A real HTTP server on 127.0.0.1 that records what it is sent."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/webhook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def app(self, environ: dict, start_response: Any) -> Any:
-        request = Request(environ)
-        self.received.append((dict(request.headers), request.get_data()))
-        return Response(b"", 202)(environ, start_response)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    rec = Receiver()
-    rec.thread.start()
-    yield rec
-    rec.server.shutdown()
-    rec.server.server_close()
 
 
 @pytest.fixture
