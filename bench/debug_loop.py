@@ -25,17 +25,17 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bot.agents import debugger  # noqa: E402
-from bot.config import ModelSettings, Settings  # noqa: E402
-from bot.debugging.prompts import MAX_CONTEXT_CHARS, TOOLS, fix_messages  # noqa: E402
-from bot.debugging.session import new_session  # noqa: E402
-from bot.devtools.fake_ci import BUGS, CiRunner, install_sample  # noqa: E402
-from bot.devtools.fake_gitea import FakeGitea  # noqa: E402
-from bot.devtools.fake_model import FakeModelServer  # noqa: E402
+from bot.config.settings import ModelSettings, Settings  # noqa: E402
+from bot.debug.core.prompts import MAX_CONTEXT_CHARS, TOOLS, fix_messages  # noqa: E402
+from bot.debug.core.session import new_session  # noqa: E402
+from harness.fake_ci import BUGS, CiRunner, install_sample  # noqa: E402
+from harness.fake_gitea import FakeGitea  # noqa: E402
+from harness.fake_model import FakeModelServer  # noqa: E402
 from bot.forge import make_forge  # noqa: E402
 from bot.llm.client import make_llm  # noqa: E402
-from bot.repo_config import RepoConfig  # noqa: E402
-from bot.sessions import MemorySessionStore  # noqa: E402
-from bot.skills import bundled_skills  # noqa: E402
+from bot.config.repo import RepoConfig  # noqa: E402
+from bot.debug.store import MemorySessionStore  # noqa: E402
+from bot.config.skills import bundled_skills  # noqa: E402
 from bot.triage import triage  # noqa: E402
 
 CASES = ROOT.parent / "shared" / "bench" / "triage" / "cases"

@@ -23,14 +23,14 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bot.agents.planner import PLAN_COMMENT, PlanRequest, plan  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.devtools.fake_gitea import FakeGitea  # noqa: E402
+from bot.plan.agent import PLAN_COMMENT, PlanRequest, plan  # noqa: E402
+from bot.config.settings import Settings  # noqa: E402
+from harness.fake_gitea import FakeGitea  # noqa: E402
 from bot.forge import make_forge  # noqa: E402
-from bot.planning.embed import embed  # noqa: E402
-from bot.planning.stories import split_into_stories  # noqa: E402
-from bot.planning.validation import validate_plan  # noqa: E402
-from bot.workflows import bundled_workflows  # noqa: E402
+from bot.plan.core.embed import embed  # noqa: E402
+from bot.plan.core.stories import split_into_stories  # noqa: E402
+from bot.plan.core.validation import validate_plan  # noqa: E402
+from bot.config.playbooks import bundled_workflows  # noqa: E402
 
 REPO, BOT, TOKEN = "acme/widget", "teabot", "bench-token"
 

@@ -20,24 +20,25 @@ import redis
 from rq import get_current_job
 
 from bot.commands import render_help
-from bot.config import ConfigError, Settings
+from bot.config.settings import ConfigError, Settings
 from bot.events import BOT_MARKER
 from bot.forge import make_forge
 from bot.forge.client import GiteaClient
 from bot.forge.errors import Forbidden
-from bot.ledger import Ledger
-from bot.queueing import JobRequest, is_transient, make_queue
-from bot.sessions import MemorySessionStore, RedisSessionStore
+from bot.debug.ledger import Ledger
+from bot.worker.queues import JobRequest, is_transient, make_queue
+from bot.debug.store import MemorySessionStore, RedisSessionStore
 from bot.redact import redact
-from bot.agents import debugger, planner
-from bot.agents.debug_external import ExternalLogs
-from bot.agents.planner import PlanRequest
+from bot.debug import agent as debugger
+from bot.plan import agent as planner
+from bot.debug.external_logs import ExternalLogs
+from bot.plan.agent import PlanRequest
 from bot.llm.client import make_llm, max_call_seconds
 from bot.llm.usage import TokenBudget
-from bot.repo_config import ROLE_RANK, RepoConfig
-from bot.skills import bundled_skills
-from bot.debugging.settings import effective_debug
-from bot.repo_files import RepoFileError, load_repo_config, repo_files
+from bot.config.repo import ROLE_RANK, RepoConfig
+from bot.config.skills import bundled_skills
+from bot.debug.core.settings import effective_debug
+from bot.config.repo_files import RepoFileError, load_repo_config, repo_files
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.config import Settings
+from bot.config.settings import Settings
 from bot.events import Event
 
 

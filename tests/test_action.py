@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.devtools.fake_gitea import FakeGitea
+from harness.fake_gitea import FakeGitea
 from tests.conftest import REPO_ROOT
 from tests.test_steps import (  # noqa: F401  (fixtures)
     BOT, BOT_TOKEN, JOB_TOKEN, REPO, SECRET, actions_env, bot_comments, comment_event_file, failing_run, fake,

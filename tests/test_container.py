@@ -20,7 +20,7 @@ import httpx
 import pytest
 import yaml
 
-from bot.devtools.rig import wait_for as rig_wait_for
+from harness.rig import wait_for as rig_wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"

@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from bot.ledger import PREFIX, FailureRecord, Ledger, compress_log, iso_week
+from bot.debug.ledger import PREFIX, FailureRecord, Ledger, compress_log, iso_week
 from bot.triage import triage
 
 WEEK = 7 * 86400

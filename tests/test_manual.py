@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel
 
 from bot.cli import main
-from bot.repo_config import RepoConfig, parse_repo_config
+from bot.config.repo import RepoConfig, parse_repo_config
 from tests.conftest import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text()

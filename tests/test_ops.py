@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.config import ModelSettings, Settings
-from bot.devtools.fake_gitea import FakeGitea
-from bot.devtools.fake_model import FakeModelServer
+from bot.config.settings import ModelSettings, Settings
+from harness.fake_gitea import FakeGitea
+from harness.fake_model import FakeModelServer
 from bot.forge import make_forge
 from bot.forge.capabilities import Capabilities
 from bot.forge.errors import Forbidden
-from bot.ops import (
+from bot.cli.checks import (
     BASE_EVENTS,
     Finding,
     Level,

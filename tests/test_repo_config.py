@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.config import ConfigError
-from bot.repo_config import RepoConfig, parse_repo_config
+from bot.config.settings import ConfigError
+from bot.config.repo import RepoConfig, parse_repo_config
 
 
 @pytest.mark.parametrize("text", [None, "", "# only a comment\n", b""])

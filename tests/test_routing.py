@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from bot.config import Settings
+from bot.config.settings import Settings
 from bot.events import Event
 from bot.routing import Context, Router
 

@@ -5,7 +5,7 @@ import threading
 import pytest
 import redis as redis_lib
 
-from bot.sessions import MemorySessionStore, RedisSessionStore
+from bot.debug.store import MemorySessionStore, RedisSessionStore
 
 
 @pytest.fixture(params=["redis", "memory"])

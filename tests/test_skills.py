@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError
-from bot.planning.validation import PLAN_KEYS
-from bot.skills import SkillError, bundled_dir, bundled_skills, effective_skill, load_skill, parse_skill
+from bot.config.settings import ConfigError
+from bot.plan.core.validation import PLAN_KEYS
+from bot.config.skills import SkillError, bundled_dir, bundled_skills, effective_skill, load_skill, parse_skill
 
 GOOD = "---\nname: demo\ndescription: A demo skill.\n---\n# Demo\n\nDo the thing.\n"
 

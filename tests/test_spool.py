@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.spool import Spool, SpoolError
+from bot.receiver.spool import Spool, SpoolError
 
 
 def test_records_come_back_oldest_first_and_are_removed_when_done(tmp_path: Path) -> None:

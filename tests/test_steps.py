@@ -16,18 +16,18 @@ from werkzeug.serving import make_server
 from bot import jobs
 from bot.cli import main
 from bot.cli.step import InlineQueue
-from bot.config import Settings
-from bot.devtools.fake_gitea import FakeGitea
+from bot.config.settings import Settings
+from harness.fake_gitea import FakeGitea
 from bot.events import BOT_MARKER, Event
 from bot.forge import make_forge
 from bot.forge.client import GiteaClient
 from bot.routing import Router
-from bot.steps import (
+from bot.cli.step_env import (
     ActionsEnv, JobReport, StepError, comment_event, event_number, failed_run, parse_event, pull_branch,
     run_to_triage, split_jobs, status_description, step_settings, triage_comment, webhook_url,
 )
 from bot.triage import triage
-from bot.web import create_app
+from bot.receiver.app import create_app
 from tests.conftest import comment_case, load_case
 
 REPO, BOT, BOT_TOKEN, JOB_TOKEN = "acme/widget", "teabot", "bot-token", "job-token"
@@ -259,7 +259,7 @@ def test_webhook_url(given: str, expected: str) -> None:
 
 
 def test_inline_queue_runs_now_or_only_records_in_a_dry_run() -> None:
-    from bot.queueing import JobRequest
+    from bot.worker.queues import JobRequest
 
     ran: list[int] = []
     request = JobRequest(lambda n: ran.append(n), "k", {"n": 1})

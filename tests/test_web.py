@@ -6,11 +6,11 @@ import pytest
 import redis as redis_lib
 from rq import Queue
 
-from bot.config import Settings
+from bot.config.settings import Settings
 from bot.events import Event
-from bot.queueing import EmbeddedQueue, RQQueue
+from bot.worker.queues import EmbeddedQueue, RQQueue
 from bot.routing import Context, Router
-from bot.web import create_app
+from bot.receiver.app import create_app
 from tests.conftest import TEST_SECRET, comment_case, load_case, signed
 
 CALLS: list[dict] = []

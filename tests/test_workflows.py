@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError
-from bot.workflows import (
+from bot.config.settings import ConfigError
+from bot.config.playbooks import (
     Budgets,
     WorkflowError,
     bundled_dir,

@@ -21,10 +21,13 @@ def demo(bug: str, timeout: float, keep: bool) -> None:
     teabot itself (`teabot serve`, embedded queue). A human pushes a bug; CI fails; teabot triages
     the log, patches it on a teabot/fix/ branch, CI goes green. Exits 0 when the loop went green.
     """
-    from bot.devtools.fake_ci import BUGS, CiRunner, install_sample
-    from bot.devtools.fake_gitea import FakeGitea
-    from bot.devtools.fake_model import FakeModelServer
-    from bot.devtools.rig import Rig, wait_for
+    from bot.cli.source import use_harness
+
+    use_harness()
+    from harness.fake_ci import BUGS, CiRunner, install_sample
+    from harness.fake_gitea import FakeGitea
+    from harness.fake_model import FakeModelServer
+    from harness.rig import Rig, wait_for
 
     if bug not in BUGS:
         raise click.BadParameter(f"choose one of {', '.join(BUGS)}", param_hint="--bug")

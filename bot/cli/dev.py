@@ -25,7 +25,10 @@ def dev() -> None:
 @click.option("--webhook-secret", default="", help="Secret used to sign delivered webhooks.")
 def fake_gitea(host: str, port: int, seed: Path | None, webhook_url: str | None, webhook_secret: str) -> None:
     """Run the fake Gitea test harness: an in-memory HTTP server with Gitea's API shapes."""
-    from bot.devtools.fake_gitea import run
+    from bot.cli.source import use_harness
+
+    use_harness()
+    from harness.fake_gitea import run
 
     run(host=host, port=port, seed=seed, webhook_url=webhook_url, webhook_secret=webhook_secret)
 
@@ -37,7 +40,10 @@ def fake_gitea(host: str, port: int, seed: Path | None, webhook_url: str | None,
               help="JSON/YAML file with the replies to play back, in order.")
 def fake_model(host: str, port: int, script: Path | None) -> None:
     """Run the scripted model test harness: an OpenAI-compatible server that replays a script."""
-    from bot.devtools.fake_model import run
+    from bot.cli.source import use_harness
+
+    use_harness()
+    from harness.fake_model import run
 
     run(host=host, port=port, script=script)
 

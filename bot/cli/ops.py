@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bot.config import ConfigError, Settings
+from bot.config.settings import ConfigError, Settings
 
 
 @click.command()
@@ -25,7 +25,7 @@ def check(repos: tuple[str, ...], webhook_url: str | None) -> None:
     URL), Redis when REDIS_URL is set, and the model endpoint when one is configured.
     Exits 1 when any error was found. Writes nothing.
     """
-    from bot.ops import failed, run_checks
+    from bot.cli.checks import failed, run_checks
 
     findings = run_checks(os.environ, repos, webhook_url)
     for finding in findings:
@@ -51,8 +51,8 @@ def setup_hook(repo: str, url: str, events: str | None, dry_run: bool) -> None:
     """
     from bot.forge import make_forge
     from bot.forge.errors import Forbidden, ForgeError
-    from bot.ops import delivery_note
-    from bot.ops import setup_hook as plan_and_apply
+    from bot.cli.checks import delivery_note
+    from bot.cli.checks import setup_hook as plan_and_apply
 
     if not url.startswith(("http://", "https://")):
         raise click.BadParameter("give a full URL starting with http:// or https://", param_hint="--url")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from bot.planning.render import render_blueprint
-from bot.planning.validation import validate_plan
+from bot.plan.core.render import render_blueprint
+from bot.plan.core.validation import validate_plan
 
 
 @click.group(invoke_without_command=True)

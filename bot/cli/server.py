@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from bot import __version__
-from bot.config import ConfigError, Settings
+from bot.config.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     Without a model endpoint (TEABOT_MODEL_BASE_URL / OPENAI_BASE_URL) the agents run model-free.
     """
     from bot import jobs
-    from bot.gunicorn_app import run_gunicorn
+    from bot.receiver.gunicorn_app import run_gunicorn
 
     settings = discover_bot_login(ensure_secret(load_settings()))
     jobs.configure(settings)
@@ -115,7 +115,7 @@ def replay(event_name: str, event_type: str | None, url: str | None, wait: float
     FILE is a Gitea payload (JSON), or a fixture {"headers": {...}, "body": {...}}. It is signed
     with TEABOT_WEBHOOK_SECRET, so the same checks apply as to a delivery from Gitea.
     """
-    from bot.replay import build_delivery, replay_local, replay_remote
+    from bot.receiver.replay import build_delivery, replay_local, replay_remote
 
     settings = ensure_secret(load_settings())
     headers, body = build_delivery(json.loads(file.read_text()), event_name, event_type, settings.webhook_secret or "")
@@ -137,7 +137,7 @@ def sweep(repos: tuple[str, ...], every: int | None) -> None:
     an outage); with --every it stays up and queues them on that interval.
     """
     from bot import jobs
-    from bot.queueing import JobRequest, make_queue
+    from bot.worker.queues import JobRequest, make_queue
 
     settings = discover_bot_login(load_settings())
     jobs.configure(settings)

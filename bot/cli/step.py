@@ -1,6 +1,6 @@
 """teabot as a step of a Gitea Actions job: `step triage`, `plan --from-event`, `debug --from-event`.
 
-Each command reads the job's environment and event file (`bot.steps`), acts with the job's token
+Each command reads the job's environment and event file (`bot.cli.step_env`), acts with the job's token
 (or TEABOT_GITEA_TOKEN), and with `--dry-run` writes nothing to Gitea and prints what it would
 have done. `plan --from-event` puts the comment through the receiver's own path (bot-event filter,
 handlers, the planning job with its permission check), running the job in this process.
@@ -19,11 +19,11 @@ from typing import Any, TypeVar
 
 import click
 
-from bot.config import ConfigError, Settings
+from bot.config.settings import ConfigError, Settings
 from bot.forge.client import GiteaClient
 from bot.forge.errors import ForgeError
-from bot.queueing import JobRequest
-from bot.steps import (
+from bot.worker.queues import JobRequest
+from bot.cli.step_env import (
     STATUS_CONTEXT, ActionsEnv, JobReport, StepError, comment_event, event_number, failed_run, parse_event,
     pull_branch, run_to_triage, split_jobs, status_description, step_settings, triage_comment, webhook_url,
 )
@@ -136,7 +136,7 @@ def _report(client: GiteaClient, actions: ActionsEnv, payload: Mapping[str, Any]
 
 
 def _triage_job(client: GiteaClient, repo: str, run: Json, job: Mapping[str, Any], max_lines: int) -> JobReport:
-    from bot.agents.debug_forge import triage_job  # imported here so that `teabot --help` stays fast
+    from bot.debug.gitea import triage_job  # imported here so that `teabot --help` stays fast
 
     name, url = str(job.get("name") or job.get("id")), str(job.get("html_url") or "")
     try:
@@ -175,10 +175,10 @@ def triage_step(run_id: int | None, max_lines: int, dry_run: bool) -> None:
 def run_comment_event(settings: Settings, actions: ActionsEnv, payload: Mapping[str, Any], *, dry_run: bool) -> str:
     """Put the job's comment through the receiver's path and run the planning job here; returns what was done."""
     from bot import jobs
-    from bot.handlers import plan as plan_handlers
-    from bot.intake import Intake
+    from bot.plan import handler as plan_handlers
+    from bot.receiver.intake import Intake
     from bot.routing import Router
-    from bot.spool import Spool
+    from bot.receiver.spool import Spool
 
     event = comment_event(actions, payload)
     queue = InlineQueue(dry_run=dry_run)
@@ -214,7 +214,7 @@ def hand_over(settings: Settings, actions: ActionsEnv, payload: Mapping[str, Any
     """POST the failed run's `workflow_run` event to the teabot server, signed; returns (what was done, ok)."""
     import httpx
 
-    from bot.replay import build_delivery, replay_remote
+    from bot.receiver.replay import build_delivery, replay_remote
 
     run_id, reason = failed_run(actions.event_name, payload)
     if run_id is None:

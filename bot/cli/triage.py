@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 if TYPE_CHECKING:
-    from bot.agents.debug_forge import JobTriage
+    from bot.debug.gitea import JobTriage
     from bot.forge import GiteaClient
     from bot.triage import Triage
 
@@ -40,7 +40,7 @@ def parse_run(ref: str) -> tuple[str, int]:
 
 def triage_run(forge: GiteaClient, repo: str, run_id: int, *, max_lines: int = 40) -> list[JobTriage]:
     """Triage each failed job of a run against the same job of the last green run of its workflow."""
-    from bot.agents.debug_forge import failed_jobs, triage_job  # the debug agent's own reading of a run
+    from bot.debug.gitea import failed_jobs, triage_job  # the debug agent's own reading of a run
 
     run = forge.get_run(repo, run_id)
     return [triage_job(forge, repo, run, job, max_lines=max_lines) for job in failed_jobs(forge, repo, run_id)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bot import __version__
-from bot.config import Settings
+from bot.config.settings import Settings
 from bot.forge.capabilities import Capabilities
 from bot.forge.client import GiteaClient
 from bot.forge.errors import ForgeError

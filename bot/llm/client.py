@@ -23,7 +23,7 @@ import httpx
 import openai
 from openai.types.chat import ChatCompletion
 
-from bot.config import ModelSettings, Settings
+from bot.config.settings import ModelSettings, Settings
 from bot.llm.errors import LLMBadReply, LLMBudgetExceeded, LLMError, LLMUnavailable
 from bot.llm.prompts import sanitize_messages
 from bot.llm.reply import Reply, ToolCall, parse_arguments

@@ -12,17 +12,17 @@ import time
 import httpx
 import pytest
 
-from bot.agents import debugger
-from bot.agents.debug_external import ExternalLogs, html_text
-from bot.debugging.external import LogUnavailable
-from bot.debugging.decide import Decision, Kind
-from bot.debugging.records import State
-from bot.debugging.session import Session, new_session
-from bot.debugging.settings import Phases
-from bot.devtools.fake_gitea import FakeGitea
+from bot.debug import agent as debugger
+from bot.debug.external_logs import ExternalLogs, html_text
+from bot.debug.core.external import LogUnavailable
+from bot.debug.core.decide import Decision, Kind
+from bot.debug.core.records import State
+from bot.debug.core.session import Session, new_session
+from bot.debug.core.settings import Phases
+from harness.fake_gitea import FakeGitea
 from bot.forge.client import GiteaClient
-from bot.repo_config import ExternalCi, RepoConfig
-from bot.sessions import MemorySessionStore
+from bot.config.repo import ExternalCi, RepoConfig
+from bot.debug.store import MemorySessionStore
 
 REPO, CONTEXT, HOST = "acme/widget", "ci/jenkins", "jenkins.example.com"
 FAILED_LOG = (b"Started by an SCM change\n[Pipeline] stage (test)\n+ python -m pytest -q\n"

@@ -7,13 +7,13 @@ import time
 
 import redis as redis_lib
 
-from bot.agents import debugger
-from bot.debugging.session import new_session
-from bot.devtools.fake_gitea import FakeGitea
+from bot.debug import agent as debugger
+from bot.debug.core.session import new_session
+from harness.fake_gitea import FakeGitea
 from bot.forge.client import GiteaClient
-from bot.ledger import FailureRecord, Ledger
-from bot.repo_config import RepoConfig
-from bot.sessions import MemorySessionStore
+from bot.debug.ledger import FailureRecord, Ledger
+from bot.config.repo import RepoConfig
+from bot.debug.store import MemorySessionStore
 
 
 def test_thumbs_on_the_status_comment_are_recorded_once_per_user(fake: FakeGitea, forge: GiteaClient,

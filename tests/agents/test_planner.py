@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.agents.planner import PlanRequest, plan
-from bot.config import ModelSettings
-from bot.devtools.fake_gitea import FakeGitea
-from bot.devtools.fake_model import FakeModelServer
+from bot.plan.agent import PlanRequest, plan
+from bot.config.settings import ModelSettings
+from harness.fake_gitea import FakeGitea
+from harness.fake_model import FakeModelServer
 from bot.forge.client import GiteaClient
 from bot.llm.client import make_llm
-from bot.planning.embed import extract
-from bot.skills import bundled_skills
-from bot.workflows import bundled_workflows
+from bot.plan.core.embed import extract
+from bot.config.skills import bundled_skills
+from bot.config.playbooks import bundled_workflows
 from tests.agents.conftest import BOT
 
 EPICS = Path(__file__).parents[1] / "planning" / "epics"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import ConfigError
-from bot.devtools.fake_gitea import FakeGitea
+from bot.config.settings import ConfigError
+from harness.fake_gitea import FakeGitea
 from bot.forge.client import GiteaClient
-from bot.repo_files import repo_files
+from bot.config.repo_files import repo_files
 
 REPO = "acme/widget"
 SKILL = "---\nname: auto_debug\ndescription: Our own debugging rules.\n---\nAlways run `make check` first.\n"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.debugging.decide import Decision, Kind
-from bot.debugging.records import Budget, Result
-from bot.debugging.session import Session, new_session
+from bot.debug.core.decide import Decision, Kind
+from bot.debug.core.records import Budget, Result
+from bot.debug.core.session import Session, new_session
 
 T0 = 1_767_225_600.0  # 2026-01-01 00:00 UTC
 SHA = "0123456789abcdef0123456789abcdef01234567"

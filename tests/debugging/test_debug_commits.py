@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.debugging.commits import coerce_message, commit_message, fix_branch, is_bot_branch, is_conventional
+from bot.debug.core.commits import coerce_message, commit_message, fix_branch, is_bot_branch, is_conventional
 
 
 @pytest.mark.parametrize("kind, scope, subject, body, expected", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.debugging.decide import Facts, Kind, PastFailure, Rerun, decide, effective_category, same_failure
+from bot.debug.core.decide import Facts, Kind, PastFailure, Rerun, decide, effective_category, same_failure
 
 FLAKY = PastFailure("green", "passed on re-run", flaky=True)
 FIXED = PastFailure("fixed", "fixed by PR #9", fix="https://gitea.example/o/r/pulls/9")

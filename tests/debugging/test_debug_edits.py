@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bot.debugging.diffs import apply_hunks, parse_diff, parse_hunks
-from bot.debugging.edits import Edit, EditKind, apply_edits, diff_text, load_json, parse_edits, snippet, touched_paths
-from bot.debugging.paths import PathError, normalise_path
+from bot.debug.core.diffs import apply_hunks, parse_diff, parse_hunks
+from bot.debug.core.edits import Edit, EditKind, apply_edits, diff_text, load_json, parse_edits, snippet, touched_paths
+from bot.debug.core.paths import PathError, normalise_path
 
 CALC = "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n"
 FILES = {"src/calc.py": CALC, "README.md": "# calc\n"}

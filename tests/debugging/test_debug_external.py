@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.debugging.external import (LogUnavailable, is_actions_status, is_external_result, latest, log_url, refusal,
+from bot.debug.core.external import (LogUnavailable, is_actions_status, is_external_result, latest, log_url, refusal,
                                     status_run)
-from bot.debugging.paths import workflow_stem
-from bot.debugging.session import session_key
+from bot.debug.core.paths import workflow_stem
+from bot.debug.core.session import session_key
 
 JENKINS = {"id": 7, "sha": "c" * 40, "context": "ci/jenkins", "state": "failure", "description": "Build #3 failed",
            "target_url": "https://jenkins.example.com/job/widget/3/", "sender": {"login": "jenkins"},

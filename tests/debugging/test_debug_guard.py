@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.debugging.guard import Rule, Violation, check_edits, render_violations
-from bot.debugging.paths import is_ci_config, is_runner_config, is_test_path, language, workflow_stem
-from bot.debugging import patterns
-from bot.debugging.patterns import code_lines, holds_tests, is_tautology
+from bot.debug.core.guard import Rule, Violation, check_edits, render_violations
+from bot.debug.core.paths import is_ci_config, is_runner_config, is_test_path, language, workflow_stem
+from bot.debug.core import patterns
+from bot.debug.core.patterns import code_lines, holds_tests, is_tautology
 
 PY_TEST = """import pytest
 from calc import add

@@ -9,15 +9,15 @@ from dataclasses import replace
 
 import pytest
 
-from bot.debugging.edits import EditKind
-from bot.debugging.prompts import (FINAL_TOOL, MAX_DIR_ENTRIES, REQUIREMENT_DOCS, TOOLS, Final, assistant_message,
+from bot.debug.core.edits import EditKind
+from bot.debug.core.prompts import (FINAL_TOOL, MAX_DIR_ENTRIES, REQUIREMENT_DOCS, TOOLS, Final, assistant_message,
                                    check_call, dir_result, feedback_message, file_result, fix_messages, parse_final,
                                    requirements_result, search_result, tool_result)
-from bot.debugging.records import Result
-from bot.debugging.stack import FileRef, files_from_stack, resolve_refs, window
+from bot.debug.core.records import Result
+from bot.debug.core.stack import FileRef, files_from_stack, resolve_refs, window
 from bot.llm.reply import Reply, ToolCall
 from bot.llm.usage import estimate_tokens
-from bot.skills import load_skill
+from bot.config.skills import load_skill
 from bot.triage import triage
 from tests.conftest import shared_path
 from tests.debugging.conftest import T0, attempt, fixing

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.debugging.decide import Decision, Kind
-from bot.debugging.records import Budget, Result, State, WaitKind
-from bot.debugging.report import headline, outcome, render_status, session_key_of
+from bot.debug.core.decide import Decision, Kind
+from bot.debug.core.records import Budget, Result, State, WaitKind
+from bot.debug.core.report import headline, outcome, render_status, session_key_of
 from tests.debugging.conftest import SHA, T0, attempt, fixing, opened
 
 TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bot.debugging.decide import Decision, Kind
-from bot.debugging.records import TERMINAL, Budget, Result, State, WaitKind
-from bot.debugging.session import Session, TransitionError, session_key
+from bot.debug.core.decide import Decision, Kind
+from bot.debug.core.records import TERMINAL, Budget, Result, State, WaitKind
+from bot.debug.core.session import Session, TransitionError, session_key
 from tests.debugging.conftest import SHA, T0, attempt, fixing, opened
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import ConfigError
-from bot.debugging.commits import fix_branch
-from bot.debugging.decide import Facts, Kind, Rerun, decide
-from bot.debugging.settings import Phases, effective_debug
-from bot.repo_config import parse_repo_config
-from bot.workflows import bundled_dir, effective_workflow
+from bot.config.settings import ConfigError
+from bot.debug.core.commits import fix_branch
+from bot.debug.core.decide import Facts, Kind, Rerun, decide
+from bot.debug.core.settings import Phases, effective_debug
+from bot.config.repo import parse_repo_config
+from bot.config.playbooks import bundled_dir, effective_workflow
 
 BUNDLED = (bundled_dir() / "auto_debug.yaml").read_text()
 

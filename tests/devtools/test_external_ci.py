@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.devtools.fake_ci import CiRunner, ExternalCi, install_sample
-from bot.devtools.fake_ci.external import stages
-from bot.devtools.fake_gitea import FakeGitea
-from bot.devtools.fake_gitea.app import Trigger
+from harness.fake_ci import CiRunner, ExternalCi, install_sample
+from harness.fake_ci.external import stages
+from harness.fake_gitea import FakeGitea
+from harness.fake_gitea.app import Trigger
 from bot.events import signature_of
 from tests.devtools.receiver import PYTEST_FAILURE, Receiver
 

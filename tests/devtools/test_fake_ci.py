@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.config import Settings
-from bot.devtools.fake_ci import BUGS, FLAKY_TEST, CiRunner, install_sample, sample_files
-from bot.devtools.fake_ci.executor import JobContext, run_job
-from bot.devtools.fake_ci.sample import clean_files, seed_bug
-from bot.devtools.fake_gitea import FakeGitea
-from bot.devtools.fake_gitea.workflow_spec import WorkflowFileError, expand, glob_match, parse_workflow
+from bot.config.settings import Settings
+from harness.fake_ci import BUGS, FLAKY_TEST, CiRunner, install_sample, sample_files
+from harness.fake_ci.executor import JobContext, run_job
+from harness.fake_ci.sample import clean_files, seed_bug
+from harness.fake_gitea import FakeGitea
+from harness.fake_gitea.workflow_spec import WorkflowFileError, expand, glob_match, parse_workflow
 from bot.events import signature_of
 from bot.forge import GiteaClient, make_forge
 from tests.conftest import shared_path

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.devtools.fake_gitea import FakeGitea
-from bot.devtools.fake_gitea.git import Signature, blob_sha, make_commit, tree_sha
-from bot.devtools.fake_gitea.patch import PatchError, apply_patch
-from bot.devtools.fake_gitea.seed import apply_seed, load_seed
+from harness.fake_gitea import FakeGitea
+from harness.fake_gitea.git import Signature, blob_sha, make_commit, tree_sha
+from harness.fake_gitea.patch import PatchError, apply_patch
+from harness.fake_gitea.seed import apply_seed, load_seed
 
 REPO = "acme/widget"
 

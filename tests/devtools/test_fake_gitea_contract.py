@@ -23,8 +23,8 @@ import httpx
 import jsonschema
 import pytest
 
-from bot.devtools.fake_gitea import FakeGitea
-from bot.devtools.fake_gitea.server import ROUTES
+from harness.fake_gitea import FakeGitea
+from harness.fake_gitea.server import ROUTES
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "gitea"
 REPO = "acme/widget"
@@ -150,7 +150,7 @@ def world() -> tuple[FakeGitea, httpx.Client, dict[str, Any]]:
 
 def cases(ids: dict[str, Any]) -> list[tuple[str, str, Any, int]]:
     """(method, path, JSON body, expected status) for every API route, errors included."""
-    from bot.devtools.fake_gitea.git import blob_sha
+    from harness.fake_gitea.git import blob_sha
 
     n, c, pr, run, job = ids["issue"], ids["comment"], ids["pull"], ids["run"], ids["job"]
     return [

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from bot.config import Settings
-from bot.devtools.fake_gitea import FakeGitea
-from bot.devtools.fake_gitea.webhooks import delivery_headers, encode_body, hook_wants
+from bot.config.settings import Settings
+from harness.fake_gitea import FakeGitea
+from harness.fake_gitea.webhooks import delivery_headers, encode_body, hook_wants
 from bot.forge import GiteaClient, make_forge
 from tests.devtools.receiver import Receiver
 

@@ -14,9 +14,9 @@ import httpx
 import openai
 import pytest
 
-from bot.devtools.fake_model import FakeModelServer, Script, ScriptError, load_script
-from bot.devtools.fake_model.answers import completion, prompt_tokens
-from bot.devtools.fake_model.script import last_user_text, parse_reply
+from harness.fake_model import FakeModelServer, Script, ScriptError, load_script
+from harness.fake_model.answers import completion, prompt_tokens
+from harness.fake_model.script import last_user_text, parse_reply
 
 TOOLS = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
 

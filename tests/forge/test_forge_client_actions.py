@@ -7,8 +7,8 @@ import re
 import httpx
 import pytest
 
-from bot.config import Settings
-from bot.devtools.fake_gitea import FakeGitea
+from bot.config.settings import Settings
+from harness.fake_gitea import FakeGitea
 from bot.forge import GiteaClient, make_forge
 from bot.forge.errors import NotFound, Unsupported
 

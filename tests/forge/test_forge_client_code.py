@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from bot.devtools.fake_gitea import FakeGitea
+from harness.fake_gitea import FakeGitea
 from bot.forge import GiteaClient
 from bot.forge.errors import BadRequest, Conflict, NotFound
 

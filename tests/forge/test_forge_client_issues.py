@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.config import Settings
-from bot.devtools.fake_gitea import FakeGitea
+from bot.config.settings import Settings
+from harness.fake_gitea import FakeGitea
 from bot.forge import GiteaClient, make_forge
 from bot.forge.errors import BadRequest, ForgeError, Forbidden, NotFound, Unauthorized
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bot import __version__
-from bot.config import Settings
+from bot.config.settings import Settings
 from bot.forge import GiteaClient, make_forge
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.devtools.fake_gitea import FakeGitea
+from harness.fake_gitea import FakeGitea
 from bot.forge import GiteaClient
 from bot.forge.errors import (
     BadRequest, ForgeConnectionError, ForgeError, ForgeUnavailable, NotFound, RateLimited, Unauthorized,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.devtools.rig import Rig, free_port, wait_for
+from harness.rig import Rig, free_port, wait_for
 
 pytestmark = pytest.mark.integration
 

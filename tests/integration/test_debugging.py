@@ -13,11 +13,11 @@ import pytest
 import redis as redis_lib
 from rq import Queue
 
-from bot.devtools.fake_ci import CiRunner, ExternalCi
-from bot.devtools.fake_ci.sample import BUGS, install_sample
-from bot.devtools.fake_gitea import FakeGitea
-from bot.devtools.fake_model import FakeModelServer
-from bot.devtools.rig import BOT, Rig, wait_for
+from harness.fake_ci import CiRunner, ExternalCi
+from harness.fake_ci.sample import BUGS, install_sample
+from harness.fake_gitea import FakeGitea
+from harness.fake_model import FakeModelServer
+from harness.rig import BOT, Rig, wait_for
 
 pytestmark = pytest.mark.integration
 REPO = "acme/widget"

@@ -11,11 +11,11 @@ import redis as redis_lib
 from rq import Queue
 from rq.registry import StartedJobRegistry
 
-from bot.devtools.fake_model import FakeModelServer
-from bot.devtools.rig import BOT, Rig, wait_for
-from bot.planning.embed import extract
-from bot.planning.stories import split_into_stories
-from bot.planning.validation import validate_plan
+from harness.fake_model import FakeModelServer
+from harness.rig import BOT, Rig, wait_for
+from bot.plan.core.embed import extract
+from bot.plan.core.stories import split_into_stories
+from bot.plan.core.validation import validate_plan
 
 pytestmark = pytest.mark.integration
 EPICS = Path(__file__).parents[1] / "planning" / "epics"

@@ -11,7 +11,7 @@ import pytest
 import redis as redis_lib
 from rq import Queue
 
-from bot.devtools.rig import BOT, SECRET, Rig, wait_for
+from harness.rig import BOT, SECRET, Rig, wait_for
 from tests.conftest import SHARED, comment_case
 from tests.integration.conftest import PrivateRedis
 

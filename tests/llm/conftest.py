@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import ModelSettings
-from bot.devtools.fake_model import FakeModelServer
+from bot.config.settings import ModelSettings
+from harness.fake_model import FakeModelServer
 from bot.llm.client import OpenAIChat
 from bot.llm.usage import TokenBudget
 

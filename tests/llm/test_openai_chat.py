@@ -11,8 +11,8 @@ import httpx
 import openai
 import pytest
 
-from bot.config import ModelSettings, Settings
-from bot.devtools.fake_model import FakeModelServer
+from bot.config.settings import ModelSettings, Settings
+from harness.fake_model import FakeModelServer
 from bot.llm.client import OpenAIChat, error_for, make_llm, max_call_seconds
 from bot.llm.errors import LLMBadReply, LLMBudgetExceeded, LLMError, LLMUnavailable
 from bot.llm.reply import ToolCall

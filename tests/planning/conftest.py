@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.planning.model import Plan
-from bot.planning.validation import validate_plan
+from bot.plan.core.model import Plan
+from bot.plan.core.validation import validate_plan
 
 PLAN_DATA: dict[str, Any] = {
     "pi_vision": "Customers manage their own accounts, cutting support tickets by 30%.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.planning.discussion import (
+from bot.plan.core.discussion import (
     Classified,
     Post,
     Question,

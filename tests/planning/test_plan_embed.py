@@ -6,9 +6,9 @@ import base64
 import json
 import zlib
 
-from bot.planning.embed import embed, extract, latest_plan, strip_block
-from bot.planning.model import Plan
-from bot.planning.render import render_blueprint
+from bot.plan.core.embed import embed, extract, latest_plan, strip_block
+from bot.plan.core.model import Plan
+from bot.plan.core.render import render_blueprint
 from tests.planning.conftest import make_plan, plan_data
 
 

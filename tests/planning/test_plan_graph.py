@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.planning.graph import CycleError, critical_path, execution_order, find_cycle, prerequisites, ranks
-from bot.planning.model import Dependency, Plan
+from bot.plan.core.graph import CycleError, critical_path, execution_order, find_cycle, prerequisites, ranks
+from bot.plan.core.model import Dependency, Plan
 from tests.planning.conftest import minimal
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.planning import phrases
-from bot.planning.markdown import Bullet, clean_text, is_label, parse_bullets, parse_sections, strip_marker
-from bot.planning.mentions import Candidate, dependencies_in, find_mentions, match_item
-from bot.planning.outline_parts import milestone_from, risk_from, split_title
+from bot.plan.core import phrases
+from bot.plan.core.markdown import Bullet, clean_text, is_label, parse_bullets, parse_sections, strip_marker
+from bot.plan.core.mentions import Candidate, dependencies_in, find_mentions, match_item
+from bot.plan.core.outline_parts import milestone_from, risk_from, split_title
 
 DOC = """Intro <!-- hidden
 over lines --> text\u200b.

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.planning.model import Plan
-from bot.planning.outline import outline_plan
-from bot.planning.validation import validate_plan
+from bot.plan.core.model import Plan
+from bot.plan.core.outline import outline_plan
+from bot.plan.core.validation import validate_plan
 
 EPICS = Path(__file__).parent / "epics"
 
@@ -186,7 +186,7 @@ def test_container_sub_sections_and_repeated_nfrs() -> None:
 
 
 def test_an_invalid_outline_is_a_bug_not_a_plan(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.planning.outline as outline
+    import bot.plan.core.outline as outline
 
     monkeypatch.setattr(outline, "assemble", lambda out, title: ({"features": []}, []))
     with pytest.raises(ValueError, match="features: at least one feature"):

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bot.planning.discussion import Post
-from bot.planning.model import Plan
-from bot.planning.prompts import (
+from bot.plan.core.discussion import Post
+from bot.plan.core.model import Plan
+from bot.plan.core.prompts import (
     classify_messages,
     draft_messages,
     parse_classification_reply,
@@ -21,7 +21,7 @@ from bot.planning.prompts import (
     stories_messages,
     summarize_messages,
 )
-from bot.planning.stories import split_into_stories
+from bot.plan.core.stories import split_into_stories
 from tests.planning.conftest import plan_data
 
 SKILL = "# PI planning\nWork as PM, architect, RTE."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.planning.diff import diff_plans
-from bot.planning.model import Nfrs, Perspectives, Plan
-from bot.planning.render import MODEL_FREE, cell, hours, render_blueprint
+from bot.plan.core.diff import diff_plans
+from bot.plan.core.model import Nfrs, Perspectives, Plan
+from bot.plan.core.render import MODEL_FREE, cell, hours, render_blueprint
 from tests.planning.conftest import make_plan, minimal, plan_data
 
 SECTIONS = ["### Vision", "### Features", "### Enablers", "### Non-functional requirements", "### Dependencies",

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from bot.planning.model import Plan
-from bot.planning.outline import outline_plan
-from bot.planning.reconcile import ExistingTicket, links_to_add, missing_labels, reconcile
-from bot.planning.stories import Story, split_into_stories
-from bot.planning.story_check import validate_stories
-from bot.planning.tickets import (
+from bot.plan.core.model import Plan
+from bot.plan.core.outline import outline_plan
+from bot.plan.core.reconcile import ExistingTicket, links_to_add, missing_labels, reconcile
+from bot.plan.core.stories import Story, split_into_stories
+from bot.plan.core.story_check import validate_stories
+from bot.plan.core.tickets import (
     ItemMarker,
     item_marker,
     label_color,

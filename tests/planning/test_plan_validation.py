@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.planning.model import Plan
-from bot.planning.validation import validate_plan
+from bot.plan.core.model import Plan
+from bot.plan.core.validation import validate_plan
 from tests.planning.conftest import plan_data
 
 

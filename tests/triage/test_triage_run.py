@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.cli.triage import parse_run
-from bot.devtools.fake_gitea import FakeGitea
+from harness.fake_gitea import FakeGitea
 
 REPO = "acme/widget"
 TOKEN = "bot-token-0123456789abcdef"

@@ -1,0 +1,388 @@
+"""Operator checks (`teabot check`) and webhook set-up (`teabot setup-hook`), as findings that say what to fix.
+
+The decisions (which events the webhook needs, what is wrong with a hook, what set-up would change) are
+plain functions over Gitea's JSON; the `check_*` functions ask Gitea, Redis and the model endpoint.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import redis
+
+from bot.config.settings import ConfigError, ModelSettings, Settings
+from bot.forge.capabilities import MIN_VERSION, Capabilities
+from bot.forge.client import GiteaClient
+from bot.forge.errors import Forbidden, ForgeError, NotFound, Unauthorized
+
+Json = dict[str, Any]
+
+# Gitea's hook event names (routers/api/v1/utils/hook.go). A hook lists each type it sends by its own
+# name ("issues" alone means issue open/close/edit only), so teabot asks for the comment types explicitly.
+BASE_EVENTS = ("issues", "issue_comment", "pull_request", "pull_request_comment", "status")
+WORKFLOW_EVENTS = ("workflow_run", "workflow_job")  # only sent by Gitea >= 1.25 / 1.24
+HOOK_TYPES = ("gitea", "forgejo")  # the types that sign deliveries with X-Gitea-Signature
+FEATURES = {"job_logs": "job logs", "runs_api": "runs API", "rerun": "re-run"}
+WRITE_LEVELS = ("write", "admin", "owner")
+MODEL_TIMEOUT = 5.0
+TOKEN_FIX = "generate a new token for the bot user (Settings → Applications) and set TEABOT_GITEA_TOKEN"
+SECRET_FIX = ("in Gitea press Test Delivery on the hook: teabot answers 2xx (204 for the test push) when the secret "
+              "matches TEABOT_WEBHOOK_SECRET, 401 when it does not; `teabot setup-hook` re-sets it")
+
+
+class Level(StrEnum):
+    """How bad a finding is; any ERROR makes `teabot check` exit 1."""
+
+    OK = "ok"
+    WARN = "warn"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing `teabot check` found, and how to fix it."""
+
+    level: Level
+    what: str
+    fix: str = ""
+
+    def line(self) -> str:
+        """The finding as one line of output."""
+        text = f"{self.level.value:<5} {self.what}"
+        return f"{text} — {self.fix}" if self.fix else text
+
+
+def ok(what: str, fix: str = "") -> Finding:
+    """An OK finding."""
+    return Finding(Level.OK, what, fix)
+
+
+def warn(what: str, fix: str = "") -> Finding:
+    """A warning: teabot works, but not fully."""
+    return Finding(Level.WARN, what, fix)
+
+
+def error(what: str, fix: str = "") -> Finding:
+    """An error: teabot will not work until it is fixed."""
+    return Finding(Level.ERROR, what, fix)
+
+
+def failed(findings: Iterable[Finding]) -> bool:
+    """True when any finding is an error."""
+    return any(f.level is Level.ERROR for f in findings)
+
+
+# --- pure decisions ---------------------------------------------------------------------------------------
+
+
+def required_events(caps: Capabilities | None) -> tuple[str, ...]:
+    """The webhook events teabot needs; workflow events only where the server sends them (unknown: all)."""
+    return BASE_EVENTS + tuple(e for e in WORKFLOW_EVENTS if caps is None or getattr(caps, e))
+
+
+def same_url(a: str, b: str) -> bool:
+    """True when two webhook URLs name the same endpoint (scheme and host case, trailing slash ignored)."""
+    def norm(url: str) -> tuple[str, str, str, str]:
+        parts = urlsplit(url.strip())
+        return parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query
+    return norm(a) == norm(b)
+
+
+def hook_url(hook: Mapping[str, Any]) -> str:
+    """The target URL of a Gitea hook object."""
+    return str((hook.get("config") or {}).get("url") or "")
+
+
+def teabot_hooks(hooks: Iterable[Json], url: str | None) -> list[Json]:
+    """The hooks posting to `url`, or (no url given) to any teabot-looking `/webhook` endpoint."""
+    if url:
+        return [h for h in hooks if same_url(hook_url(h), url)]
+    return [h for h in hooks if urlsplit(hook_url(h)).path.rstrip("/").endswith("/webhook")]
+
+
+@dataclass(frozen=True)
+class HookIssue:
+    """One thing wrong with a webhook: how bad, what it is, and what `setup-hook` changes for it."""
+
+    level: Level
+    problem: str
+    change: str
+
+
+def hook_issues(hook: Mapping[str, Any], required: Sequence[str]) -> list[HookIssue]:
+    """What is wrong with a teabot webhook (empty when nothing is)."""
+    found = []
+    missing = [e for e in required if e not in (hook.get("events") or [])]
+    if missing:
+        found.append(HookIssue(Level.ERROR, f"does not send {', '.join(missing)}", f"add {', '.join(missing)}"))
+    if not hook.get("active"):
+        found.append(HookIssue(Level.ERROR, "is inactive: Gitea sends nothing", "activate it"))
+    if hook.get("type") not in HOOK_TYPES:
+        found.append(HookIssue(Level.ERROR, f"is of type {hook.get('type')!r}, which does not sign with "
+                               "X-Gitea-Signature", "a new Gitea-type hook (delete the old one in Gitea)"))
+    content_type = (hook.get("config") or {}).get("content_type")
+    if content_type != "json":
+        found.append(HookIssue(Level.WARN, f"posts content type {content_type!r}, not json", "content type json"))
+    return found
+
+
+def delivery_note(url: str) -> Finding | None:
+    """A warning when Gitea's default ALLOWED_HOST_LIST refuses to deliver to `url`'s host."""
+    host = (urlsplit(url).hostname or "").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        private = host == "localhost" or host.endswith(".localhost")
+    else:
+        private = address.is_loopback or address.is_private or address.is_link_local
+    if not private:
+        return None
+    return warn(f"{url} is a loopback or private address, which Gitea refuses to deliver to by default",
+                f"allow it in Gitea's app.ini: [webhook] ALLOWED_HOST_LIST = {host} (or: loopback, private)")
+
+
+@dataclass(frozen=True)
+class HookPlan:
+    """What `teabot setup-hook` does to one repository: create a hook, or update hook `hook_id`."""
+
+    repo: str
+    url: str
+    events: tuple[str, ...]
+    hook_id: int | None = None
+    changes: tuple[str, ...] = ()
+    branch_filter: str = "*"
+
+    @property
+    def action(self) -> str:
+        """"create" or "update"."""
+        return "create" if self.hook_id is None else "update"
+
+    def describe(self, *, dry_run: bool = False) -> str:
+        """One line saying what was (or, in a dry run, would be) done."""
+        verb = {"create": ("created", "would create"), "update": ("updated", "would update")}[self.action]
+        hook = "a webhook" if self.hook_id is None else f"webhook #{self.hook_id}"
+        detail = "; ".join(self.changes)
+        return (f"{verb[dry_run]} {hook} on {self.repo} → {self.url} (json, events: {', '.join(self.events)})"
+                + (f": {detail}" if detail else ""))
+
+
+def plan_hook(repo: str, hooks: Iterable[Json], url: str, events: Sequence[str]) -> HookPlan:
+    """Create a hook for `url`, or repair the first one already posting there (the secret is always re-set)."""
+    match = next((h for h in teabot_hooks(hooks, url) if h.get("type") in HOOK_TYPES), None)
+    if match is None:
+        return HookPlan(repo, url, tuple(events), changes=("secret from TEABOT_WEBHOOK_SECRET",))
+    changes = [issue.change for issue in hook_issues(match, events)]
+    changes.append("secret re-set from TEABOT_WEBHOOK_SECRET (Gitea never shows it)")
+    return HookPlan(repo, url, tuple(events), int(match["id"]), tuple(changes), match.get("branch_filter") or "*")
+
+
+def apply_hook_plan(forge: GiteaClient, plan: HookPlan, secret: str) -> Json:
+    """Carry out a plan; Gitea's PATCH resets events and branch filter, so both are always sent."""
+    if plan.hook_id is None:
+        return forge.create_hook(plan.repo, plan.url, secret, plan.events, content_type="json")
+    config = {"url": plan.url, "content_type": "json", "secret": secret}
+    return forge.edit_hook(plan.repo, plan.hook_id, active=True, events=list(plan.events),
+                           branch_filter=plan.branch_filter, config=config)
+
+
+def setup_hook(forge: GiteaClient, repo: str, url: str, secret: str, events: Sequence[str] = (),
+               *, dry_run: bool = False) -> HookPlan:
+    """Create or repair teabot's webhook on `repo` (idempotent); a dry run only plans."""
+    plan = plan_hook(repo, forge.list_hooks(repo), url, tuple(events) or required_events(forge.capabilities()))
+    if not dry_run:
+        apply_hook_plan(forge, plan, secret)
+    return plan
+
+
+# --- checks that talk to Gitea, Redis and the model endpoint -------------------------------------------------
+
+
+def check_settings(environ: Mapping[str, str]) -> tuple[list[Finding], Settings | None]:
+    """Read the settings; findings about missing ones, and the settings (None when invalid)."""
+    try:
+        settings = Settings.from_env(environ)
+    except ConfigError as exc:
+        return [error(str(exc), "fix the variables named here, then run `teabot check` again")], None
+    found = [ok(f"settings valid (Gitea {settings.gitea_url}, data in {settings.data_dir})")]
+    if not settings.gitea_token:
+        found.append(error("TEABOT_GITEA_TOKEN is not set", "log in as the bot user, Settings → Applications → "
+                           "generate a token with write:issue, write:repository and read:user, and set it"))
+    if not settings.webhook_secret:
+        stored = settings.data_dir / "webhook-secret"
+        state = "exists" if stored.exists() else "is generated by the first `teabot serve`"
+        found.append(warn(f"TEABOT_WEBHOOK_SECRET is not set: the secret in {stored} {state}",
+                          "set TEABOT_WEBHOOK_SECRET, the same for every web process, and on the Gitea webhook"))
+    return found, settings
+
+
+def check_gitea(forge: GiteaClient, settings: Settings) -> tuple[list[Finding], Capabilities | None, str | None]:
+    """Is Gitea reachable, what can it do, and whose is the token? Returns findings, capabilities, login."""
+    try:
+        caps = forge.capabilities()
+    except Unauthorized:  # Gitea refuses an unknown token on every route, public ones included
+        return [error(f"Gitea at {settings.gitea_url} rejects TEABOT_GITEA_TOKEN (401)", TOKEN_FIX)], None, None
+    except ForgeError as exc:
+        return [error(f"Gitea at {settings.gitea_url} did not answer GET /version: {exc}",
+                      "check TEABOT_GITEA_URL (the address Gitea's web UI is served at)")], None, None
+    found = [capabilities_finding(caps, settings.gitea_url)]
+    if not settings.gitea_token:
+        return found, caps, None
+    try:
+        login = str(forge.current_user()["login"])
+    except Unauthorized:
+        return found + [error("Gitea rejects TEABOT_GITEA_TOKEN (401 on GET /user)", TOKEN_FIX)], caps, None
+    except ForgeError as exc:
+        return found + [error(f"GET /user failed: {exc}", "check TEABOT_GITEA_TOKEN")], caps, None
+    found.append(ok(f"token valid: teabot acts as {login}"))
+    if settings.bot_login and settings.bot_login != login:
+        found.append(error(f"TEABOT_BOT_LOGIN={settings.bot_login} but the token belongs to {login}",
+                           f"set TEABOT_BOT_LOGIN={login} (or unset it): otherwise the bot answers its own events"))
+    return found, caps, login
+
+
+def capabilities_finding(caps: Capabilities, url: str) -> Finding:
+    """The server's version and which optional features it has."""
+    parts = [f"{name} {'yes' if getattr(caps, flag) else 'no'} (≥{MIN_VERSION[flag]})"
+             for flag, name in FEATURES.items()]
+    what = f"Gitea {caps.version} at {url}: {', '.join(parts)}"
+    if all(getattr(caps, flag) for flag in FEATURES):
+        return ok(what)
+    lacking = [MIN_VERSION[flag] for flag in FEATURES if not getattr(caps, flag)]
+    needed = max(lacking, key=lambda v: tuple(int(n) for n in v.split(".")))
+    return warn(what, f"upgrade Gitea to {needed} or newer to have every feature teabot uses")
+
+
+def check_repo(forge: GiteaClient, repo: str, login: str, caps: Capabilities | None,
+               webhook_url: str | None = None) -> list[Finding]:
+    """The bot's permission on `repo` and teabot's webhook there."""
+    try:
+        forge.get_repo(repo)
+        level = forge.collaborator_permission(repo, login)
+    except NotFound:
+        return [error(f"{repo}: not found, or not visible to {login}",
+                      f"check the name, and add {login} as a collaborator with Write access")]
+    except ForgeError as exc:
+        return [error(f"{repo}: {exc}")]
+    found = [permission_finding(repo, login, level)]
+    try:
+        hooks = forge.list_hooks(repo)
+    except Forbidden:
+        return found + [warn(f"{repo}: cannot list webhooks with {login}'s token ({level} access; Gitea shows "
+                             "hooks to repository admins only)", "check it in Gitea (Settings → Webhooks), or run "
+                             f"`TEABOT_GITEA_TOKEN=<an admin's token> teabot check --repo {repo}`")]
+    except ForgeError as exc:
+        return found + [error(f"{repo}: listing webhooks failed: {exc}")]
+    return found + webhook_findings(repo, hooks, required_events(caps), webhook_url)
+
+
+def permission_finding(repo: str, login: str, level: str) -> Finding:
+    """Write access is what teabot needs: comments, labels, issues, `teabot/` branches, re-runs."""
+    if level in WRITE_LEVELS:
+        return ok(f"{repo}: {login} has {level} access")
+    return error(f"{repo}: {login} has {level} access; teabot needs write access to comment, label, "
+                 "open issues and push teabot/ branches",
+                 f"add {login} as a collaborator with Write access ({repo} → Settings → Collaborators)")
+
+
+def webhook_findings(repo: str, hooks: list[Json], required: Sequence[str], url: str | None) -> list[Finding]:
+    """Findings about teabot's webhook(s) on `repo`."""
+    target = url or "https://<teabot-host>/webhook"
+    matches = teabot_hooks(hooks, url)
+    if not matches:
+        where = f"posts to {url}" if url else "posts to a teabot /webhook URL"
+        return [error(f"{repo}: no webhook {where}", f"run `teabot setup-hook {repo} --url {target}`")]
+    found = []
+    for hook in matches:
+        where = f"{repo}: webhook #{hook.get('id')} → {hook_url(hook)}"
+        issues = hook_issues(hook, required)
+        fix = f"run `teabot setup-hook {repo} --url {hook_url(hook)}`"
+        found += [Finding(i.level, f"{where} {i.problem}", fix) for i in issues]
+        if not issues:
+            found.append(ok(f"{where} sends {', '.join(required)} as JSON"))
+        found.append(warn(f"{where}: its secret cannot be verified from here (Gitea never returns it)", SECRET_FIX))
+    if len(matches) > 1:
+        found.append(warn(f"{repo}: {len(matches)} webhooks post to teabot, so each event arrives twice",
+                          "delete the extra ones in Gitea (Settings → Webhooks)"))
+    return found
+
+
+def check_redis(url: str | None) -> Finding:
+    """Redis answers PING, or the embedded queue is in use."""
+    if not url:
+        return ok("no REDIS_URL: `teabot serve` runs jobs in-process (embedded queue)",
+                  "set REDIS_URL to run jobs in `teabot worker` processes")
+    parts = urlsplit(url)
+    where = f"{parts.hostname or parts.path}:{parts.port or 6379}" if parts.scheme != "unix" else parts.path
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3.0, socket_timeout=3.0).ping()
+    except redis.RedisError as exc:
+        return error(f"Redis at {where} did not answer PING ({type(exc).__name__}: {exc})",
+                     "start Redis (redis-server --appendonly yes) or fix REDIS_URL; meanwhile deliveries are "
+                     "spooled and no job runs")
+    return ok(f"Redis at {where} answers")
+
+
+def check_model(model: ModelSettings, transport: httpx.BaseTransport | None = None) -> Finding:
+    """The model endpoint lists its models (GET {base_url}/models), or teabot runs model-free."""
+    if not model.enabled:
+        return ok("no model endpoint: model-free mode (structural planning, log triage, flaky re-runs)",
+                  "set TEABOT_MODEL_BASE_URL and TEABOT_MODEL_API_KEY to enable the model")
+    from bot.llm.client import DEFAULT_BASE_URL
+
+    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/")
+    headers = {"Authorization": f"Bearer {model.api_key}"} if model.api_key else {}
+    try:
+        with httpx.Client(timeout=MODEL_TIMEOUT, transport=transport) as http:
+            response = http.get(f"{base}/models", headers=headers)
+    except httpx.HTTPError as exc:
+        return error(f"model endpoint {base} unreachable ({type(exc).__name__})",
+                     "check TEABOT_MODEL_BASE_URL and that the server is running")
+    return models_finding(base, response, {model.model, *model.task_models.values()})
+
+
+def models_finding(base: str, response: httpx.Response, wanted: set[str]) -> Finding:
+    """Judge the answer to GET /models."""
+    if response.status_code in (401, 403):
+        return error(f"model endpoint {base} rejects the key ({response.status_code})",
+                     "check TEABOT_MODEL_API_KEY")
+    if response.status_code >= 400:
+        return warn(f"model endpoint {base} answered {response.status_code} to GET /models",
+                    "check TEABOT_MODEL_BASE_URL (OpenAI-compatible servers usually end in /v1); "
+                    "some servers do not list models")
+    try:
+        listed = {str(m.get("id")) for m in response.json().get("data") or []}
+    except (ValueError, AttributeError):
+        return warn(f"model endpoint {base} answered GET /models with something other than a model list",
+                    "check TEABOT_MODEL_BASE_URL")
+    missing = sorted(wanted - listed)
+    if listed and missing:
+        return warn(f"model endpoint {base} answers but does not list {', '.join(missing)}",
+                    "check TEABOT_MODEL and TEABOT_MODEL_<TASK> against the served model names")
+    return ok(f"model endpoint {base} answers ({len(listed)} models listed)")
+
+
+def run_checks(environ: Mapping[str, str], repos: Sequence[str] = (), webhook_url: str | None = None, *,
+               transport: httpx.BaseTransport | None = None,
+               model_transport: httpx.BaseTransport | None = None) -> list[Finding]:
+    """Every check `teabot check` makes, in order; transports let tests talk to in-process fakes."""
+    from bot.forge import make_forge
+
+    found, settings = check_settings(environ)
+    if settings is None:
+        return found
+    quick = settings.replace(gitea_retries=0, gitea_timeout=min(settings.gitea_timeout, 10.0))
+    forge = make_forge(quick, transport=transport)
+    gitea, caps, login = check_gitea(forge, settings)
+    found += gitea
+    for repo in repos:
+        found += check_repo(forge, repo, login, caps, webhook_url) if login else [
+            error(f"{repo}: not checked, the token is missing or invalid", "fix TEABOT_GITEA_TOKEN first")]
+    if webhook_url and (note := delivery_note(webhook_url)):
+        found.append(note)
+    return found + [check_redis(settings.redis_url), check_model(settings.model, model_transport)]

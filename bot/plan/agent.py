@@ -1,0 +1,282 @@
+"""The planning agent: `/plan`, `/plan <feedback>`, `/plan approve`, `/summarize`, `/classify`.
+
+Logic only: the Gitea client and the model (or None, for model-free mode) arrive as arguments.
+The steps of `workflows/plan.yaml` run in order; each `uses:` names one function here
+(`STEPS`), and the step's `on_error` says what a failure means: `report` (tell the epic and
+stop), `continue` (note it on the board and go on) or `retry`/`fail` (raise, so the job is
+retried on transient errors; reconciliation makes the re-run safe).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.plan import epic as epic_io
+from bot.plan import sync as tickets
+from bot.events import BOT_MARKER
+from bot.forge.client import GiteaClient
+from bot.llm.client import LLM
+from bot.llm.errors import LLMError
+from bot.plan.core import prompts
+from bot.plan.core.diff import diff_plans
+from bot.plan.core.discussion import classify_outline, render_classification, render_summary, requirement_lines, summarize_outline
+from bot.plan.core.embed import embed, latest_plan
+from bot.plan.core.model import Plan
+from bot.plan.core.outline import outline_plan
+from bot.plan.core.render import render_blueprint
+from bot.plan.core.stories import Story, split_into_stories
+from bot.config.playbooks import Step, Workflow
+
+log = logging.getLogger(__name__)
+PLAN_COMMENT = f"{BOT_MARKER}:plan-comment -->"
+
+
+class StopRun(Exception):
+    """The run ends here; the message has been (or will be) told to the humans."""
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """A planning command as the job hands it over."""
+
+    repo: str
+    number: int
+    login: str
+    command: str  # plan | summarize | classify
+    args: str = ""
+
+    @property
+    def mode(self) -> str:
+        """approve, revise or draft (the workflow's modes)."""
+        if self.args.strip().lower() == "approve":
+            return "approve"
+        return "revise" if self.args.strip() else "draft"
+
+
+@dataclass
+class Run:
+    """The state of one command's run, passed from step to step."""
+
+    request: PlanRequest
+    forge: GiteaClient
+    llm: LLM | None
+    bot_login: str
+    skills: dict[str, str]
+    workflow: Workflow
+    epic: epic_io.Epic | None = None
+    current: tuple[Plan, int] | None = None
+    plan: Plan | None = None
+    hints: list[str] = field(default_factory=list)
+    stories: list[Story] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_free(self) -> bool:
+        return self.llm is None
+
+    def say(self, text: str) -> None:
+        """Post a comment on the epic."""
+        self.forge.create_comment(self.request.repo, self.request.number, f"{BOT_MARKER}:plan-note -->\n{text}")
+
+    def ask_model(self, messages: list[dict[str, Any]], parse: Callable[[str], tuple[Any, list[str]]], task: str) -> tuple[Any, list[str]]:
+        """Ask the model for JSON; one repair round with the validation errors."""
+        assert self.llm is not None
+        reply = self.llm.complete(messages, task=task, json_mode=True)
+        value, errors = parse(reply.text)
+        if errors:
+            log.info("model reply invalid (%d errors); asking for a repair", len(errors))
+            repair = prompts.repair_messages(reply.text, errors, base=messages)
+            value, errors = parse(self.llm.complete(repair, task=task, json_mode=True).text)
+        return value, errors
+
+
+def plan(request: PlanRequest, *, forge: GiteaClient, llm: LLM | None, bot_login: str, workflow: Workflow,
+         skills: dict[str, str]) -> dict[str, Any]:
+    """Carry out one planning command on an epic; returns what was done (for logs and tests)."""
+    run = Run(request, forge, llm, bot_login, skills, workflow)
+    if request.command in ("summarize", "classify"):
+        _discussion(run)
+        return run.result
+    for step in workflow.steps_for(request.mode):
+        if not workflow.enabled(step):
+            continue
+        try:
+            STEPS[step.uses](run)
+        except StopRun:
+            break
+        except Exception as exc:
+            if not _handled(run, step, exc):
+                raise
+            if step.on_error == "report":
+                break
+    return run.result
+
+
+def _handled(run: Run, step: Step, exc: Exception) -> bool:
+    if step.on_error == "continue":
+        run.problems.append(f"{step.id}: {exc}")
+        return True
+    if step.on_error == "report" and not getattr(exc, "transient", False):
+        run.say(f":warning: The {step.id} step failed: {exc}\n\nNothing further was done. Fix the cause and comment the command again.")
+        run.result["failed"] = step.id
+        return True
+    return False
+
+
+# --- steps of the draft and revise modes --------------------------------------------------------
+
+
+def gather(run: Run) -> None:
+    """Read the epic, its discussion, attachments and the current plan."""
+    options = run.workflow.options
+    run.epic = epic_io.read_epic(run.forge, run.request.repo, run.request.number, bot_login=run.bot_login,
+                                 attachment_types=tuple(options.get("attachment_types", ("md", "txt", "pdf"))),
+                                 max_attachment_kb=int(options.get("max_attachment_kb", 512)))
+    run.current = latest_plan(run.epic.bot_comments, author=run.bot_login)
+
+
+def draft(run: Run) -> None:
+    """A first plan: from the model, or from the epic's structure."""
+    epic = _epic(run)
+    if run.model_free:
+        run.plan, run.hints = outline_plan(epic.title, epic.body, [c.body for c in epic.discussion])
+        return
+    messages = prompts.draft_messages(_skill(run, "pi_planning"), epic.as_text(), run.request.args)
+    _model_plan(run, messages)
+
+
+def revise(run: Run) -> None:
+    """A new version of the current plan with the feedback applied."""
+    if run.current is None:  # feedback before any plan: treat it as instructions for a first draft
+        draft(run)
+        return
+    epic = _epic(run)
+    if run.model_free:
+        run.plan, run.hints = outline_plan(epic.title, epic.body, [c.body for c in epic.discussion])
+        run.notes.append("Model-free mode cannot apply free-text feedback: it re-read the epic. "
+                         "Edit the epic's sections and checklists, then comment `/plan` again.")
+        return
+    current_json = json.dumps(run.current[0].to_dict(), indent=1)
+    messages = prompts.revise_messages(_skill(run, "pi_planning"), current_json, run.request.args, epic.as_text())
+    _model_plan(run, messages)
+
+
+def validate(run: Run) -> None:
+    """Stop with a clear comment when no valid plan came out."""
+    if run.plan is None:
+        errors = run.result.get("errors") or ["no plan was produced"]
+        listed = "\n".join(f"- `{e}`" for e in errors[:20])
+        run.say(f":x: The plan could not be validated, so nothing was posted or created:\n\n{listed}\n\n"
+                "Comment `/plan <what to change>` to try again.")
+        raise StopRun
+
+
+def render(run: Run) -> None:
+    """The blueprint with what changed and the hidden, versioned plan block."""
+    assert run.plan is not None
+    version = run.current[1] + 1 if run.current else 1
+    changes = diff_plans(run.current[0], run.plan) if run.current else None
+    text = render_blueprint(run.plan, version=version, model_free=run.model_free, changes=changes, hints=run.hints)
+    notes = "".join(f"\n> {note}\n" for note in run.notes)
+    run.result.update(version=version, comment=f"{PLAN_COMMENT}\n{text}{notes}\n{embed(run.plan, version)}\n")
+
+
+def post(run: Run) -> None:
+    """Post the plan comment."""
+    comment = run.forge.create_comment(run.request.repo, run.request.number, run.result["comment"])
+    run.result["comment_id"] = comment.get("id")
+
+
+# --- steps of the approve mode --------------------------------------------------------------------
+
+
+def stories(run: Run) -> None:
+    """The stories of the current plan: the model's, validated, or the deterministic split."""
+    run.epic = run.epic or epic_io.read_epic(run.forge, run.request.repo, run.request.number, bot_login=run.bot_login)
+    run.current = run.current or latest_plan(run.epic.bot_comments, author=run.bot_login)
+    if run.current is None:
+        run.say("There is no plan on this issue yet: comment `/plan` first, then `/plan approve`.")
+        raise StopRun
+    run.plan = run.current[0]
+    if not run.model_free:
+        try:
+            found, errors = run.ask_model(prompts.stories_messages(_skill(run, "pi_planning"), run.plan),
+                                          lambda text: prompts.parse_stories_reply(text, run.plan), "plan")
+        except LLMError as exc:
+            found, errors = None, [str(exc)]
+        if found:
+            run.stories = list(found)
+            return
+        run.problems.append("the model's stories were invalid (" + "; ".join(errors[:3]) + "); used the deterministic split")
+    run.stories = split_into_stories(run.plan)
+
+
+def ticket_step(run: Run) -> None:
+    """Labels, then create or update each ticket by its marker."""
+    assert run.plan is not None
+    outcome = tickets.sync_tickets(run.forge, run.request.repo, run.request.number, run.stories)
+    run.problems.extend(outcome.problems)
+    run.result.update(tickets=outcome.tickets, changes=outcome.changes, created=outcome.created)
+
+
+def links(run: Run) -> None:
+    """Gitea dependencies that mirror the stories' dependencies."""
+    run.result["links"], problems = tickets.sync_links(run.forge, run.request.repo, run.stories, run.result["tickets"],
+                                                       run.result.get("created", ()))
+    run.problems.extend(problems)
+
+
+def board(run: Run) -> None:
+    """Post or update the board comment on the epic."""
+    assert run.plan is not None and run.epic is not None
+    tickets.post_board(run.forge, run.request.repo, run.request.number, run.plan, run.stories, run.result["tickets"],
+                       run.result["changes"], run.problems, comments=run.epic.comment_ids, bot_login=run.bot_login)
+
+
+STEPS: dict[str, Callable[[Run], None]] = {
+    "plan.gather": gather, "plan.draft": draft, "plan.revise": revise, "plan.validate": validate,
+    "plan.render": render, "plan.post": post, "plan.stories": stories, "plan.tickets": ticket_step,
+    "plan.links": links, "plan.board": board,
+}
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def _model_plan(run: Run, messages: list[dict[str, Any]]) -> None:
+    plan_value, errors = run.ask_model(messages, prompts.parse_plan_reply, "plan")
+    run.plan = plan_value if not errors else None
+    run.result["errors"] = errors
+
+
+def _discussion(run: Run) -> None:
+    epic = epic_io.read_epic(run.forge, run.request.repo, run.request.number, bot_login=run.bot_login)
+    thread = epic.posts()
+    if run.request.command == "summarize":
+        summary, errors = (run.ask_model(prompts.summarize_messages(_skill(run, "summarize"), thread),
+                                         prompts.parse_summary_reply, "summarize") if run.llm else (None, []))
+        text = render_summary(summary or summarize_outline(thread), model_free=summary is None)
+    else:
+        requirements = [line for post in thread for line in requirement_lines(post.body)]
+        items, errors = (run.ask_model(prompts.classify_messages(_skill(run, "classify"), requirements),
+                                       prompts.parse_classification_reply, "classify") if run.llm else (None, []))
+        text = render_classification(items or classify_outline(requirements), model_free=items is None)
+    if errors:
+        text += "\n\n> The model's answer was invalid, so this was built without it."
+    run.forge.create_comment(run.request.repo, run.request.number, f"{BOT_MARKER}:{run.request.command} -->\n{text}")
+    run.result["comment"] = text
+
+
+def _epic(run: Run) -> epic_io.Epic:
+    assert run.epic is not None, "the gather step runs first"
+    return run.epic
+
+
+def _skill(run: Run, name: str) -> str:
+    return run.skills.get(name, "")

@@ -1,0 +1,84 @@
+"""The plan lives with the issue: a machine-readable block hidden in the bot's plan comment.
+
+The block is an HTML comment (Gitea does not display it):
+`<!-- teabot:plan v=3 sum=<16 hex> [sig=<64 hex>] data=<base64 of zlib-compressed JSON> -->`.
+Edits to the visible part of the comment never touch it. `sum` catches a damaged block; it is
+no defence against forgery, since anyone can paste a well-formed block into their own comment.
+Trust therefore comes from WHO wrote the comment: callers must only `extract` from comments
+authored by the bot account (`latest_plan` does that), and may additionally pass a `secret`
+so that only blocks signed with it (HMAC-SHA256) are accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+import zlib
+from collections.abc import Iterable
+
+from bot.plan.core.model import Plan
+from bot.plan.core.validation import validate_plan
+
+BLOCK = re.compile(
+    r"<!--\s*teabot:plan\s+v=(?P<v>\d{1,9})\s+sum=(?P<sum>[0-9a-f]{16})"
+    r"(?:\s+sig=(?P<sig>[0-9a-f]{64}))?\s+data=(?P<data>[A-Za-z0-9+/=\s]+?)\s*-->"
+)
+
+
+def embed(plan: Plan, version: int, *, secret: bytes | None = None) -> str:
+    """The hidden block carrying `plan` as version `version` (signed when `secret` is given)."""
+    raw = json.dumps(plan.to_dict(), sort_keys=True, separators=(",", ":")).encode()
+    data = base64.b64encode(zlib.compress(raw, 9)).decode()
+    sig = f" sig={_sign(secret, version, data)}" if secret else ""
+    return f"<!-- teabot:plan v={version} sum={_sum(data)}{sig} data={data} -->"
+
+
+def extract(comment_body: str, *, secret: bytes | None = None) -> tuple[Plan, int] | None:
+    """The plan and version from the last intact block in a comment, or None.
+
+    A block counts only when its checksum matches, it decodes to a valid plan and, when a
+    `secret` is given, its signature verifies. The caller must still check the comment's author.
+    """
+    for match in reversed(list(BLOCK.finditer(comment_body))):
+        found = _decode(match, secret)
+        if found is not None:
+            return found
+    return None
+
+
+def latest_plan(comments: Iterable[tuple[str, str]], *, author: str,
+                secret: bytes | None = None) -> tuple[Plan, int] | None:
+    """The highest-version plan among `(author_login, body)` comments written by `author`."""
+    found = [extract(body, secret=secret) for login, body in comments if login == author]
+    return max((f for f in found if f is not None), key=lambda f: f[1], default=None)
+
+
+def strip_block(comment_body: str) -> str:
+    """The comment without its plan block (e.g. to quote or diff the visible part)."""
+    return BLOCK.sub("", comment_body).rstrip() + "\n"
+
+
+def _decode(match: re.Match[str], secret: bytes | None) -> tuple[Plan, int] | None:
+    version, data = int(match["v"]), "".join(match["data"].split())
+    if not hmac.compare_digest(match["sum"], _sum(data)):
+        return None
+    if secret and not (match["sig"] and hmac.compare_digest(match["sig"], _sign(secret, version, data))):
+        return None
+    try:
+        payload = json.loads(zlib.decompress(base64.b64decode(data, validate=True)))
+    except (binascii.Error, zlib.error, ValueError):
+        return None
+    plan, _ = validate_plan(payload)
+    return None if plan is None else (plan, version)
+
+
+def _sum(data: str) -> str:
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def _sign(secret: bytes, version: int, data: str) -> str:
+    return hmac.new(secret, f"teabot:plan v={version} {data}".encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,97 @@
+"""Turning approved stories into Gitea issues, dependencies and a board, idempotently.
+
+Every created issue carries a hidden marker (plan id + story key), so a second approval, or a
+re-run after a crash or a Gitea 5xx, finds what exists and only creates what is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.events import BOT_MARKER
+from bot.forge.client import GiteaClient
+from bot.forge.errors import ForgeError
+from bot.plan.core.model import Plan
+from bot.plan.core.reconcile import ExistingTicket, links_to_add, missing_labels, reconcile
+from bot.plan.core.stories import Story
+from bot.plan.core.tickets import item_marker, render_board, render_ticket_body
+
+log = logging.getLogger(__name__)
+BOARD_MARKER = f"{BOT_MARKER}:board -->"
+
+
+@dataclass(frozen=True)
+class TicketOutcome:
+    """The tickets of a plan after syncing: key -> (number, url), what changed, what failed."""
+
+    tickets: dict[str, tuple[int, str]]
+    changes: list[str]
+    created: tuple[str, ...]
+    problems: list[str]
+
+
+def plan_id(repo: str, number: int) -> str:
+    """The id that ties tickets to the epic's plan."""
+    return f"{repo}#{number}"
+
+
+def sync_tickets(forge: GiteaClient, repo: str, number: int, stories: Sequence[Story]) -> TicketOutcome:
+    """Make the labels and issues match the stories; returns the ticket numbers by story key."""
+    problems: list[str] = []
+    label_ids = _labels(forge, repo, [label for story in stories for label in story.labels], problems)
+    existing = [ExistingTicket(i["number"], i["title"], i.get("body") or "", tuple(l["name"] for l in i.get("labels") or []),
+                               i.get("html_url") or "") for i in forge.list_issues(repo, state="all", type="issues")]
+    pid, epic_ref = plan_id(repo, number), plan_id(repo, number)
+    changes = reconcile(stories, existing, plan_id=pid, epic_ref=epic_ref)
+    tickets: dict[str, tuple[int, str]] = {s.key: (t.number, t.url) for t, s in changes.unchanged}
+    for story in changes.create:
+        body = render_ticket_body(story, epic_ref, item_marker(pid, story.key))
+        issue = forge.create_issue(repo, story.title, body, labels=[label_ids[n] for n in story.labels if n in label_ids])
+        tickets[story.key] = (issue["number"], issue.get("html_url") or "")
+    for ticket, story in changes.update:
+        forge.edit_issue(repo, ticket.number, title=story.title, body=render_ticket_body(story, epic_ref, item_marker(pid, story.key)))
+        missing = [label_ids[n] for n in story.labels if n not in ticket.labels and n in label_ids]
+        if missing:
+            forge.add_labels(repo, ticket.number, missing)
+        tickets[story.key] = (ticket.number, ticket.url)
+    return TicketOutcome(tickets, changes.summary(), tuple(s.key for s in changes.create), problems)
+
+
+def sync_links(forge: GiteaClient, repo: str, stories: Sequence[Story], tickets: Mapping[str, tuple[int, str]],
+               created: Iterable[str]) -> tuple[int, list[str]]:
+    """Add the dependencies the stories imply and the forge lacks; returns (added, problems)."""
+    numbers = {key: value[0] for key, value in tickets.items()}
+    fresh = set(created)
+    existing = {n: [d["number"] for d in forge.list_dependencies(repo, n)] for key, n in numbers.items() if key not in fresh}
+    added, problems = 0, []
+    for issue, blocker in links_to_add(stories, numbers, existing):
+        try:
+            forge.add_dependency(repo, issue, blocker)
+            added += 1
+        except ForgeError as exc:
+            problems.append(f"could not make #{issue} depend on #{blocker}: {exc}")
+    return added, problems
+
+
+def post_board(forge: GiteaClient, repo: str, number: int, plan: Plan, stories: Sequence[Story],
+               tickets: Mapping[str, tuple[int, str]], changes: Sequence[str], problems: Sequence[str], *,
+               comments: Iterable[tuple[str, int, str]], bot_login: str) -> None:
+    """Edit the bot's board comment on the epic, or post it."""
+    body = f"{BOARD_MARKER}\n" + render_board(plan, tickets, changes, stories=stories, problems=problems)
+    board = next((cid for author, cid, text in comments if author.lower() == bot_login.lower() and BOARD_MARKER in text), None)
+    if board is None:
+        forge.create_comment(repo, number, body)
+    else:
+        forge.edit_comment(repo, board, body)
+
+
+def _labels(forge: GiteaClient, repo: str, needed: list[str], problems: list[str]) -> dict[str, int]:
+    ids = {label["name"]: label["id"] for label in forge.list_labels(repo)}
+    for name, color in missing_labels(needed, ids):
+        try:
+            ids[name] = forge.create_label(repo, name, color)["id"]
+        except ForgeError as exc:
+            problems.append(f"could not create the label `{name}`: {exc}")
+    return ids

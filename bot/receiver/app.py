@@ -1,0 +1,105 @@
+"""The webhook receiver: a flask app factory and its blueprint. The only flask import."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.exceptions import HTTPException
+
+from bot import __version__
+from bot.config.settings import Settings
+from bot.receiver.intake import Intake
+from bot.receiver.metrics import Metrics
+from bot.worker.queues import make_queue
+from bot.routing import Router
+from bot.receiver.spool import Spool
+
+log = logging.getLogger(__name__)
+webhook = Blueprint("webhook", __name__)
+
+
+def default_router() -> Router:
+    """Every feature's routes, composed."""
+    from bot.handlers import router  # handlers import jobs; keep that off the import path of this module
+
+    return router
+
+
+def create_app(settings: Settings | None = None, *, queue: Any = None, router: Router | None = None) -> Flask:
+    """Build the receiver app; settings default to the process environment."""
+    settings = settings or Settings.from_env(os.environ)
+    queue = queue if queue is not None else make_queue(settings)
+    metrics = Metrics()
+    metrics.watch_queue(queue)
+    intake = Intake(settings, router or default_router(), queue, Spool(settings.spool_dir), metrics)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.extensions["teabot"] = intake
+    app.register_blueprint(webhook)
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def start_drainer(app: Flask, *, interval: float = 5.0) -> threading.Event:
+    """Drain the spool every `interval` seconds on a daemon thread; set the returned event to stop."""
+    intake: Intake = app.extensions["teabot"]
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            try:
+                if intake.spool.depth() and intake.queue.ping():
+                    log.info("spool drained: %d deliveries queued", intake.drain())
+            except Exception:  # the drainer must outlive any single bad record
+                log.exception("spool drain failed")
+
+    threading.Thread(target=loop, name="teabot-spool-drainer", daemon=True).start()
+    return stop
+
+
+@webhook.post("/webhook")
+def receive() -> Any:
+    """Verify, route and queue one Gitea delivery."""
+    intake: Intake = current_app.extensions["teabot"]
+    outcome = intake.receive(request.headers, request.get_data(cache=False))
+    if outcome.status == 204:
+        return "", 204
+    return jsonify(outcome.as_json()), outcome.status
+
+
+@webhook.route("/ping", methods=["GET", "POST"])
+def ping() -> Any:
+    """A bare endpoint (liveness, and the benchmark's reference point)."""
+    return "", 204
+
+
+@webhook.get("/healthz")
+def healthz() -> Any:
+    """Queue reachability, spool depth and version (200 while deliveries can be accepted)."""
+    intake: Intake = current_app.extensions["teabot"]
+    queue_ok = intake.queue.ping()
+    depth = intake.spool.depth()
+    body = {"status": "ok" if queue_ok else "degraded: deliveries are spooled until the queue is back",
+            "version": __version__, "queue": intake.queue.describe(), "queue_ok": queue_ok, "spool_depth": depth,
+            "model": "configured" if intake.settings.model.enabled else "model-free",
+            "gitea": intake.settings.gitea_url, "gitea_token": bool(intake.settings.gitea_token)}
+    return jsonify(body), 200  # still accepting: deliveries go to the spool while the queue is down
+
+
+@webhook.get("/metrics")
+def metrics() -> Any:
+    """Prometheus exposition."""
+    intake: Intake = current_app.extensions["teabot"]
+    return generate_latest(intake.metrics.registry), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+
+
+def _http_error(exc: HTTPException) -> Any:
+    message = exc.description or exc.name
+    if exc.code == 413:
+        message = "request body too large: raise TEABOT_MAX_BODY_BYTES if Gitea's payloads are this big"
+    return jsonify({"status": exc.code, "message": message}), exc.code

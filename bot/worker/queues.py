@@ -1,0 +1,200 @@
+"""Job queues: RQ on Redis for real deployments, an in-process queue for the one-command start.
+
+Both take a `JobRequest` and collapse duplicates on its job id: RQ through `unique=True` (the job
+hash lives for `dedupe_ttl`, so a manual replay a day later is still one job), the embedded queue
+through a table of ids it has seen. `QueueUnavailable` means "could not queue, spool it".
+"""
+
+from __future__ import annotations
+
+import logging
+import queue as stdlib_queue
+from datetime import timedelta
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+
+from bot.config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Transient failures are retried after these pauses (seconds); permanent ones fail at once.
+RETRY_INTERVALS = (10, 60, 300)
+
+
+class QueueUnavailable(Exception):
+    """The queue's backing store cannot be reached right now."""
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """One unit of work a handler asked for: a module-level function and JSON-able arguments."""
+
+    func: Callable[..., Any]
+    key: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    timeout: int = 300
+    retry_intervals: tuple[int, ...] = RETRY_INTERVALS
+
+    @property
+    def job_id(self) -> str:
+        """The job id: the same work always gets the same id."""
+        return f"teabot-{self.func.__name__}-{self.key}"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for errors worth retrying: forge/model unavailability, rate limits, network trouble."""
+    if getattr(exc, "transient", False):
+        return True
+    return isinstance(exc, (ConnectionError, TimeoutError, redis.ConnectionError, redis.TimeoutError, httpx.TransportError))
+
+
+class RQQueue:
+    """Submit jobs to an RQ queue on Redis."""
+
+    def __init__(self, connection: redis.Redis, name: str = "teabot", *, dedupe_ttl: int = 7 * 24 * 3600) -> None:
+        self.connection = connection
+        self.rq = Queue(name, connection=connection)
+        self.dedupe_ttl = dedupe_ttl
+
+    def submit(self, request: JobRequest) -> bool:
+        """Queue `request`; False when the same job is already known (a duplicate)."""
+        retry = Retry(max=len(request.retry_intervals), interval=list(request.retry_intervals)) if request.retry_intervals else None
+        try:
+            self.rq.enqueue(
+                request.func, kwargs=request.kwargs, job_id=request.job_id, unique=True, job_timeout=request.timeout,
+                retry=retry, result_ttl=self.dedupe_ttl, failure_ttl=self.dedupe_ttl, description=request.func.__name__,
+            )
+        except DuplicateJobError:
+            return False
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise QueueUnavailable(f"Redis unreachable: {exc}") from exc
+        return True
+
+    def submit_in(self, seconds: float, request: JobRequest) -> bool:
+        """Queue `request` to run after `seconds` (the worker's scheduler moves it when due)."""
+        try:
+            self.rq.enqueue_in(
+                timedelta(seconds=seconds), request.func, kwargs=request.kwargs, job_id=request.job_id,
+                job_timeout=request.timeout, result_ttl=self.dedupe_ttl, failure_ttl=self.dedupe_ttl,
+                description=request.func.__name__,
+            )
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise QueueUnavailable(f"Redis unreachable: {exc}") from exc
+        return True
+
+    def ping(self) -> bool:
+        """True when Redis answers."""
+        try:
+            return bool(self.connection.ping())
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            return False
+
+    def describe(self) -> str:
+        """A short description for /healthz."""
+        return f"rq:{self.rq.name}"
+
+
+class EmbeddedQueue:
+    """An in-process queue and worker threads, for running without Redis (`teabot serve` alone)."""
+
+    def __init__(self, *, workers: int = 2, dedupe_ttl: int = 7 * 24 * 3600, clock: Callable[[], float] = time.monotonic) -> None:
+        self._pending: stdlib_queue.Queue[tuple[JobRequest, int]] = stdlib_queue.Queue()
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._workers = workers
+        self._dedupe_ttl = dedupe_ttl
+        self._clock = clock
+        self._busy = 0
+        self.results: dict[str, str] = {}  # job id -> "finished" | "failed" | "retrying"
+
+    def submit(self, request: JobRequest) -> bool:
+        """Queue `request` unless the same job was seen within the dedupe window."""
+        now = self._clock()
+        with self._lock:
+            self._seen = {k: t for k, t in self._seen.items() if now - t < self._dedupe_ttl}
+            if request.job_id in self._seen:
+                return False
+            self._seen[request.job_id] = now
+        self._start()
+        self._pending.put((request, 0))
+        return True
+
+    def submit_in(self, seconds: float, request: JobRequest) -> bool:
+        """Queue `request` after `seconds` (a timer thread; lost if the process stops)."""
+        timer = threading.Timer(seconds, self.submit, args=(request,))
+        timer.daemon = True
+        timer.start()
+        return True
+
+    def ping(self) -> bool:
+        """Always reachable: it lives in this process."""
+        return True
+
+    def describe(self) -> str:
+        """A short description for /healthz."""
+        return "embedded"
+
+    def join(self, timeout: float = 30.0) -> bool:
+        """Wait until no job is queued or running; True if that happened within `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                idle = self._pending.empty() and self._busy == 0
+            if idle:
+                return True
+            time.sleep(0.01)
+        return False
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._threads:
+                return
+            for n in range(self._workers):
+                thread = threading.Thread(target=self._work, name=f"teabot-embedded-{n}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+
+    def _work(self) -> None:
+        while True:
+            request, attempt = self._pending.get()
+            with self._lock:
+                self._busy += 1
+            try:
+                self._run(request, attempt)
+            finally:
+                with self._lock:
+                    self._busy -= 1
+
+    def _run(self, request: JobRequest, attempt: int) -> None:
+        try:
+            request.func(**request.kwargs)
+        except Exception as exc:  # a job must never kill the worker thread
+            if is_transient(exc) and attempt < len(request.retry_intervals):
+                delay = request.retry_intervals[attempt]
+                log.warning("job %s failed (%s); retry %d in %ss", request.job_id, exc, attempt + 1, delay, extra={"job_id": request.job_id})
+                self.results[request.job_id] = "retrying"
+                timer = threading.Timer(delay, self._pending.put, args=((request, attempt + 1),))
+                timer.daemon = True
+                timer.start()
+                return
+            log.exception("job %s failed", request.job_id, extra={"job_id": request.job_id})
+            self.results[request.job_id] = "failed"
+            return
+        self.results[request.job_id] = "finished"
+
+
+def make_queue(settings: Settings) -> RQQueue | EmbeddedQueue:
+    """RQ when REDIS_URL is set, otherwise the in-process queue."""
+    if settings.redis_url:
+        connection = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=2.0)
+        return RQQueue(connection, settings.queue_name, dedupe_ttl=settings.dedupe_ttl)
+    return EmbeddedQueue(dedupe_ttl=settings.dedupe_ttl)

@@ -1,0 +1,250 @@
+"""The WSGI application of the fake Gitea test harness: routing, token auth, recording, failures.
+
+Behaves like Gitea 1.25's API where teabot looks: `Authorization: token X` (or `Bearer X`);
+query-string tokens are ignored since Gitea 1.23 (DISABLE_QUERY_AUTH_TOKEN); writes need a token
+(401 "token is required"); private repositories are invisible (404) without read access, and
+missing write/admin access is 403; errors are `{"message", "url"}`; lists are paged with `page` and
+`limit` (default 30, at most 50) and carry `Link` and `X-Total-Count` headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from harness.fake_gitea.serialize_code import Shapes
+from harness.fake_gitea.state import Repo, State, User
+from bot.forge.capabilities import parse_version
+
+API = "/api/v1"
+DEFAULT_LIMIT, MAX_LIMIT = 30, 50
+
+
+class ApiError(Exception):
+    """An error answer: raised by route handlers, rendered as Gitea's APIError JSON."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route: method, werkzeug rule (under `prefix`), handler, oldest Gitea version serving it."""
+
+    method: str
+    rule: str
+    handler: Callable[..., Response]
+    since: tuple[int, int] | None = None
+    prefix: str = API
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any
+    user: str | None
+    status: int
+
+
+@dataclass
+class Failure:
+    """An injected failure: answer `status` to the next `times` matching requests."""
+
+    method: str
+    pattern: str
+    status: int  # 0: no failure, only the delay
+    times: int
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (a slow Gitea)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Something that would start CI in Gitea: a push, a dispatch or a re-run (see `ci_runner`)."""
+
+    repo: str
+    event: str
+    ref: str
+    sha: str
+    workflow: str | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+    run_id: int | None = None
+    actor: str | None = None  # login of who pushed, dispatched or re-ran
+
+
+class Ctx:
+    """What a route handler gets: the state, the caller, the request, and ways to answer."""
+
+    def __init__(self, state: State, request: Request, user: User | None) -> None:
+        self.state = state
+        self.request = request
+        self.user = user
+        self.shapes = Shapes(state, user)
+        self.events: list[tuple[str, Repo, dict[str, Any]]] = []
+        self.triggers: list[Trigger] = []
+
+    @property
+    def body(self) -> Any:
+        """The JSON body (None when absent or not JSON)."""
+        return self.request.get_json(silent=True)
+
+    def field(self, name: str, default: Any = None) -> Any:
+        """One field of a JSON object body."""
+        body = self.body
+        return body.get(name, default) if isinstance(body, dict) else default
+
+    def repo(self, owner: str, name: str, need: str = "read") -> Repo:
+        """The repository, if the caller may see it (else 404) and has `need` access (else 403)."""
+        repo = self.state.repos.get(f"{owner}/{name}")
+        if repo is None or not self.state.can(repo, self.user, "read"):
+            raise ApiError(404, "The target couldn't be found.")
+        if not self.state.can(repo, self.user, need):
+            raise ApiError(403, f"user does not have {need} access to {repo.full_name}")
+        return repo
+
+    def signed_in(self) -> User:
+        """The caller, or 401 when anonymous."""
+        if self.user is None:
+            raise ApiError(401, "token is required")
+        return self.user
+
+    def emit(self, repo: Repo, event: tuple[str, dict[str, Any]]) -> None:
+        """Queue a webhook event `(event_type, payload)`, delivered once the request succeeded."""
+        self.events.append((event[0], repo, event[1]))
+
+    def json(self, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        """A JSON answer."""
+        return Response(json.dumps(data), status, headers, content_type="application/json;charset=utf-8")
+
+    def empty(self, status: int = 204) -> Response:
+        """An answer without a body."""
+        return Response(b"", status)
+
+    def window(self) -> tuple[int, int]:
+        """(page, limit) of a list request."""
+        try:
+            page = max(1, int(self.request.args.get("page", 1)))
+            limit = int(self.request.args.get("limit", DEFAULT_LIMIT))
+        except ValueError as exc:
+            raise ApiError(422, f"invalid page or limit: {exc}") from exc
+        return page, min(MAX_LIMIT, limit if limit > 0 else DEFAULT_LIMIT)
+
+    def page(self, items: list[Any]) -> Response:
+        """One page of `items` with Gitea's `Link` and `X-Total-Count` headers."""
+        page, limit = self.window()
+        last = max(1, -(-len(items) // limit))
+        links = []
+        for rel, number in (("next", page + 1), ("last", last), ("first", 1), ("prev", page - 1)):
+            if (rel in ("next", "last") and page < last) or (rel in ("first", "prev") and page > 1):
+                query = urlencode({**self.request.args.to_dict(), "page": number, "limit": limit})
+                links.append(f'<{self.state.base_url}{self.request.path}?{query}>; rel="{rel}"')
+        headers = {"X-Total-Count": str(len(items)), "Access-Control-Expose-Headers": "X-Total-Count, Link"}
+        if links:
+            headers["Link"] = ",".join(links)
+        return self.json(items[(page - 1) * limit: page * limit], headers=headers)
+
+
+def token_of(request: Request, version: str) -> str | None:
+    """The API token a request carries, read the way Gitea reads it."""
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() in ("token", "bearer") and value.strip():
+        return value.strip()
+    if scheme.lower() == "basic" and value:
+        try:
+            return base64.b64decode(value).decode().partition(":")[2] or None
+        except ValueError:
+            return None
+    if (parse_version(version) or (0, 0, 0)) < (1, 23, 0):
+        return request.args.get("token") or request.args.get("access_token") or None
+    return None
+
+
+class FakeApp:
+    """A WSGI app serving the routes of the fake over `state`."""
+
+    def __init__(self, state: State, routes: Iterable[Route]) -> None:
+        self.state = state
+        self.routes = {f"{r.method} {r.rule}": r for r in routes}
+        self.url_map = Map([Rule(r.prefix + r.rule, endpoint=key, methods=[r.method]) for key, r in self.routes.items()])
+        self.requests: list[Call] = []
+        self.failures: list[Failure] = []
+        self.on_events: Callable[[list[tuple[str, Repo, dict[str, Any]]]], None] = lambda events: None
+        self.on_triggers: Callable[[list[Trigger]], None] = lambda triggers: None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        with self.state.lock:
+            response, user = self.dispatch(request)
+            path = request.path.removeprefix(API)
+            body = request.get_json(silent=True) if request.mimetype == "application/json" else None
+            self.requests.append(Call(request.method, path, request.args.to_dict(), body,
+                                      user.login if user else None, response.status_code))
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> tuple[Response, User | None]:
+        """Authenticate, route and run the handler; every failure becomes an APIError answer."""
+        token = token_of(request, self.state.version)
+        user = self.state.user_by_token(token) if token else None
+        ctx = Ctx(self.state, request, user)
+        try:
+            injected = self._injected(request)
+            if injected is not None:
+                return injected, user
+            if token and user is None:
+                raise ApiError(401, "user does not exist or the token is invalid")
+            response = self._route(ctx, request)
+        except ApiError as exc:
+            return self._error(exc.status, exc.message), user
+        if response.status_code < 400:
+            self.on_events(ctx.events)
+            self.on_triggers(ctx.triggers)
+        return response, user
+
+    def _route(self, ctx: Ctx, request: Request) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            key, args = adapter.match()
+        except MethodNotAllowed as exc:
+            raise ApiError(405, "method not allowed") from exc
+        except NotFound as exc:
+            raise ApiError(404, "The target couldn't be found.") from exc
+        route = self.routes[key]
+        if route.since and (parse_version(self.state.version) or (0, 0, 0))[:2] < route.since:
+            raise ApiError(404, "The target couldn't be found.")
+        if route.method != "GET" or route.rule == "/user":
+            ctx.signed_in()
+        return route.handler(ctx, **args)
+
+    def _injected(self, request: Request) -> Response | None:
+        path = request.path.removeprefix(API)
+        for failure in self.failures:
+            if failure.times > 0 and failure.method in (request.method, "*") and re.fullmatch(failure.pattern, path):
+                failure.times -= 1
+                if failure.delay:
+                    time.sleep(failure.delay)
+                if not failure.status:
+                    return None
+                response = self._error(failure.status, f"injected failure {failure.status}")
+                response.headers.update(failure.headers)
+                return response
+        return None
+
+    def _error(self, status: int, message: str) -> Response:
+        body = {"message": message, "url": f"{self.state.base_url}/api/swagger"}
+        return Response(json.dumps(body), status, content_type="application/json;charset=utf-8")

@@ -1,0 +1,190 @@
+"""JSON shapes of the fake Gitea test harness for code, pull requests, statuses, hooks and Actions.
+
+`Shapes` extends the issue shapes; route modules render everything through one `Shapes(state, viewer)`.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from harness.fake_gitea.git import FILE_MODE, TREE_MODE, Commit, blob_sha, changed_paths
+from harness.fake_gitea.serialize import ZERO_TIME, IssueShapes, stamp
+from harness.fake_gitea.state import Hook, Issue, Job, Repo, Run, Status, Step
+from harness.fake_gitea.workflow_spec import WORKFLOW_DIR, WorkflowFileError, parse_workflow
+
+Json = dict[str, Any]
+
+
+def last_change(repo: Repo, commit: Commit, path: str) -> Commit:
+    """The newest commit (first-parent history from `commit`) that changed `path`."""
+    current = commit
+    while current.parents:
+        parent = repo.commits[current.parents[0]]
+        inside = [p for p in (*current.files, *parent.files) if p == path or p.startswith(path + "/")]
+        if any(current.files.get(p) != parent.files.get(p) for p in inside):
+            return current
+        current = parent
+    return current
+
+
+def workflow_name(repo: Repo, file: str) -> str:
+    """The `name:` of a workflow file on the default branch (its file stem when it has none)."""
+    head = repo.resolve(None)
+    text = head.files.get(WORKFLOW_DIR + file) if head else None
+    try:
+        return parse_workflow(file, text).name if text is not None else file.rsplit(".", 1)[0]
+    except WorkflowFileError:
+        return file.rsplit(".", 1)[0]
+
+
+class Shapes(IssueShapes):
+    """Renders every kind of record the fake serves."""
+
+    def payload_commit(self, commit: Commit, repo: Repo) -> Json:
+        """PayloadCommit (in branches and push/status payloads)."""
+        parent = repo.commits.get(commit.parents[0]) if commit.parents else None
+        added, removed, modified = changed_paths(parent.files if parent else {}, commit.files)
+        person = {"name": commit.author.name, "email": commit.author.email, "username": ""}
+        return {"id": commit.sha, "message": commit.message, "url": f"{self.web}/{repo.full_name}/commit/{commit.sha}",
+                "author": person, "committer": dict(person), "verification": None, "timestamp": stamp(commit.when),
+                "added": added, "removed": removed, "modified": modified}
+
+    def branch(self, repo: Repo, name: str) -> Json:
+        """Branch."""
+        can_push = self.state.can(repo, self.viewer, "write")
+        return {"name": name, "commit": self.payload_commit(repo.commits[repo.branches[name]], repo),
+                "protected": False, "required_approvals": 0, "enable_status_check": False,
+                "status_check_contexts": [], "user_can_push": can_push, "user_can_merge": can_push,
+                "effective_branch_protection_name": ""}
+
+    def commit_meta(self, repo: Repo, sha: str, when: Any, kind: str = "commits") -> Json:
+        """CommitMeta."""
+        return {"url": f"{self.api}/repos/{repo.full_name}/git/{kind}/{sha}", "sha": sha, "created": stamp(when)}
+
+    def file_commit(self, commit: Commit, repo: Repo) -> Json:
+        """FileCommitResponse."""
+        def person(sig: Any) -> Json:
+            return {"name": sig.name, "email": sig.email, "date": stamp(commit.when)}
+        return {
+            **self.commit_meta(repo, commit.sha, commit.when), "html_url": f"{self.web}/{repo.full_name}/commit/{commit.sha}",
+            "author": person(commit.author), "committer": person(commit.committer),
+            "parents": [self.commit_meta(repo, p, repo.commits[p].when) for p in commit.parents],
+            "message": commit.message, "tree": self.commit_meta(repo, commit.tree, commit.when, "trees"),
+        }
+
+    def contents(self, repo: Repo, commit: Commit, path: str, *, with_content: bool, ref: str) -> Json:
+        """ContentsResponse of a file (content base64 when asked) or a directory."""
+        is_file = path in commit.files
+        data = commit.files.get(path, b"")
+        sha = blob_sha(data) if is_file else commit.subtrees().get(path, commit.tree)
+        changed = last_change(repo, commit, path)
+        kind = "blob" if is_file else "tree"
+        self_url = f"{self.api}/repos/{repo.full_name}/contents/{path}?ref={ref}"
+        html = f"{self.web}/{repo.full_name}/src/{'commit/' + commit.sha if ref == commit.sha else 'branch/' + ref}/{path}"
+        git_url = f"{self.api}/repos/{repo.full_name}/git/{kind}s/{sha}"
+        return {
+            "name": path.rsplit("/", 1)[-1], "path": path, "sha": sha, "last_commit_sha": changed.sha,
+            "last_commit_message": changed.message, "last_committer_date": stamp(changed.when),
+            "last_author_date": stamp(changed.when), "type": "file" if is_file else "dir",
+            "size": len(data), "encoding": "base64" if is_file and with_content else None,
+            "content": base64.b64encode(data).decode() if is_file and with_content else None,
+            "target": None, "url": self_url, "html_url": html, "git_url": git_url,
+            "download_url": f"{self.web}/{repo.full_name}/raw/branch/{ref}/{path}" if is_file else None,
+            "submodule_git_url": None, "_links": {"self": self_url, "git": git_url, "html": html},
+            "lfs_oid": None, "lfs_size": None,
+        }
+
+    def git_entries(self, repo: Repo, commit: Commit, recursive: bool) -> list[Json]:
+        """GitEntry items of a commit's tree (only the top level unless `recursive`)."""
+        dirs = commit.subtrees()
+        entries = [(p, TREE_MODE, "tree", sha, 0) for p, sha in dirs.items()]
+        entries += [(p, FILE_MODE, "blob", blob_sha(d), len(d)) for p, d in commit.files.items()]
+        entries = sorted(e for e in entries if recursive or "/" not in e[0])
+        return [{"path": p, "mode": mode, "type": kind, "size": size, "sha": sha,
+                 "url": f"{self.api}/repos/{repo.full_name}/git/{kind}s/{sha}"} for p, mode, kind, sha, size in entries]
+
+    def pull(self, issue: Issue, repo: Repo) -> Json:
+        """PullRequest."""
+        assert issue.pull is not None
+        data = self.issue(issue, repo)
+        html = self.issue_html(issue, repo)
+        head_commit = repo.resolve(issue.pull.head)
+        base_commit = repo.resolve(issue.pull.base)
+        added, removed, modified = changed_paths(base_commit.files if base_commit else {},
+                                                 head_commit.files if head_commit else {})
+
+        def branch_info(name: str, commit: Commit | None) -> Json:
+            return {"label": name, "ref": name, "sha": commit.sha if commit else "", "repo_id": repo.id,
+                    "repo": self.repo(repo)}
+        return {
+            "id": issue.pull.id, "url": html, "number": issue.number, "user": data["user"], "title": issue.title,
+            "body": issue.body, "labels": data["labels"], "milestone": None, "assignee": data["assignee"],
+            "assignees": data["assignees"] or [], "requested_reviewers": [], "requested_reviewers_teams": [],
+            "state": issue.state, "draft": issue.pull.draft, "is_locked": False, "comments": data["comments"],
+            "review_comments": 0, "additions": 0, "deletions": 0, "changed_files": len(added + removed + modified),
+            "html_url": html, "diff_url": f"{html}.diff", "patch_url": f"{html}.patch", "mergeable": True,
+            "merged": issue.pull.merged, "merged_at": None, "merge_commit_sha": None, "merged_by": None,
+            "allow_maintainer_edit": False, "base": branch_info(issue.pull.base, base_commit),
+            "head": branch_info(issue.pull.head, head_commit), "merge_base": issue.pull.merge_base,
+            "due_date": None, "created_at": data["created_at"], "updated_at": data["updated_at"],
+            "closed_at": data["closed_at"], "pin_order": 0,
+        }
+
+    def status(self, status: Status, repo: Repo) -> Json:
+        """CommitStatus (Gitea names the state field `status`)."""
+        return {"id": status.id, "status": status.state, "target_url": status.target_url,
+                "description": status.description, "url": f"{self.api}/repos/{repo.full_name}/statuses/{status.sha}",
+                "context": status.context, "creator": self.user(status.creator),
+                "created_at": stamp(status.created), "updated_at": stamp(status.created)}
+
+    def hook(self, hook: Hook) -> Json:
+        """Hook (the secret is never shown)."""
+        return {"id": hook.id, "type": "gitea", "branch_filter": hook.branch_filter,
+                "config": {"content_type": hook.content_type, "http_method": "post", "url": hook.url},
+                "events": list(hook.events), "authorization_header": "", "active": hook.active,
+                "updated_at": stamp(hook.updated), "created_at": stamp(hook.created)}
+
+    def workflow(self, repo: Repo, name: str) -> Json:
+        """ActionWorkflow."""
+        path = f".gitea/workflows/{name}"
+        return {"id": name, "name": workflow_name(repo, name), "path": path, "state": "active",
+                "created_at": stamp(repo.created), "updated_at": stamp(repo.created),
+                "url": f"{self.api}/repos/{repo.full_name}/actions/workflows/{name}",
+                "html_url": f"{self.web}/{repo.full_name}/src/branch/{repo.default_branch}/{path}",
+                "badge_url": f"{self.web}/{repo.full_name}/actions/workflows/{name}/badge.svg?branch={repo.default_branch}",
+                "deleted_at": ZERO_TIME}
+
+    def run(self, run: Run, repo: Repo) -> Json:
+        """ActionWorkflowRun."""
+        return {
+            "id": run.id, "url": f"{self.api}/repos/{repo.full_name}/actions/runs/{run.id}",
+            "html_url": f"{self.web}/{repo.full_name}/actions/runs/{run.number}", "display_title": run.title,
+            "path": f"{run.workflow}@refs/heads/{run.head_branch}", "event": run.event, "run_attempt": run.attempt,
+            "run_number": run.number, "repository_id": repo.id, "head_sha": run.head_sha,
+            "head_branch": run.head_branch, "status": run.status, "actor": self.user(run.actor),
+            "trigger_actor": self.user(run.actor), "repository": self.repo(repo), "head_repository": self.repo(repo),
+            "conclusion": run.conclusion, "started_at": stamp(run.started) or ZERO_TIME,
+            "completed_at": stamp(run.completed) or ZERO_TIME,
+        }
+
+    def step(self, step: Step, number: int) -> Json:
+        """ActionWorkflowStep."""
+        return {"name": step.name, "number": number, "status": step.status, "conclusion": step.conclusion,
+                "started_at": stamp(step.started) or ZERO_TIME, "completed_at": stamp(step.completed) or ZERO_TIME}
+
+    def job(self, job: Job, run: Run, repo: Repo) -> Json:
+        """ActionWorkflowJob (a job without recorded steps shows as one step named like the job)."""
+        index = run.jobs.index(job)
+        steps = job.steps or ([Step(job.name, job.status, job.conclusion, job.started, job.completed)]
+                              if job.started else [])
+        return {
+            "id": job.id, "url": f"{self.api}/repos/{repo.full_name}/actions/jobs/{job.id}",
+            "html_url": f"{self.web}/{repo.full_name}/actions/runs/{run.number}/jobs/{index}",
+            "run_id": run.id, "run_url": f"{self.api}/repos/{repo.full_name}/actions/runs/{run.id}",
+            "name": job.name, "labels": list(job.labels), "run_attempt": job.attempt, "head_sha": run.head_sha,
+            "head_branch": run.head_branch, "status": job.status, "conclusion": job.conclusion,
+            "runner_id": 1 if job.started else 0, "runner_name": "fake-runner" if job.started else "",
+            "steps": [self.step(s, number) for number, s in enumerate(steps)], "created_at": stamp(job.created),
+            "started_at": stamp(job.started) or ZERO_TIME, "completed_at": stamp(job.completed) or ZERO_TIME,
+        }

@@ -1,0 +1,146 @@
+"""Signed webhook delivery of the fake Gitea test harness, on a background thread like Gitea's.
+
+Headers and signatures follow Gitea 1.25 (services/webhook/deliver.go): X-Gitea-Signature is the
+hex HMAC-SHA256 of the exact body, repeated as X-Gogs-Signature and `sha256=` X-Hub-Signature-256;
+the body is indented JSON with <, > and & escaped as Go does. Gitea never retries a delivery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from harness.fake_gitea.state import Hook
+
+log = logging.getLogger(__name__)
+
+ISSUE_TYPES = ("issues", "issue_assign", "issue_label", "issue_milestone", "issue_comment")
+PULL_TYPES = ("pull_request", "pull_request_assign", "pull_request_label", "pull_request_milestone",
+              "pull_request_comment", "pull_request_review_approved", "pull_request_review_rejected",
+              "pull_request_review_comment", "pull_request_sync", "pull_request_review_request")
+# Names accepted in a hook's `events` that stand for several event types (routers/api/v1/utils/hook.go).
+FAMILIES = {
+    "issues": ISSUE_TYPES, "issues_only": ("issues",), "pull_request": PULL_TYPES,
+    "pull_request_only": ("pull_request",),
+    "pull_request_review": ("pull_request_review_approved", "pull_request_review_rejected",
+                            "pull_request_review_comment"),
+}
+HEADER_EVENT = {"issue_assign": "issues", "issue_label": "issues", "issue_milestone": "issues",
+                "pull_request_assign": "pull_request", "pull_request_label": "pull_request",
+                "pull_request_milestone": "pull_request", "pull_request_sync": "pull_request",
+                "pull_request_review_request": "pull_request", "pull_request_comment": "issue_comment",
+                "pull_request_review_approved": "pull_request_approved",
+                "pull_request_review_rejected": "pull_request_rejected",
+                "pull_request_review_comment": "pull_request_comment"}
+
+
+def hook_wants(events: list[str], event_type: str) -> bool:
+    """True when a hook subscribed to `events` receives `event_type` (no events means push only)."""
+    return any(event_type in FAMILIES.get(name, (name,)) for name in (events or ["push"]))
+
+
+def encode_body(payload: Any) -> bytes:
+    """The payload as Gitea writes it: 2-space indented JSON, <>& escaped, no trailing newline."""
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
+
+
+def delivery_headers(event_type: str, delivery_id: str, body: bytes, secret: str) -> dict[str, str]:
+    """Gitea's delivery headers for a JSON body (signatures empty when the hook has no secret)."""
+    sig256 = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest() if secret else ""
+    sig1 = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest() if secret else ""
+    event = HEADER_EVENT.get(event_type, event_type)
+    headers = {"X-Gitea-Delivery": delivery_id, "X-Gitea-Event": event, "X-Gitea-Event-Type": event_type,
+               "X-Gitea-Signature": sig256, "X-Gitea-Hook-Installation-Target-Type": "repository"}
+    headers |= {"X-Gogs-Delivery": delivery_id, "X-Gogs-Event": event, "X-Gogs-Event-Type": event_type,
+                "X-Gogs-Signature": sig256, "X-Hub-Signature": f"sha1={sig1}",
+                "X-Hub-Signature-256": f"sha256={sig256}"}
+    headers |= {"X-GitHub-Delivery": delivery_id, "X-GitHub-Event": event, "X-GitHub-Event-Type": event_type,
+                "X-GitHub-Hook-Installation-Target-Type": "repository"}
+    return headers
+
+
+@dataclass
+class Delivery:
+    """One webhook delivery and its outcome (`status` None until sent; `error` when it failed)."""
+
+    id: str
+    hook_id: int
+    url: str
+    event: str  # X-Gitea-Event, e.g. "issue_comment"
+    event_type: str  # X-Gitea-Event-Type, e.g. "pull_request_comment"
+    headers: dict[str, str]
+    body: bytes
+    payload: Any
+    status: int | None = None
+    error: str | None = None
+    done: threading.Event = field(default_factory=threading.Event, repr=False)
+
+
+class Deliverer:
+    """Sends deliveries one by one on a daemon thread; `transport` lets tests skip the network."""
+
+    def __init__(self, transport: httpx.BaseTransport | None = None, timeout: float = 5.0) -> None:
+        self.client = httpx.Client(transport=transport, timeout=timeout)  # Gitea's delivery timeout is 5 s
+        self.deliveries: list[Delivery] = []
+        self._queue: queue.Queue[Delivery | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, hook: Hook, event_type: str, payload: Any) -> Delivery:
+        """Queue a signed delivery of `payload` to `hook`."""
+        body = encode_body(payload)
+        headers = delivery_headers(event_type, str(uuid.uuid4()), body, hook.secret)
+        if hook.content_type == "form":
+            wire, headers["Content-Type"] = urlencode({"payload": body.decode()}).encode(), "application/x-www-form-urlencoded"
+        else:
+            wire, headers["Content-Type"] = body, "application/json"
+        if hook.authorization_header:
+            headers["Authorization"] = hook.authorization_header
+        delivery = Delivery(headers["X-Gitea-Delivery"], hook.id, hook.url, headers["X-Gitea-Event"], event_type,
+                            headers, wire, payload)
+        with self._lock:
+            self.deliveries.append(delivery)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="fake-gitea-webhooks", daemon=True)
+                self._thread.start()
+        self._queue.put(delivery)
+        return delivery
+
+    def wait(self, timeout: float = 5.0) -> list[Delivery]:
+        """Wait until every queued delivery was attempted; returns all deliveries so far."""
+        deadline = time.monotonic() + timeout
+        for delivery in list(self.deliveries):
+            if not delivery.done.wait(max(0.0, deadline - time.monotonic())):
+                raise TimeoutError(f"webhook delivery {delivery.id} to {delivery.url} still pending after {timeout}s")
+        return list(self.deliveries)
+
+    def close(self) -> None:
+        """Stop the delivery thread after the queued deliveries."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.client.close()
+
+    def _work(self) -> None:
+        while (delivery := self._queue.get()) is not None:
+            try:
+                response = self.client.post(delivery.url, content=delivery.body, headers=delivery.headers)
+                delivery.status = response.status_code
+            except httpx.HTTPError as exc:
+                delivery.error = f"{type(exc).__name__}: {exc}"
+                log.warning("webhook delivery %s to %s failed: %s", delivery.id, delivery.url, delivery.error)
+            finally:
+                delivery.done.set()

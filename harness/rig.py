@@ -1,0 +1,168 @@
+"""The test and demo rig: the real bot processes wired to the harnesses on one machine.
+
+A `Rig` starts the fake Gitea (HTTP, with a hook pointing at the receiver), the scripted model
+server (optional), the receiver (`teabot serve`, gunicorn) and RQ workers (`teabot worker`) as real
+child processes against a real Redis. Tests and `teabot demo` drive it; nothing here is Gitea or a
+model, and nothing talks beyond 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from harness.fake_gitea import FakeGitea
+from bot.events import signature_of
+
+T = TypeVar("T")
+BOT, BOT_TOKEN = "teabot", "bot-token-0123456789"
+SECRET = "rig-webhook-secret"
+HOOK_EVENTS = ["issues", "issue_comment", "pull_request", "pull_request_comment", "workflow_run", "workflow_job", "status"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check: Callable[[], T], timeout: float = 20.0, *, interval: float = 0.05, what: str = "condition") -> T:
+    """Poll `check` until it returns something truthy; raise TimeoutError naming `what` otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Rig:
+    """Fake Gitea + (scripted model) + receiver + workers, as real processes."""
+
+    def __init__(self, workdir: Path, *, redis_url: str | None, model_url: str | None = None,
+                 fake: FakeGitea | None = None, extra_env: dict[str, str] | None = None) -> None:
+        self.workdir = Path(workdir)
+        self.redis_url = redis_url
+        self.model_url = model_url
+        self.fake = fake or FakeGitea()
+        self.extra_env = extra_env or {}
+        self.port = free_port()
+        self.queue_name = f"teabot-rig-{uuid.uuid4().hex[:8]}"  # rigs sharing a Redis never take each other's jobs
+        self.receiver: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.gitea_url = ""
+
+    @property
+    def url(self) -> str:
+        """The receiver's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def seed(self) -> None:
+        """The standard cast: the bot (admin), alice (write), bob (read) and the repository acme/widget."""
+        self.fake.add_user(BOT, BOT_TOKEN, full_name="teabot")
+        self.fake.add_user("acme", full_name="ACME Corp")
+        self.fake.add_user("alice", full_name="Alice Liddell")
+        self.fake.add_user("bob", full_name="Bob")
+        self.fake.add_repo("acme/widget", default_branch="main", files={"README.md": "# widget\n"})
+        self.fake.set_permission("acme/widget", BOT, "admin")
+        self.fake.set_permission("acme/widget", "alice", "write")
+        self.fake.set_permission("acme/widget", "bob", "read")
+
+    def env(self) -> dict[str, str]:
+        """The environment the bot's processes run with."""
+        keep = {k: v for k, v in os.environ.items() if not k.startswith(("TEABOT_", "OPENAI_", "REDIS_URL"))}
+        env = dict(keep, TEABOT_GITEA_URL=self.gitea_url, TEABOT_GITEA_TOKEN=BOT_TOKEN, TEABOT_WEBHOOK_SECRET=SECRET,
+                   TEABOT_DATA_DIR=str(self.workdir / "data"), TEABOT_LOG_LEVEL="INFO", TEABOT_GITEA_RETRIES="2",
+                   TEABOT_QUEUE=self.queue_name,
+                   PYTHONUNBUFFERED="1")
+        if self.redis_url:
+            env["REDIS_URL"] = self.redis_url
+        if self.model_url:
+            env.update(TEABOT_MODEL_BASE_URL=self.model_url, TEABOT_MODEL_API_KEY="rig-key", TEABOT_MODEL_MAX_RETRIES="0")
+        env.update(self.extra_env)
+        return env
+
+    def start(self, *, workers: int = 1) -> Rig:
+        """Start everything and wait until the receiver answers."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.gitea_url = self.fake.start()
+        self.fake.add_hook("acme/widget", f"{self.url}/webhook", SECRET, HOOK_EVENTS)
+        self.start_receiver()
+        for _ in range(workers if self.redis_url else 0):
+            self.start_worker()
+        return self
+
+    def start_receiver(self) -> None:
+        """Run `teabot serve` on the rig's port."""
+        self.receiver = self._spawn("receiver", "serve", "--port", str(self.port), "--workers", "1")
+        wait_for(self._answers, 30, what=f"the receiver on port {self.port} (log: {self.workdir / 'receiver.log'})")
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        """Run one more `teabot worker`."""
+        worker = self._spawn(f"worker{len(self.workers)}", "worker", "--name", f"rig-{uuid.uuid4().hex[:8]}")
+        self.workers.append(worker)
+        return worker
+
+    def kill_workers(self, sig: int = signal.SIGKILL) -> None:
+        """Stop every worker (SIGKILL by default: a crash, not a shutdown)."""
+        for worker in self.workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, sig)
+                worker.wait(10)
+        self.workers.clear()
+
+    def stop(self) -> None:
+        """Stop the processes and the fake servers."""
+        self.kill_workers(signal.SIGTERM)
+        if self.receiver and self.receiver.poll() is None:
+            os.killpg(self.receiver.pid, signal.SIGTERM)
+            try:
+                self.receiver.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.receiver.pid, signal.SIGKILL)
+        self.fake.stop()
+
+    def __enter__(self) -> Rig:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def deliver(self, event: str, payload: dict[str, Any], *, event_type: str | None = None,
+                delivery: str | None = None, secret: str = SECRET) -> httpx.Response:
+        """POST a delivery to the receiver, signed as Gitea signs it."""
+        body = json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json", "X-Gitea-Event": event, "X-Gitea-Event-Type": event_type or event,
+                   "X-Gitea-Delivery": delivery or str(uuid.uuid4()), "X-Gitea-Signature": signature_of(body, secret)}
+        return httpx.post(f"{self.url}/webhook", content=body, headers=headers, timeout=10)
+
+    def logs(self) -> str:
+        """Everything the bot's processes wrote, for failure messages."""
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-6000:]}" for p in sorted(self.workdir.glob("*.log")))
+
+    def _answers(self) -> bool:
+        if self.receiver is not None and self.receiver.poll() is not None:
+            raise RuntimeError(f"the receiver exited with {self.receiver.returncode}:\n{self.logs()}")
+        try:
+            return httpx.get(f"{self.url}/ping", timeout=1).status_code == 204
+        except httpx.HTTPError:
+            return False
+
+    def _spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+        return subprocess.Popen([sys.executable, "-m", "bot", *args], env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+                                cwd=self.workdir, start_new_session=True)
