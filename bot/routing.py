@@ -20,9 +20,9 @@ from bot.events import Event
 
 
 class Enqueue(Protocol):
-    """Hand a job to the queue; `key` identifies the work so duplicates collapse into one job."""
+    """Hand a job, named by its dotted path, to the queue; `key` identifies the work so duplicates collapse."""
 
-    def __call__(self, func: Callable[..., Any], *, key: str, timeout: int = ..., **kwargs: Any) -> bool: ...
+    def __call__(self, job: str, *, key: str, timeout: int = ..., **kwargs: Any) -> bool: ...
 
 
 @dataclass(frozen=True)

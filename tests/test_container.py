@@ -268,9 +268,19 @@ def test_the_wheel_is_what_runs(image: dict[str, Path]) -> None:
 
 
 @pytest.mark.integration
+def test_the_image_carries_no_test_harness(image: dict[str, Path]) -> None:
+    installed = [p.relative_to(image["site"]).as_posix() for p in image["site"].rglob("*") if p.is_file()]
+    assert not [p for p in installed if p.startswith(("harness/", "bot/devtools/")) or "fake_" in p or "sample_repo" in p]
+    assert not (image["site"] / "harness").exists()
+    found = run(["python", "-c", "import importlib.util as u; print(u.find_spec('harness'))"], cwd=image["app"],
+                env=image_env(image))
+    assert found.stdout.strip() == "None"
+
+
+@pytest.mark.integration
 def test_the_image_carries_the_bundled_workflows_and_skills(image: dict[str, Path]) -> None:
-    code = ("import json; from bot import skills, workflows; "
-            "print(json.dumps([sorted(workflows.bundled_workflows()), sorted(skills.bundled_skills())]))")
+    code = ("import json; from bot.config import skills, playbooks; "
+            "print(json.dumps([sorted(playbooks.bundled_workflows()), sorted(skills.bundled_skills())]))")
     flows, skills = json.loads(run(["python", "-c", code], cwd=image["app"], env=image_env(image)).stdout)
     assert len(flows) == len(list((ROOT / "workflows").glob("*.yaml"))) > 0
     assert skills == sorted(p.parent.name for p in (ROOT / "skills").glob("*/skill.md")) != []

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 from werkzeug.serving import make_server
 
-from bot import jobs
 from bot.cli import main
 from bot.cli.step import InlineQueue
 from bot.config.settings import Settings
@@ -22,6 +21,7 @@ from bot.events import BOT_MARKER, Event
 from bot.forge import make_forge
 from bot.forge.client import GiteaClient
 from bot.routing import Router
+from bot.worker import runtime as runtime_module
 from bot.cli.step_env import (
     ActionsEnv, JobReport, StepError, comment_event, event_number, failed_run, parse_event, pull_branch,
     run_to_triage, split_jobs, status_description, step_settings, triage_comment, webhook_url,
@@ -77,9 +77,8 @@ def fake() -> Iterator[FakeGitea]:
 
 @pytest.fixture(autouse=True)
 def _process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The step commands configure jobs and logging for the process; put both back afterwards."""
-    monkeypatch.setattr(jobs, "_settings", None)
-    monkeypatch.setattr(jobs, "_queue", None)
+    """The step commands install a job runtime and configure logging for the process; put both back afterwards."""
+    monkeypatch.setattr(runtime_module, "_installed", None)
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     yield
@@ -261,8 +260,9 @@ def test_webhook_url(given: str, expected: str) -> None:
 def test_inline_queue_runs_now_or_only_records_in_a_dry_run() -> None:
     from bot.worker.queues import JobRequest
 
-    ran: list[int] = []
-    request = JobRequest(lambda n: ran.append(n), "k", {"n": 1})
+    ran = RAN
+    ran.clear()
+    request = JobRequest(f"{__name__}.remember", "k", {"n": 1})
     assert InlineQueue(dry_run=True).submit_in(30, request) and ran == []
     queue = InlineQueue()
     assert queue.submit(request) and queue.submit_in(0, request) and ran == [1, 1] and len(queue.requests) == 2
@@ -429,6 +429,14 @@ def test_plan_from_event_needs_a_comment_event(fake: FakeGitea, tmp_path: Path) 
 # --- teabot debug --from-event --------------------------------------------------------------------------------
 
 
+RAN: list[int] = []
+
+
+def remember(n: int) -> None:
+    """A job for the inline queue's test: notes that it ran."""
+    RAN.append(n)
+
+
 def debug_run(**kwargs: object) -> None:
     """The job the test receiver queues for a failed run (the receiver's queue only records it)."""
 
@@ -440,7 +448,7 @@ def receiver(tmp_path: Path) -> Iterator[tuple[str, InlineQueue]]:
 
     @router.register("workflow_run", action="completed")
     def on_run(event: Event, ctx) -> None:
-        ctx.enqueue(debug_run, key=event.content_key, repo=event.repo, run_id=event.get("workflow_run", "id"))
+        ctx.enqueue(f"{__name__}.debug_run", key=event.content_key, repo=event.repo, run_id=event.get("workflow_run", "id"))
 
     queue = InlineQueue(dry_run=True)
     app = create_app(Settings(webhook_secret=SECRET, data_dir=tmp_path / "server"), queue=queue, router=router)
@@ -465,7 +473,7 @@ def test_debug_from_event_hands_the_failed_run_to_the_server(fake: FakeGitea, tm
     result = invoke(["debug", "--from-event"], env)
     assert result.exit_code == 0, result.output
     [request] = queue.requests
-    assert request.func is debug_run and request.kwargs == {"repo": REPO, "run_id": run_id}
+    assert request.job == f"{__name__}.debug_run" and request.kwargs == {"repo": REPO, "run_id": run_id}
     assert f"handed failed run {run_id} to {url}/webhook: 202 queued" in result.output and not writes(fake)
 
 

@@ -27,7 +27,7 @@ def _router() -> Router:
     @router.register("issue_comment", action="created")
     def on_comment(event: Event, ctx: Context) -> None:
         if str(event.get("comment", "body")).startswith("/"):
-            ctx.enqueue(record, key=event.content_key, timeout=30, repo=event.repo, text=event.get("comment", "body"))
+            ctx.enqueue(f"{__name__}.record", key=event.content_key, timeout=30, repo=event.repo, text=event.get("comment", "body"))
 
     return router
 
@@ -175,7 +175,7 @@ def test_only_external_ci_statuses_become_debug_jobs(settings: Settings, rq_queu
     assert response.status_code == 202
     [job_id] = response.get_json()["jobs"]
     job = rq_queue.rq.fetch_job(job_id)
-    assert job.func_name == "bot.jobs.debug_status" and job.kwargs["repo"] == jenkins["body"]["repository"]["full_name"]
+    assert job.func_name == "bot.debug.jobs.debug_status" and job.kwargs["repo"] == jenkins["body"]["repository"]["full_name"]
     assert job.kwargs["status"]["target_url"] == "https://jenkins.example.com/job/widget/3/"
     assert job.kwargs["status"]["sender"] == {"login": "jenkins"} and job.kwargs["status"]["state"] == "failure"
     pending = load_case("status/failure")
@@ -190,7 +190,7 @@ def test_a_job_of_a_fix_branch_may_resume_a_session(settings: Settings, rq_queue
     response = _post(client, case, delivery="j-1")
     assert response.status_code == 202
     job = rq_queue.rq.fetch_job(response.get_json()["jobs"][0])
-    assert job.func_name == "bot.jobs.debug_run_completed" and job.kwargs["run_id"] == case["body"]["workflow_job"]["run_id"]
+    assert job.func_name == "bot.debug.jobs.debug_run_completed" and job.kwargs["run_id"] == case["body"]["workflow_job"]["run_id"]
     green = load_case("workflow_job/completed_failure")
     green["body"]["workflow_job"].update(conclusion="success")  # a green job elsewhere: nothing to do
     assert _post(client, green, delivery="j-2").status_code == 204

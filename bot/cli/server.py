@@ -73,11 +73,9 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     Without it, jobs run in this process (an embedded queue), so this one command is a working bot.
     Without a model endpoint (TEABOT_MODEL_BASE_URL / OPENAI_BASE_URL) the agents run model-free.
     """
-    from bot import jobs
     from bot.receiver.gunicorn_app import run_gunicorn
 
     settings = discover_bot_login(ensure_secret(load_settings()))
-    jobs.configure(settings)
     mode = f"RQ on {_redis_display(settings.redis_url)}" if settings.redis_url else "embedded in-process queue"
     click.echo(f"teabot {__version__}: http://{host}:{port}/webhook, {mode}, "
                f"{'model ' + settings.model.model if settings.model.enabled else 'model-free'}", err=True)
@@ -89,18 +87,17 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 @click.option("--name", default=None, help="Worker name (default: rq's).")
 def worker(burst: bool, name: str | None) -> None:
     """Run an RQ worker (with the scheduler, for retries and timed polls) for teabot's queue."""
-    import redis
     from rq import Queue, Worker
 
-    from bot import jobs
+    from bot.worker.runtime import Runtime, install
 
     settings = load_settings()
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set: `teabot worker` needs Redis (without Redis, `teabot serve` runs jobs in-process)")
-    jobs.configure(discover_bot_login(settings))
-    connection = redis.Redis.from_url(settings.redis_url)
-    queue = Queue(settings.queue_name, connection=connection)
-    Worker([queue], connection=connection, name=name).work(with_scheduler=True, burst=burst)
+    runtime = install(Runtime.from_settings(discover_bot_login(settings)))
+    assert runtime.redis is not None  # REDIS_URL is set
+    queue = Queue(settings.queue_name, connection=runtime.redis)
+    Worker([queue], connection=runtime.redis, name=name).work(with_scheduler=True, burst=burst)
 
 
 @click.command()
@@ -136,31 +133,33 @@ def sweep(repos: tuple[str, ...], every: int | None) -> None:
     bot's status comments in the failure ledger. Without --every it queues one sweep per repository and exits (run it from cron, or once after
     an outage); with --every it stays up and queues them on that interval.
     """
-    from bot import jobs
-    from bot.worker.queues import JobRequest, make_queue
+    from bot.debug.core.settings import job_timeout
+    from bot.worker.queues import EmbeddedQueue, JobRequest
+    from bot.worker.runtime import Runtime, install
 
     settings = discover_bot_login(load_settings())
-    jobs.configure(settings)
+    runtime = install(Runtime.from_settings(settings))
     if every is None:
-        queue = make_queue(settings)
-        jobs.configure(settings, queue=queue)
         for repo in repos:
-            queue.submit(JobRequest(jobs.debug_sweep, f"sweep-{secrets.token_hex(8)}", {"repo": repo},
-                                    timeout=jobs.debug_timeout(settings)))
+            runtime.queue.submit(JobRequest(SWEEP_JOB, f"sweep-{secrets.token_hex(8)}", {"repo": repo},
+                                            timeout=job_timeout(settings)))
             click.echo(f"sweep queued for {repo}")
-        if hasattr(queue, "join"):
-            queue.join(jobs.debug_timeout(settings))
+        if isinstance(runtime.queue, EmbeddedQueue):
+            runtime.queue.join(job_timeout(settings))
         return
-    if not settings.redis_url:
+    if runtime.redis is None:
         raise click.ClickException("--every needs REDIS_URL (rq's cron scheduler keeps its schedule in Redis)")
-    import redis
     from rq.cron import CronScheduler
+    from rq.utils import import_attribute
 
-    scheduler = CronScheduler(connection=redis.Redis.from_url(settings.redis_url))
+    scheduler = CronScheduler(connection=runtime.redis)
     for repo in repos:
-        scheduler.register(jobs.debug_sweep, settings.queue_name, kwargs={"repo": repo}, interval=every,
-                           job_timeout=jobs.debug_timeout(settings), name=f"teabot-sweep-{repo}")
+        scheduler.register(import_attribute(SWEEP_JOB), settings.queue_name, kwargs={"repo": repo}, interval=every,
+                           job_timeout=job_timeout(settings), name=f"teabot-sweep-{repo}")
     scheduler.start()
+
+
+SWEEP_JOB = "bot.debug.jobs.debug_sweep"
 
 
 @click.command()

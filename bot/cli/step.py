@@ -22,7 +22,7 @@ import click
 from bot.config.settings import ConfigError, Settings
 from bot.forge.client import GiteaClient
 from bot.forge.errors import ForgeError
-from bot.worker.queues import JobRequest
+from bot.worker.queues import JobRequest, resolve
 from bot.cli.step_env import (
     STATUS_CONTEXT, ActionsEnv, JobReport, StepError, comment_event, event_number, failed_run, parse_event,
     pull_branch, run_to_triage, split_jobs, status_description, step_settings, triage_comment, webhook_url,
@@ -45,7 +45,7 @@ class InlineQueue:
         """Run the job now (or, in a dry run, only note it)."""
         self.requests.append(request)
         if not self.dry_run:
-            request.func(**request.kwargs)
+            resolve(request.job)(**request.kwargs)
         return True
 
     def submit_in(self, seconds: float, request: JobRequest) -> bool:
@@ -174,8 +174,8 @@ def triage_step(run_id: int | None, max_lines: int, dry_run: bool) -> None:
 
 def run_comment_event(settings: Settings, actions: ActionsEnv, payload: Mapping[str, Any], *, dry_run: bool) -> str:
     """Put the job's comment through the receiver's path and run the planning job here; returns what was done."""
-    from bot import jobs
     from bot.plan import handler as plan_handlers
+    from bot.worker.runtime import Runtime, install
     from bot.receiver.intake import Intake
     from bot.routing import Router
     from bot.receiver.spool import Spool
@@ -184,7 +184,7 @@ def run_comment_event(settings: Settings, actions: ActionsEnv, payload: Mapping[
     queue = InlineQueue(dry_run=dry_run)
     if not dry_run:
         step_forge(settings)  # fail early, with the step's own message, when there is no token
-        jobs.configure(settings, queue=queue)
+        install(Runtime.from_settings(settings, queue=queue))
     outcome = Intake(settings, Router(plan_handlers.router), queue, Spool(settings.spool_dir)).process(event)
     if not queue.requests:
         return f"nothing to do: {outcome.message}\n"
@@ -194,7 +194,7 @@ def run_comment_event(settings: Settings, actions: ActionsEnv, payload: Mapping[
 
 def _describe(request: JobRequest) -> str:
     args = ", ".join(f"{key}={value!r}" for key, value in request.kwargs.items() if key != "delivery_id")
-    return f"{request.func.__name__}({args})"
+    return f"{request.name}({args})"
 
 
 def plan_from_event(*, dry_run: bool) -> None:

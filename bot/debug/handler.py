@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import jobs
 from bot.commands import parse_command
 from bot.debug.core.external import is_external_result
+from bot.debug.core.settings import job_timeout
 from bot.events import COMPLETED, CREATED, Event
 from bot.routing import Context, Router
 
@@ -18,7 +18,7 @@ def on_workflow_run_completed(event: Event, ctx: Context) -> None:
     run_id = event.get("workflow_run", "id")
     if not isinstance(run_id, int) or not event.repo:
         return
-    ctx.enqueue(jobs.debug_run_completed, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings),
+    ctx.enqueue("bot.debug.jobs.debug_run_completed", key=event.content_key, timeout=job_timeout(ctx.settings),
                 repo=event.repo, run_id=run_id, delivery_id=event.delivery_id)
 
 
@@ -30,12 +30,12 @@ def on_workflow_job_completed(event: Event, ctx: Context) -> None:
     if not isinstance(run_id, int) or not event.repo:
         return
     if branch.startswith("teabot/"):
-        ctx.enqueue(jobs.debug_run_completed, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings),
+        ctx.enqueue("bot.debug.jobs.debug_run_completed", key=event.content_key, timeout=job_timeout(ctx.settings),
                     repo=event.repo, run_id=run_id, delivery_id=event.delivery_id)
         return
     if event.get("workflow_job", "conclusion") != "failure":
         return
-    ctx.enqueue(jobs.debug_run, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings), repo=event.repo,
+    ctx.enqueue("bot.debug.jobs.debug_run", key=event.content_key, timeout=job_timeout(ctx.settings), repo=event.repo,
                 run_id=run_id, trigger="workflow_job", delivery_id=event.delivery_id)
 
 
@@ -47,7 +47,7 @@ def on_status(event: Event, ctx: Context) -> None:
     status["commit"] = {"author": {"username": event.get("commit", "author", "username") or ""}}
     if not event.repo or not is_external_result(status, ctx.settings.bot_login or ""):
         return
-    ctx.enqueue(jobs.debug_status, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings), repo=event.repo,
+    ctx.enqueue("bot.debug.jobs.debug_status", key=event.content_key, timeout=job_timeout(ctx.settings), repo=event.repo,
                 status=status, delivery_id=event.delivery_id)
 
 
@@ -58,6 +58,6 @@ def on_debug_command(event: Event, ctx: Context) -> None:
     number, login = event.get("issue", "number"), event.get("comment", "user", "login") or event.sender
     if command is None or command.name != "debug" or not event.is_pull or not isinstance(number, int):
         return
-    ctx.enqueue(jobs.debug_pr, key=event.content_key, timeout=jobs.debug_timeout(ctx.settings), repo=event.repo,
+    ctx.enqueue("bot.debug.jobs.debug_pr", key=event.content_key, timeout=job_timeout(ctx.settings), repo=event.repo,
                 number=number, login=str(login), docs_folder=command.words[0] if command.words else "",
                 delivery_id=event.delivery_id)

@@ -31,7 +31,7 @@ from bot.llm.usage import TokenBudget, Usage, estimate_tokens
 
 __all__ = [
     "LLM", "LLMBadReply", "LLMBudgetExceeded", "LLMError", "LLMUnavailable", "OpenAIChat", "Reply",
-    "TokenBudget", "ToolCall", "Usage", "make_llm", "max_call_seconds",
+    "TokenBudget", "ToolCall", "Usage", "make_llm",
 ]
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,6 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the SDK refuses to start without one.
 PLACEHOLDER_API_KEY = "not-needed"
-# The SDK honours a server's Retry-After of up to this many seconds between attempts.
-MAX_RETRY_AFTER_SECONDS = 60.0
 # Sent with every request so proxies, server logs and the scripted harness can tell tasks apart.
 TASK_HEADER = "X-Teabot-Task"
 
@@ -115,12 +113,6 @@ def make_llm(settings: Settings | ModelSettings, *, budget: TokenBudget | None =
     if not model_settings.enabled:
         return None
     return OpenAIChat(model_settings, budget=budget)
-
-
-def max_call_seconds(settings: ModelSettings) -> float:
-    """Worst-case seconds one `complete` call may take; a job's timeout must be longer."""
-    attempts = settings.max_retries + 1
-    return settings.timeout * attempts + MAX_RETRY_AFTER_SECONDS * settings.max_retries
 
 
 def error_for(exc: openai.OpenAIError, settings: ModelSettings, model: str) -> LLMError:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot import jobs
 from bot.commands import parse_command
+from bot.config.settings import Settings
 from bot.events import CREATED, Event
+from bot.llm.limits import max_call_seconds
 from bot.routing import Context, Router
 
 router = Router()
@@ -20,6 +21,11 @@ def on_issue_comment_created(event: Event, ctx: Context) -> None:
         return
     if not isinstance(number, int) or not event.repo or not login:
         return
-    ctx.enqueue(jobs.plan_command, key=event.content_key, timeout=jobs.planning_timeout(ctx.settings),
+    ctx.enqueue("bot.plan.jobs.plan_command", key=event.content_key, timeout=planning_timeout(ctx.settings),
                 repo=event.repo, number=number, login=str(login), command=command.name, args=command.args,
                 delivery_id=event.delivery_id)
+
+
+def planning_timeout(settings: Settings) -> int:
+    """Job timeout of a planning command: room for its model calls (draft, repair, stories) and Gitea calls."""
+    return int(4 * max_call_seconds(settings.model)) + 300

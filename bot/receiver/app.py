@@ -15,7 +15,7 @@ from bot import __version__
 from bot.config.settings import Settings
 from bot.receiver.intake import Intake
 from bot.receiver.metrics import Metrics
-from bot.worker.queues import make_queue
+from bot.worker.queues import JobQueue, make_queue
 from bot.routing import Router
 from bot.receiver.spool import Spool
 
@@ -24,13 +24,13 @@ webhook = Blueprint("webhook", __name__)
 
 
 def default_router() -> Router:
-    """Every feature's routes, composed."""
-    from bot.handlers import router  # handlers import jobs; keep that off the import path of this module
+    """Every feature's routes, composed (handlers enqueue jobs by name, so no agent is imported here)."""
+    from bot.receiver.routes import router
 
     return router
 
 
-def create_app(settings: Settings | None = None, *, queue: Any = None, router: Router | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, queue: JobQueue | None = None, router: Router | None = None) -> Flask:
     """Build the receiver app; settings default to the process environment."""
     settings = settings or Settings.from_env(os.environ)
     queue = queue if queue is not None else make_queue(settings)

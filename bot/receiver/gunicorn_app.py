@@ -22,12 +22,13 @@ class TeabotApplication(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from bot import jobs
-        from bot.worker.queues import make_queue
         from bot.receiver.app import create_app, start_drainer
+        from bot.worker.queues import make_queue
+        from bot.worker.runtime import Runtime, install
 
         queue = make_queue(self.settings)  # built after the fork: the embedded queue's threads live in this worker
-        jobs.configure(self.settings, queue=queue)
+        if not self.settings.redis_url:
+            install(Runtime.from_settings(self.settings, queue=queue))  # the embedded queue runs jobs here
         app = create_app(self.settings, queue=queue)
         start_drainer(app)
         return app

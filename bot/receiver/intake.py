@@ -15,7 +15,7 @@ from typing import Any
 from bot.config.settings import Settings
 from bot.events import DeliveryError, Event, is_bot_event
 from bot.receiver.metrics import Metrics
-from bot.worker.queues import JobRequest, QueueUnavailable
+from bot.worker.queues import JobQueue, JobRequest, QueueUnavailable
 from bot.routing import Context, Router
 from bot.receiver.spool import Spool, SpoolError
 
@@ -38,7 +38,7 @@ class Outcome:
 class Intake:
     """The delivery pipeline shared by every way an event comes in."""
 
-    def __init__(self, settings: Settings, router: Router, queue: Any, spool: Spool, metrics: Metrics | None = None) -> None:
+    def __init__(self, settings: Settings, router: Router, queue: JobQueue, spool: Spool, metrics: Metrics | None = None) -> None:
         self.settings = settings
         self.router = router
         self.queue = queue
@@ -117,9 +117,9 @@ def _logger(event: Event) -> logging.LoggerAdapter:
 
 
 def _collector(requests: list[JobRequest]) -> Callable[..., None]:
-    def enqueue(func: Callable[..., Any], *, key: str, timeout: int = 300, retry_intervals: tuple[int, ...] | None = None, **kwargs: Any) -> None:
+    def enqueue(job: str, *, key: str, timeout: int = 300, retry_intervals: tuple[int, ...] | None = None, **kwargs: Any) -> None:
         extra = {} if retry_intervals is None else {"retry_intervals": retry_intervals}
-        requests.append(JobRequest(func, key, kwargs, timeout, **extra))
+        requests.append(JobRequest(job, key, kwargs, timeout, **extra))
 
     return enqueue
 

@@ -30,12 +30,12 @@ def build_delivery(data: dict[str, Any], event: str, event_type: str | None, sec
 
 def replay_local(settings: Settings, headers: dict[str, str], body: bytes, *, wait: float) -> dict[str, Any]:
     """Handle the delivery with this process's app; wait for in-process jobs to finish."""
-    from bot import jobs
-    from bot.worker.queues import make_queue
     from bot.receiver.app import create_app
+    from bot.worker.queues import make_queue
+    from bot.worker.runtime import Runtime, install
 
     queue = make_queue(settings)
-    jobs.configure(settings, queue=queue)
+    install(Runtime.from_settings(settings, queue=queue))
     app = create_app(settings, queue=queue)
     response = app.test_client().post("/webhook", data=body, headers=headers)
     outcome = response.get_json(silent=True) or {"status": response.status_code, "message": "nothing to do", "jobs": []}

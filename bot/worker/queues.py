@@ -1,6 +1,8 @@
 """Job queues: RQ on Redis for real deployments, an in-process queue for the one-command start.
 
-Both take a `JobRequest` and collapse duplicates on its job id: RQ through `unique=True` (the job
+Every queue follows the `JobQueue` protocol. A `JobRequest` names its job function by its dotted path
+("bot.plan.jobs.plan_command"), so the web process that enqueues never imports the agents; the
+worker imports the function when it runs it. Queues collapse duplicates on the request's job id: RQ through `unique=True` (the job
 hash lives for `dedupe_ttl`, so a manual replay a day later is still one job), the embedded queue
 through a table of ids it has seen. `QueueUnavailable` means "could not queue, spool it".
 """
@@ -14,12 +16,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
+from rq.utils import import_attribute
 
 from bot.config.settings import Settings
 
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 
 # Transient failures are retried after these pauses (seconds); permanent ones fail at once.
 RETRY_INTERVALS = (10, 60, 300)
+REDIS_CONNECT_TIMEOUT = 1.0
+REDIS_SOCKET_TIMEOUT = 5.0
 
 
 class QueueUnavailable(Exception):
@@ -35,9 +40,9 @@ class QueueUnavailable(Exception):
 
 @dataclass(frozen=True)
 class JobRequest:
-    """One unit of work a handler asked for: a module-level function and JSON-able arguments."""
+    """One unit of work a handler asked for: a job function's dotted path and JSON-able arguments."""
 
-    func: Callable[..., Any]
+    job: str
     key: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     timeout: int = 300
@@ -46,7 +51,29 @@ class JobRequest:
     @property
     def job_id(self) -> str:
         """The job id: the same work always gets the same id."""
-        return f"teabot-{self.func.__name__}-{self.key}"
+        return f"teabot-{self.name}-{self.key}"
+
+    @property
+    def name(self) -> str:
+        """The job function's name, e.g. "plan_command"."""
+        return self.job.rsplit(".", 1)[-1]
+
+
+def resolve(job: str) -> Callable[..., Any]:
+    """The job function a dotted path names (imported on first use, in the process that runs it)."""
+    return import_attribute(job)  # type: ignore[return-value]
+
+
+class JobQueue(Protocol):
+    """What the receiver, the workers and the steps need of a queue."""
+
+    def submit(self, request: JobRequest) -> bool: ...
+
+    def submit_in(self, seconds: float, request: JobRequest) -> bool: ...
+
+    def ping(self) -> bool: ...
+
+    def describe(self) -> str: ...
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -69,8 +96,8 @@ class RQQueue:
         retry = Retry(max=len(request.retry_intervals), interval=list(request.retry_intervals)) if request.retry_intervals else None
         try:
             self.rq.enqueue(
-                request.func, kwargs=request.kwargs, job_id=request.job_id, unique=True, job_timeout=request.timeout,
-                retry=retry, result_ttl=self.dedupe_ttl, failure_ttl=self.dedupe_ttl, description=request.func.__name__,
+                request.job, kwargs=request.kwargs, job_id=request.job_id, unique=True, job_timeout=request.timeout,
+                retry=retry, result_ttl=self.dedupe_ttl, failure_ttl=self.dedupe_ttl, description=request.name,
             )
         except DuplicateJobError:
             return False
@@ -82,9 +109,9 @@ class RQQueue:
         """Queue `request` to run after `seconds` (the worker's scheduler moves it when due)."""
         try:
             self.rq.enqueue_in(
-                timedelta(seconds=seconds), request.func, kwargs=request.kwargs, job_id=request.job_id,
+                timedelta(seconds=seconds), request.job, kwargs=request.kwargs, job_id=request.job_id,
                 job_timeout=request.timeout, result_ttl=self.dedupe_ttl, failure_ttl=self.dedupe_ttl,
-                description=request.func.__name__,
+                description=request.name,
             )
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             raise QueueUnavailable(f"Redis unreachable: {exc}") from exc
@@ -176,7 +203,7 @@ class EmbeddedQueue:
 
     def _run(self, request: JobRequest, attempt: int) -> None:
         try:
-            request.func(**request.kwargs)
+            resolve(request.job)(**request.kwargs)
         except Exception as exc:  # a job must never kill the worker thread
             if is_transient(exc) and attempt < len(request.retry_intervals):
                 delay = request.retry_intervals[attempt]
@@ -192,9 +219,15 @@ class EmbeddedQueue:
         self.results[request.job_id] = "finished"
 
 
+def connect(url: str) -> redis.Redis:
+    """The one way teabot opens Redis: short connect and read timeouts, so an outage is noticed quickly
+    and a delivery is spooled instead of waiting (rq's blocking dequeue sets its own read timeout)."""
+    return redis.Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_SOCKET_TIMEOUT,
+                                health_check_interval=30)
+
+
 def make_queue(settings: Settings) -> RQQueue | EmbeddedQueue:
     """RQ when REDIS_URL is set, otherwise the in-process queue."""
     if settings.redis_url:
-        connection = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=2.0)
-        return RQQueue(connection, settings.queue_name, dedupe_ttl=settings.dedupe_ttl)
+        return RQQueue(connect(settings.redis_url), settings.queue_name, dedupe_ttl=settings.dedupe_ttl)
     return EmbeddedQueue(dedupe_ttl=settings.dedupe_ttl)

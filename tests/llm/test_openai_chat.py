@@ -13,7 +13,8 @@ import pytest
 
 from bot.config.settings import ModelSettings, Settings
 from harness.fake_model import FakeModelServer
-from bot.llm.client import OpenAIChat, error_for, make_llm, max_call_seconds
+from bot.llm.client import OpenAIChat, error_for, make_llm
+from bot.llm.limits import max_call_seconds
 from bot.llm.errors import LLMBadReply, LLMBudgetExceeded, LLMError, LLMUnavailable
 from bot.llm.reply import ToolCall
 from bot.llm.usage import TokenBudget

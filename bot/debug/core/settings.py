@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from bot.config.settings import ConfigError
+from bot.config.settings import ConfigError, Settings
 from bot.debug.core.commits import BOT_PREFIX, FIX_PREFIX
 from bot.config.repo import Budget, Debug, WorkflowRef
 from bot.config.playbooks import Workflow, all_steps
+from bot.llm.limits import max_call_seconds
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,8 @@ def effective_debug(config: Debug, workflow: Workflow) -> tuple[Debug, Phases]:
 def _budget_defaults(workflow: Workflow) -> dict:
     b = workflow.budgets
     return {k: int(v) for k, v in (("attempts", b.attempts), ("tokens", b.tokens), ("minutes", b.minutes)) if v is not None}
+
+
+def job_timeout(settings: Settings) -> int:
+    """Job timeout of a debug step: several model turns plus Gitea calls."""
+    return int(8 * max_call_seconds(settings.model)) + 600

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot import jobs
 from bot.commands import parse_command
 from bot.events import CREATED, Event
 from bot.routing import Context, Router
@@ -17,4 +16,4 @@ def on_issue_comment_created(event: Event, ctx: Context) -> None:
     number = event.get("issue", "number")
     if command is None or command.name != "help" or not isinstance(number, int) or not event.repo:
         return
-    ctx.enqueue(jobs.reply_help, key=event.content_key, timeout=120, repo=event.repo, number=number, delivery_id=event.delivery_id)
+    ctx.enqueue("bot.assist.jobs.reply_help", key=event.content_key, timeout=120, repo=event.repo, number=number, delivery_id=event.delivery_id)

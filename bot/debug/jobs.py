@@ -1,0 +1,138 @@
+"""The auto-debug agent's jobs: one per step of a session, each resumed by a webhook, a timer or a sweep.
+
+A session waiting for CI occupies no worker: its next step is a job queued by the agent through
+`Deps.schedule` (at once, or after a delay for a poll) and run by whichever worker is free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bot.config.repo import ROLE_RANK
+from bot.config.repo_files import RepoFileError, load_repo_config, repo_files
+from bot.debug import agent as debugger
+from bot.debug.core.settings import effective_debug, job_timeout
+from bot.debug.external_logs import ExternalLogs
+from bot.debug.ledger import Ledger
+from bot.debug.store import RedisSessionStore
+from bot.events import BOT_MARKER
+from bot.forge.client import GiteaClient
+from bot.redact import redact
+from bot.worker.jobs import job, refusal, role_of
+from bot.worker.queues import JobRequest
+from bot.worker.runtime import Runtime
+
+CONFIG_STATUS = "teabot/config"
+STEP_JOBS = {"attempt": "bot.debug.jobs.debug_attempt", "poll": "bot.debug.jobs.debug_poll"}
+
+
+def _debug_deps(rt: Runtime, repo: str, *, docs_folder: str | None = None) -> debugger.Deps:
+    """Everything a debug step needs, for `repo`."""
+    client = rt.forge()
+    files = repo_files(client, repo)
+    config, phases = effective_debug(files.config().debug, files.workflow("auto_debug"))
+    if docs_folder:
+        config = config.model_copy(update={"docs_folder": docs_folder})
+    store = RedisSessionStore(rt.redis) if rt.redis is not None else rt.memory_sessions()
+    return debugger.Deps(forge=client, llm=rt.llm(config.budget.tokens), store=store, config=config,
+                         schedule=_scheduler(rt), clock=rt.clock, bot_login=rt.bot_login(),
+                         skill=files.skill("auto_debug").instructions,
+                         ledger=Ledger(rt.redis) if rt.redis is not None else None,
+                         external=ExternalLogs(rt.settings.ci_log_hosts, config.external_ci.log_url), phases=phases)
+
+
+def _scheduler(rt: Runtime) -> Callable[..., None]:
+    """`schedule(step, delay, **kwargs)`: queue a session's next step on this runtime's queue."""
+
+    def schedule(step: str, delay: float, **kwargs: Any) -> None:
+        key = hashlib.sha1(f"{step}:{kwargs}:{time.time_ns()}".encode()).hexdigest()
+        request = JobRequest(STEP_JOBS[step], key, kwargs, timeout=job_timeout(rt.settings))
+        if delay > 0:
+            rt.queue.submit_in(delay, request)
+        else:
+            rt.queue.submit(request)
+
+    return schedule
+
+
+def _repo_of(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+def _deps_for_failure(rt: Runtime, repo: str, failed_commit: Callable[[GiteaClient], str]) -> debugger.Deps:
+    """The debug deps for a pipeline result; when a teabot file of the repo is broken, the failed commit
+    (if any) gets a `teabot/config` error status that says what is wrong, since no issue is there to tell."""
+    try:
+        return _debug_deps(rt, repo)
+    except RepoFileError as exc:
+        client = rt.forge()
+        sha = failed_commit(client)
+        if sha:
+            text = redact(str(exc))
+            description = text if len(text) <= 250 else text[:249] + "…"
+            client.create_status(repo, sha, "error", CONFIG_STATUS, description)
+        raise
+
+
+def _failed_run_commit(repo: str, run_id: int) -> Callable[[GiteaClient], str]:
+    def commit(client: GiteaClient) -> str:
+        run = client.get_run(repo, run_id)
+        failed = run.get("conclusion") == "failure" and not str(run.get("head_branch") or "").startswith("teabot/")
+        return str(run.get("head_sha") or "") if failed else ""
+    return commit
+
+
+@job("the debug session")
+def debug_run(rt: Runtime, *, repo: str, run_id: int, trigger: str = "workflow_run", delivery_id: str = "") -> None:
+    """A run failed: open a debug session for it (at most one per commit and workflow)."""
+    debugger.start(_deps_for_failure(rt, repo, _failed_run_commit(repo, run_id)), repo, run_id, trigger=trigger)
+
+
+@job("the debug attempt")
+def debug_attempt(rt: Runtime, *, key: str) -> None:
+    """One round of a session's fix loop."""
+    debugger.attempt(_debug_deps(rt, _repo_of(key)), key)
+
+
+@job("the CI result")
+def debug_run_completed(rt: Runtime, *, repo: str, run_id: int, delivery_id: str = "") -> None:
+    """A run completed: resume the session waiting for it, if any; open a session when it failed."""
+    deps = _deps_for_failure(rt, repo, _failed_run_commit(repo, run_id))
+    if debugger.ci_result(deps, repo, run_id) is None:
+        debugger.start(deps, repo, run_id, trigger="workflow_run")
+
+
+@job("the external CI status")
+def debug_status(rt: Runtime, *, repo: str, status: dict, delivery_id: str = "") -> None:
+    """A commit status from external CI: resume the session waiting for it, or open one when it failed."""
+    failed = str(status.get("sha") or "") if status.get("state") in ("failure", "error") else ""
+    debugger.on_status(_deps_for_failure(rt, repo, lambda client: failed), repo, status)
+
+
+@job("the CI poll")
+def debug_poll(rt: Runtime, *, key: str, round_no: int = 1) -> None:
+    """Look for the run a session waits on (the webhook's fallback)."""
+    debugger.poll(_debug_deps(rt, _repo_of(key)), key, round_no)
+
+
+@job("the reconciliation sweep")
+def debug_sweep(rt: Runtime, *, repo: str) -> None:
+    """Start sessions for failed runs of `repo` that have none."""
+    debugger.sweep(_debug_deps(rt, repo), repo)
+
+
+@job("`/debug`")
+def debug_pr(rt: Runtime, *, repo: str, number: int, login: str, docs_folder: str = "", delivery_id: str = "") -> None:
+    """`/debug [docs-folder]` on a pull request: debug the latest failure of its branch (Actions or external CI)."""
+    client = rt.forge()
+    config = load_repo_config(client, repo)
+    role = role_of(client, repo, login)
+    if not config.may("debug", role, login) or ROLE_RANK.get(role, 0) < ROLE_RANK["write"]:
+        client.create_comment(repo, number, refusal("debug", "", login, repo))
+        return
+    found = debugger.debug_pull(_debug_deps(rt, repo, docs_folder=docs_folder or None), repo, client.get_pull(repo, number))
+    if isinstance(found, str):
+        client.create_comment(repo, number, f"{BOT_MARKER}:debug -->\n{found}")

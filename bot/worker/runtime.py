@@ -1,0 +1,90 @@
+"""The worker runtime: what every job needs, built once when a worker process (or the embedded queue) starts.
+
+`Runtime` holds the settings, the one Redis connection (or None without Redis), the queue follow-up
+jobs go to, and builds the Gitea and model clients. `install(runtime)` is called once at process
+start (`teabot worker`, the receiver's web process, `teabot replay`, an Actions step); job functions
+receive it as their first argument through `bot.worker.jobs.job`. A plain `rq worker` started without
+teabot's command builds it from the environment on its first job.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import redis
+
+from bot.config.settings import ConfigError, Settings
+from bot.worker.queues import JobQueue, connect, make_queue
+
+if TYPE_CHECKING:
+    from bot.debug.store import MemorySessionStore
+    from bot.forge.client import GiteaClient
+    from bot.llm.client import LLM
+
+
+@dataclass
+class Runtime:
+    """Settings, Redis and the queue of one process; the Gitea and model clients are built from them."""
+
+    settings: Settings
+    queue: JobQueue
+    redis: redis.Redis | None = None
+    clock: Callable[[], float] = time.time
+    _forge: GiteaClient | None = field(default=None, repr=False)
+    _sessions: MemorySessionStore | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, queue: JobQueue | None = None) -> Runtime:
+        """The runtime for `settings`: Redis from REDIS_URL (else none), the given queue or the configured one."""
+        connection = connect(settings.redis_url) if settings.redis_url else None
+        return cls(settings, queue if queue is not None else make_queue(settings), connection)
+
+    def forge(self) -> GiteaClient:
+        """The Gitea client acting as the bot user (one per process; httpx pools its connections)."""
+        if not self.settings.gitea_token:
+            raise ConfigError("TEABOT_GITEA_TOKEN is not set: create a token for the bot user in Gitea and set it")
+        if self._forge is None:
+            from bot.forge import make_forge
+
+            self._forge = make_forge(self.settings)
+        return self._forge
+
+    def llm(self, tokens: int) -> LLM | None:
+        """A model client with a budget of `tokens`, or None in model-free mode."""
+        from bot.llm.client import make_llm
+        from bot.llm.usage import TokenBudget
+
+        return make_llm(self.settings.model, budget=TokenBudget(tokens))
+
+    def bot_login(self) -> str:
+        """The bot's own login (from the settings, else asked from Gitea)."""
+        return self.settings.bot_login or str(self.forge().current_user()["login"])
+
+    def memory_sessions(self) -> MemorySessionStore:
+        """The session store of a process without Redis (kept for the life of the process)."""
+        if self._sessions is None:
+            from bot.debug.store import MemorySessionStore
+
+            self._sessions = MemorySessionStore()
+        return self._sessions
+
+
+_installed: Runtime | None = None
+
+
+def install(runtime: Runtime) -> Runtime:
+    """Make `runtime` the one the jobs of this process run with."""
+    global _installed
+    _installed = runtime
+    return runtime
+
+
+def current() -> Runtime:
+    """The installed runtime; a plain `rq worker` builds one from the environment on its first job."""
+    if _installed is None:
+        return install(Runtime.from_settings(Settings.from_env(os.environ)))
+    return _installed
