@@ -22,11 +22,12 @@ from typing import Any, TypeVar
 
 import httpx
 
-from harness.fake_gitea import FakeGitea
 from bot.events import signature_of
+from harness import cast
+from harness.cast import BOT, BOT_TOKEN
+from harness.fake_gitea import FakeGitea
 
 T = TypeVar("T")
-BOT, BOT_TOKEN = "teabot", "bot-token-0123456789"
 SECRET = "rig-webhook-secret"
 HOOK_EVENTS = ["issues", "issue_comment", "pull_request", "pull_request_comment", "workflow_run", "workflow_job", "status"]
 
@@ -72,15 +73,8 @@ class Rig:
         return f"http://127.0.0.1:{self.port}"
 
     def seed(self) -> None:
-        """The standard cast: the bot (admin), alice (write), bob (read) and the repository acme/widget."""
-        self.fake.add_user(BOT, BOT_TOKEN, full_name="teabot")
-        self.fake.add_user("acme", full_name="ACME Corp")
-        self.fake.add_user("alice", full_name="Alice Liddell")
-        self.fake.add_user("bob", full_name="Bob")
-        self.fake.add_repo("acme/widget", default_branch="main", files={"README.md": "# widget\n"})
-        self.fake.set_permission("acme/widget", BOT, "admin")
-        self.fake.set_permission("acme/widget", "alice", "write")
-        self.fake.set_permission("acme/widget", "bob", "read")
+        """The standard cast (harness.cast): the bot (admin), alice (write), bob (read) on acme/widget."""
+        cast.seed(self.fake)
 
     def env(self) -> dict[str, str]:
         """The environment the bot's processes run with."""

@@ -16,6 +16,8 @@ from werkzeug.serving import make_server
 from bot.cli import main
 from bot.cli.step import InlineQueue
 from bot.config.settings import Settings
+from harness import cast
+from harness.cast import BOT, BOT_TOKEN, REPO, Person
 from harness.fake_gitea import FakeGitea
 from bot.events import BOT_MARKER, Event
 from bot.forge import make_forge
@@ -30,7 +32,7 @@ from bot.triage import triage
 from bot.receiver.app import create_app
 from tests.conftest import comment_case, load_case
 
-REPO, BOT, BOT_TOKEN, JOB_TOKEN = "acme/widget", "teabot", "bot-token", "job-token"
+JOB_TOKEN = "job-token"
 SECRET = "step-webhook-secret"
 FAILED_LOG = """Run python -m pytest -q
 ============================= test session starts ==============================
@@ -60,16 +62,7 @@ FAILED tests/test_ratelimit.py::test_bucket_refills - AssertionError: assert Tru
 @pytest.fixture
 def fake() -> Iterator[FakeGitea]:
     """acme/widget over HTTP: the bot user is admin, alice may write, bob may read; the job token is gitea-actions'."""
-    fake = FakeGitea("1.25.4")
-    fake.add_user(BOT, BOT_TOKEN)
-    fake.add_user("gitea-actions", JOB_TOKEN)
-    for login in ("acme", "alice", "bob"):
-        fake.add_user(login)
-    fake.add_repo(REPO, files={"README.md": "# widget\n"})
-    fake.set_permission(REPO, BOT, "admin")
-    fake.set_permission(REPO, "gitea-actions", "write")
-    fake.set_permission(REPO, "alice", "write")
-    fake.set_permission(REPO, "bob", "read")
+    fake = cast.seed(FakeGitea("1.25.4"), cast=(*cast.STANDARD, Person("gitea-actions", "write", JOB_TOKEN)))
     fake.start()
     yield fake
     fake.stop()

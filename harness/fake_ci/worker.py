@@ -5,11 +5,15 @@ order, a working directory (their own temporary one, or a given one) with per-re
 
 from __future__ import annotations
 
+import fcntl
+import importlib.util
 import logging
-from abc import ABC, abstractmethod
+import os
 import queue
 import shutil
+import subprocess
 import sys
+from abc import ABC, abstractmethod
 import tempfile
 import threading
 import traceback
@@ -98,13 +102,46 @@ class SerialWorker(ABC, Generic[T]):
         return f"{self._pending} queued or running"
 
 
+# What the sample repository's CI runs its tests with.
+CI_REQUIREMENTS = ("pytest>=8,<10",)
+
+
 def python_shims(workdir: Path) -> Path:
-    """A directory whose `python` and `python3` are the interpreter running the tests."""
+    """A directory whose `python` and `python3` are an interpreter that has what CI jobs need (pytest)."""
     shims = workdir / "bin"
     shims.mkdir(exist_ok=True)
+    python = ci_python()
     for name in ("python", "python3"):
         path = shims / name
         if not path.exists():
-            path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+            path.write_text(f'#!/bin/sh\nexec "{python}" "$@"\n', encoding="utf-8")
             path.chmod(0o755)
     return shims
+
+
+def ci_python() -> str:
+    """This interpreter when it has pytest (a test run); otherwise a cached virtualenv with pytest, made once.
+
+    `teabot demo` after a plain `pip install -e .` has no pytest, but the sample repository's CI runs it:
+    the harness installs it into its own environment under the user's cache, never into teabot's.
+    """
+    if importlib.util.find_spec("pytest") is not None:
+        return sys.executable
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "teabot-harness" / "ci-python"
+    python = cache / "bin" / "python"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache.parent / "ci-python.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two harnesses starting at once build it once
+        if not (cache / "ready").exists():
+            log.warning("the sample CI needs %s: installing it into %s (once)", ", ".join(CI_REQUIREMENTS), cache)
+            try:
+                subprocess.run([sys.executable, "-m", "venv", "--clear", str(cache)], check=True, capture_output=True)
+                subprocess.run([str(python), "-m", "pip", "install", "-q", *CI_REQUIREMENTS], check=True,
+                               capture_output=True, timeout=600)
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+                output = getattr(exc, "stderr", b"") or b""
+                raise RuntimeError(f"could not install {', '.join(CI_REQUIREMENTS)} for the sample CI into {cache}: "
+                                   f"{output.decode(errors='replace')[-500:]}; install pytest into this environment "
+                                   "instead (pip install pytest)") from exc
+            (cache / "ready").write_text("ok\n")
+    return str(python)

@@ -8,24 +8,18 @@ import httpx
 import pytest
 
 from bot.config.settings import Settings
+from harness import cast
+from harness.cast import BOT, BOT_TOKEN
 from harness.fake_gitea import FakeGitea
 from bot.forge import make_forge
 from bot.forge.client import GiteaClient
 
-BOT, BOT_TOKEN = "teabot", "agent-test-token"
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeGitea]:
-    """A fake Gitea with the bot (write), alice (write), bob (read) and acme/widget."""
-    fake = FakeGitea()
-    fake.add_user(BOT, BOT_TOKEN)
-    for login in ("acme", "alice", "bob"):
-        fake.add_user(login)
-    fake.add_repo("acme/widget", files={"README.md": "# widget\n"})
-    fake.set_permission("acme/widget", BOT, "admin")
-    fake.set_permission("acme/widget", "alice", "write")
-    fake.set_permission("acme/widget", "bob", "read")
+    """A fake Gitea with the standard cast: the bot (admin), alice (write), bob (read) on acme/widget."""
+    fake = cast.seed(FakeGitea())
     yield fake
     fake.stop()
 

@@ -8,6 +8,8 @@ import httpx
 import pytest
 
 from bot.config.settings import Settings
+from harness import cast
+from harness.cast import Person
 from harness.fake_gitea import FakeGitea
 from bot.forge import GiteaClient, make_forge
 
@@ -18,13 +20,11 @@ REPO = "acme/widget"
 @pytest.fixture
 def fake() -> Iterator[FakeGitea]:
     """acme/widget with a few files; `teabot` may write, `alice` is a site admin, `mallory` a stranger."""
-    gitea = FakeGitea("1.26.1")
-    gitea.add_user("teabot", BOT_TOKEN, full_name="Tea Bot")
-    gitea.add_user("alice", "alice-token", admin=True, full_name="Alice Liddell")
-    gitea.add_user("mallory", "mallory-token")
-    gitea.add_repo(REPO, files={"README.md": "# widget\n", "src/app.py": "print('hi')\n",
-                                ".gitea/workflows/ci.yml": "on: [push]\n", ".gitea/workflows/deploy.yml": "on: {}\n"})
-    gitea.set_permission(REPO, "teabot", "write")
+    people = (Person("teabot", "write", BOT_TOKEN, "Tea Bot"), Person("alice", None, "alice-token", "Alice Liddell", True),
+              Person("mallory", None, "mallory-token"))
+    gitea = cast.seed(FakeGitea("1.26.1"), REPO, cast=people, files={
+        "README.md": "# widget\n", "src/app.py": "print('hi')\n", ".gitea/workflows/ci.yml": "on: [push]\n",
+        ".gitea/workflows/deploy.yml": "on: {}\n"})
     yield gitea
     gitea.stop()
 

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.cli.triage import parse_run
+from harness import cast
+from harness.cast import Person
 from harness.fake_gitea import FakeGitea
 
 REPO = "acme/widget"
@@ -28,9 +30,8 @@ LINT = "Run ruff check .\nsrc/app.py:3:1: F401 [*] `os` imported but unused\nFou
 @pytest.fixture
 def gitea() -> Iterator[FakeGitea]:
     fake = FakeGitea("1.26.1")
-    fake.add_user("teabot", TOKEN)
-    fake.add_repo(REPO, files={"README.md": "# widget\n", ".gitea/workflows/ci.yml": "on: [push]\n"})
-    fake.set_permission(REPO, "teabot", "write")
+    cast.seed(fake, REPO, cast=(Person("teabot", "write", TOKEN),),
+              files={"README.md": "# widget\n", ".gitea/workflows/ci.yml": "on: [push]\n"})
     fake.start()
     yield fake
     fake.stop()
