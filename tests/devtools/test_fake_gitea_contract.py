@@ -33,10 +33,15 @@ R = f"/repos/{REPO}"
 # Properties Gitea leaves out of its JSON (`omitempty`), so the fake may too.
 OMITTED = {
     "Repository": {"parent", "repo_transfer", "external_tracker", "external_wiki"},
+    # modules/structs/repo_actions.go @v1.25.4: omitempty fields, absent when empty
+    "ActionWorkflowRun": {"head_branch", "conclusion", "head_repository", "repository_id", "actor", "trigger_actor",
+                          "repository"},
+    "ActionWorkflowJob": {"head_branch", "conclusion", "runner_id", "runner_name"},
+    "ActionWorkflowStep": {"conclusion"},
 }
 # Fields the 1.27-based excerpt adds that the fake (serving 1.25 shapes) does not send.
 OMITTED_NEWER = {
-    "ActionWorkflowRun": {"previous_attempt_url", "pull_requests"},
+    "ActionWorkflowRun": OMITTED["ActionWorkflowRun"] | {"previous_attempt_url", "pull_requests"},
     "Repository": OMITTED["Repository"] | {"mirror_last_sync_at", "default_target_branch", "default_update_style",
                                            "branch_count", "allow_merge_update"},
 }

@@ -13,6 +13,7 @@ from bot.devtools.fake_gitea.state import LEVELS, Attachment, Comment, Issue, La
 
 Json = dict[str, Any]
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Go's zero time.Time, which Gitea prints for unset non-pointer times
+UNIX_ZERO = "1970-01-01T00:00:00Z"  # timeutil.TimeStamp(0).AsLocalTime() with a UTC server
 
 
 def stamp(when: datetime | None) -> str | None:
@@ -26,7 +27,7 @@ class IssueShapes:
     def __init__(self, state: State, viewer: User | None = None) -> None:
         self.state = state
         self.viewer = viewer
-        self.web = state.base_url
+        self.web = state.web_url
         self.api = state.base_url + "/api/v1"
 
     def user(self, user: User) -> Json:

@@ -22,12 +22,13 @@ from bot.devtools.fake_gitea.routes_code import ROUTES as CODE, push_events, pus
 from bot.devtools.fake_gitea.routes_issues import ROUTES as ISSUES
 from bot.devtools.fake_gitea.routes_labels import ROUTES as LABELS
 from bot.devtools.fake_gitea.routes_pulls import ROUTES as PULLS, open_pull
+from bot.devtools.fake_gitea.routes_hooks import ROUTES as HOOKS
 from bot.devtools.fake_gitea.routes_repo import ROUTES as REPO
 from bot.devtools.fake_gitea.serialize_code import Shapes
 from bot.devtools.fake_gitea.state import Attachment, Comment, Hook, Issue, Label, Reaction, Repo, State
-from bot.devtools.fake_gitea.webhooks import Deliverer, Delivery, hook_wants
+from bot.devtools.fake_gitea.webhooks import Deliverer, Delivery, branch_matches, hook_wants, sends
 
-ROUTES = [*REPO, *ISSUES, *LABELS, *CODE, *PULLS, *ACTIONS]
+ROUTES = [*REPO, *HOOKS, *ISSUES, *LABELS, *CODE, *PULLS, *ACTIONS]
 CiRunner = Callable[["FakeGitea", Trigger], None]
 
 
@@ -55,6 +56,7 @@ class FakeGitea:
         self.app = FakeApp(self.state, ROUTES)
         self.app.on_events = self._deliver_all
         self.app.on_triggers = self._run_ci
+        self.app.on_tests = lambda tests: [self.deliverer.submit(hook, *event) for hook, event in tests]
         self.ci_runner = ci_runner
         self.system_hooks: list[Hook] = []
         self.deliverer = Deliverer(webhook_transport)
@@ -275,9 +277,15 @@ class FakeGitea:
 
     def _deliver(self, repo: Repo, events: list[tuple[str, dict[str, Any]]]) -> list[Delivery]:
         sent = []
+        org_hooks = self.state.org_hooks.get(repo.owner.login, {}) if repo.owner.is_org else {}
         for event_type, payload in events:
-            for hook in [*repo.hooks.values(), *self.system_hooks]:
-                if hook.active and ("*" in hook.events or hook_wants(hook.events, event_type)):
+            if not sends(self.state.profile, repo, event_type, payload):
+                continue
+            # services/webhook/webhook.go `PrepareWebhooks`: repository hooks, then the owner's
+            # (organisation) hooks, then system hooks; each filters by its events and branch filter.
+            for hook in [*repo.hooks.values(), *org_hooks.values(), *self.system_hooks]:
+                if hook.active and ("*" in hook.events or hook_wants(hook.events, event_type)) \
+                        and branch_matches(hook.branch_filter, event_type, payload):
                     sent.append(self.deliverer.submit(hook, event_type, payload))
         return sent
 

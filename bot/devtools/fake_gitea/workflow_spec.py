@@ -17,8 +17,27 @@ from typing import Any
 import yaml
 
 WORKFLOW_DIR = ".gitea/workflows/"
+FALLBACK_DIR = ".github/workflows/"
 _EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 _NAME = re.compile(r"(inputs|github|env)\.([A-Za-z0-9_-]+)")
+
+
+def workflow_dir(files: Mapping[str, bytes]) -> str:
+    """Where a snapshot's workflows live: `.gitea/workflows/`, else `.github/workflows/`.
+
+    Gitea modules/actions/workflows.go `ListWorkflows` (v1.25.4) reads `.gitea/workflows` and only when
+    that folder does not exist `.github/workflows`.
+    """
+    if any(p.startswith(WORKFLOW_DIR) for p in files):
+        return WORKFLOW_DIR
+    return FALLBACK_DIR if any(p.startswith(FALLBACK_DIR) for p in files) else WORKFLOW_DIR
+
+
+def workflow_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The workflow files of a snapshot by file name (`.yml`/`.yaml`, as `ListWorkflows` filters)."""
+    folder = workflow_dir(files)
+    return {p[len(folder):]: d for p, d in sorted(files.items())
+            if p.startswith(folder) and p.endswith((".yml", ".yaml"))}
 
 
 class WorkflowFileError(ValueError):
