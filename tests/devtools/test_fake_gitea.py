@@ -70,7 +70,7 @@ def test_writes_need_a_token(fake: FakeGitea) -> None:
     ("POST", "/issues/1/comments", {"body": "b"}, 201, 201),
     ("POST", "/labels", {"name": "n", "color": "#aabbcc"}, 403, 201),
     ("POST", "/issues/1/labels", {"labels": []}, 403, 200),
-    ("POST", "/issues/1/dependencies", {"index": 2}, 403, 201),
+    ("POST", "/issues/1/dependencies", {"index": 2}, 404, 201),  # createIssueDependency hides the issue
     ("POST", "/branches", {"new_branch_name": "b"}, 403, 201),
     ("POST", "/contents", {"files": [{"operation": "create", "path": "f", "content": ""}]}, 403, 201),
     ("GET", "/hooks", None, 403, 403),

@@ -36,8 +36,8 @@ def workflow_dir(files: Mapping[str, bytes]) -> str:
 def workflow_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
     """The workflow files of a snapshot by file name (`.yml`/`.yaml`, as `ListWorkflows` filters)."""
     folder = workflow_dir(files)
-    return {p[len(folder):]: d for p, d in sorted(files.items())
-            if p.startswith(folder) and p.endswith((".yml", ".yaml"))}
+    found = {p[len(folder):]: d for p, d in sorted(files.items()) if p.startswith(folder)}
+    return {name: data for name, data in found.items() if name.endswith((".yml", ".yaml")) and "/" not in name}
 
 
 class WorkflowFileError(ValueError):
@@ -126,10 +126,6 @@ def parse_workflow(file: str, text: bytes | str) -> WorkflowSpec:
                         tuple(_job(file, key, value) for key, value in jobs.items()), _env(data.get("env")))
 
 
-def workflow_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """The workflow files of a snapshot (name under .gitea/workflows -> content)."""
-    found = {path[len(WORKFLOW_DIR):]: data for path, data in sorted(files.items()) if path.startswith(WORKFLOW_DIR)}
-    return {name: data for name, data in found.items() if name.endswith((".yml", ".yaml")) and "/" not in name}
 
 
 def _events(file: str, trigger: Any) -> dict[str, dict[str, Any]]:
