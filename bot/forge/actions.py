@@ -50,9 +50,9 @@ class ActionsMethods:
         except Forbidden as exc:
             if not self.capabilities().runs_list_needs_owner:
                 raise
-            raise RunsListForbidden(exc.status, exc.url, f"{exc.message}: Gitea {self.capabilities().version} lets "
-                                    "only the repository owner or a site admin list runs; one run (by id), its "
-                                    "jobs and logs stay readable") from exc
+            raise RunsListForbidden(exc.status, exc.url, f"403 from GET {exc.url}: Gitea {self.capabilities().version} "
+                                    "lets only the repository owner or a site admin list runs; one run (by id), its "
+                                    "jobs and logs stay readable (use run_summaries, or run ids from webhooks)") from exc
 
     def list_tasks(self, repo: str) -> list[Json]:
         """Actions tasks (one per job attempt), newest first: readable by every Actions reader."""
