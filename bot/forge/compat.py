@@ -23,6 +23,25 @@ ATTACHMENT_PATH = re.compile(r"(?:/.*)?/attachments/[0-9a-fA-F-]{36}/?$")
 _TASK_DONE = {"success": "success", "failure": "failure", "cancelled": "cancelled", "skipped": "skipped"}
 
 
+def run_ref(run: Json) -> str:
+    """The git ref of a run or job payload: from `path` ("ci.yml@refs/pull/7/head"), else its branch.
+
+    convert.go `ToActionWorkflowRun` (v1.25.4) sets Path to "<workflow>@<run.Ref>" and leaves
+    head_branch empty (hence absent) for pull_request and tag runs.
+    """
+    _, sep, ref = str(run.get("path") or "").partition("@")
+    if sep and ref:
+        return ref
+    branch = str(run.get("head_branch") or "")
+    return f"refs/heads/{branch}" if branch else ""
+
+
+def pull_number(run: Json) -> int | None:
+    """The pull request a pull_request run is for (its ref is refs/pull/<n>/head), else None."""
+    match = re.fullmatch(r"refs/pull/(\d+)/head", run_ref(run))
+    return int(match[1]) if match else None
+
+
 def web_base(api_base: httpx.URL) -> httpx.URL:
     """The web root of a Gitea whose API is at `api_base` (".../api/v1/")."""
     path = api_base.path.rstrip("/")

@@ -9,7 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.devtools.fake_gitea import FakeGitea
 from bot.forge import GiteaClient, make_forge
-from bot.forge.compat import attachment_url, runs_from_tasks
+from bot.forge.compat import attachment_url, pull_number, run_ref, runs_from_tasks
 from bot.forge.errors import DependenciesDisabled, EmptyRepository, NotFound
 from tests.forge.conftest import BOT_TOKEN, REPO
 
@@ -82,3 +82,22 @@ def test_runs_from_tasks_summarise_runs_without_ids() -> None:
     assert (two["status"], two["conclusion"], "head_branch" in two, "id" in two) == ("completed", "failure", False, False)
     assert (one["status"], one["head_branch"], "conclusion" in one) == ("in_progress", "main", False)
     assert runs_from_tasks(tasks, head_sha="a") == [one]
+
+
+@pytest.mark.parametrize(("run", "ref", "number"), [
+    ({"path": "ci.yml@refs/pull/7/head", "event": "pull_request"}, "refs/pull/7/head", 7),
+    ({"path": "ci.yml@refs/heads/main", "head_branch": "main"}, "refs/heads/main", None),
+    ({"head_branch": "fix"}, "refs/heads/fix", None),
+    ({}, "", None),
+])
+def test_run_ref_and_pull_number(run: dict, ref: str, number: int | None) -> None:
+    assert (run_ref(run), pull_number(run)) == (ref, number)
+
+
+def test_a_pull_request_run_names_its_pull_through_the_api(forge: GiteaClient, fake: FakeGitea) -> None:
+    number = fake.add_issue(REPO, "Fix", author="alice", is_pull=True, head="teabot/fix-1")
+    run_id = fake.add_run(REPO, event="pull_request", head_branch="teabot/fix-1", conclusion="failure")
+    run = forge.get_run(REPO, run_id)
+    assert "head_branch" not in run and "conclusion" in run
+    assert forge.get_pull(REPO, pull_number(run))["head"]["ref"] == "teabot/fix-1"
+    assert forge.list_runs(REPO, branch="teabot/fix-1") == []  # the branch filter matches refs/heads/ only
