@@ -18,7 +18,7 @@ import redis
 
 from bot.config.settings import ConfigError, ModelSettings, Settings
 from bot.forge.capabilities import MIN_VERSION, Capabilities
-from bot.forge.client import GiteaClient
+from bot.forge.client import GiteaClient, repo_path
 from bot.forge.errors import Forbidden, ForgeError, NotFound, Unauthorized
 
 Json = dict[str, Any]
@@ -31,9 +31,12 @@ HOOK_TYPES = ("gitea", "forgejo")  # the types that sign deliveries with X-Gitea
 FEATURES = {"job_logs": "job logs", "runs_api": "runs API", "rerun": "re-run"}
 WRITE_LEVELS = ("write", "admin", "owner")
 MODEL_TIMEOUT = 5.0
-TOKEN_FIX = "generate a new token for the bot user (Settings → Applications) and set TEABOT_GITEA_TOKEN"
+TOKEN_FIX = ("generate a new token for the bot user (Settings → Applications) with the scopes write:issue, "
+             "write:repository and read:user (read:organization to see organisation webhooks) "
+             "and set TEABOT_GITEA_TOKEN")
 SECRET_FIX = ("in Gitea press Test Delivery on the hook: teabot answers 2xx (204 for the test push) when the secret "
-              "matches TEABOT_WEBHOOK_SECRET, 401 when it does not; `teabot setup-hook` re-sets it")
+              "matches TEABOT_WEBHOOK_SECRET, 401 when it does not; `teabot setup-hook` re-creates the hook "
+              "with the right secret (Gitea cannot change a hook's secret in place)")
 
 
 class Level(StrEnum):
@@ -149,52 +152,88 @@ def delivery_note(url: str) -> Finding | None:
 
 @dataclass(frozen=True)
 class HookPlan:
-    """What `teabot setup-hook` does to one repository: create a hook, or update hook `hook_id`."""
+    """What `teabot setup-hook` does: create a hook, or re-create hook `hook_id` (of `org` when set).
+
+    Gitea's hook edit (routers/api/v1/utils/hook.go `editHook` @v1.25.4) never changes the secret, so a
+    repair deletes the old hook and creates a new one keeping its events, branch filter and
+    Authorization header.
+    """
 
     repo: str
     url: str
     events: tuple[str, ...]
     hook_id: int | None = None
     changes: tuple[str, ...] = ()
-    branch_filter: str = "*"
+    branch_filter: str = ""
+    authorization_header: str = ""
+    org: str | None = None
 
     @property
     def action(self) -> str:
-        """"create" or "update"."""
-        return "create" if self.hook_id is None else "update"
+        """"create" or "recreate"."""
+        return "create" if self.hook_id is None else "recreate"
 
     def describe(self, *, dry_run: bool = False) -> str:
         """One line saying what was (or, in a dry run, would be) done."""
-        verb = {"create": ("created", "would create"), "update": ("updated", "would update")}[self.action]
-        hook = "a webhook" if self.hook_id is None else f"webhook #{self.hook_id}"
+        where = f"organisation {self.org}" if self.org else self.repo
+        if self.hook_id is None:
+            verb, hook = ("would create" if dry_run else "created"), "a webhook"
+        else:
+            verb, hook = ("would re-create" if dry_run else "re-created"), f"webhook #{self.hook_id}"
         detail = "; ".join(self.changes)
-        return (f"{verb[dry_run]} {hook} on {self.repo} → {self.url} (json, events: {', '.join(self.events)})"
+        return (f"{verb} {hook} on {where} → {self.url} (json, events: {', '.join(self.events)})"
                 + (f": {detail}" if detail else ""))
 
 
-def plan_hook(repo: str, hooks: Iterable[Json], url: str, events: Sequence[str]) -> HookPlan:
-    """Create a hook for `url`, or repair the first one already posting there (the secret is always re-set)."""
+def plan_hook(repo: str, hooks: Iterable[Json], url: str, events: Sequence[str],
+              org_hooks: Iterable[Json] = (), org: str | None = None) -> HookPlan:
+    """Create a hook for `url`, or re-create the first repository (else organisation) hook posting there."""
     match = next((h for h in teabot_hooks(hooks, url) if h.get("type") in HOOK_TYPES), None)
+    where = None
+    if match is None and org:
+        match = next((h for h in teabot_hooks(org_hooks, url) if h.get("type") in HOOK_TYPES), None)
+        where = org if match is not None else None
     if match is None:
         return HookPlan(repo, url, tuple(events), changes=("secret from TEABOT_WEBHOOK_SECRET",))
+    kept = tuple(dict.fromkeys([*events, *(e for e in match.get("events") or [] if e not in events)]))
     changes = [issue.change for issue in hook_issues(match, events)]
-    changes.append("secret re-set from TEABOT_WEBHOOK_SECRET (Gitea never shows it)")
-    return HookPlan(repo, url, tuple(events), int(match["id"]), tuple(changes), match.get("branch_filter") or "*")
+    changes.append("secret set from TEABOT_WEBHOOK_SECRET (Gitea's edit cannot change a secret)")
+    return HookPlan(repo, url, kept, int(match["id"]), tuple(changes), str(match.get("branch_filter") or ""),
+                    str(match.get("authorization_header") or ""), where)
 
 
 def apply_hook_plan(forge: GiteaClient, plan: HookPlan, secret: str) -> Json:
-    """Carry out a plan; Gitea's PATCH resets events and branch filter, so both are always sent."""
-    if plan.hook_id is None:
-        return forge.create_hook(plan.repo, plan.url, secret, plan.events, content_type="json")
-    config = {"url": plan.url, "content_type": "json", "secret": secret}
-    return forge.edit_hook(plan.repo, plan.hook_id, active=True, events=list(plan.events),
-                           branch_filter=plan.branch_filter, config=config)
+    """Carry out a plan: create the new hook first, then delete the one it replaces."""
+    options = {"branch_filter": plan.branch_filter, "authorization_header": plan.authorization_header}
+    if plan.org:
+        created = forge.create_org_hook(plan.org, plan.url, secret, plan.events, **options)
+    else:
+        created = forge.create_hook(plan.repo, plan.url, secret, plan.events, content_type="json", **options)
+    if plan.hook_id is not None:
+        if plan.org:
+            forge.delete_org_hook(plan.org, plan.hook_id)
+        else:
+            forge.delete_hook(plan.repo, plan.hook_id)
+    return created
+
+
+def org_hooks_of(forge: GiteaClient, repo: str) -> tuple[str | None, list[Json] | None]:
+    """(organisation, its hooks) for an organisation's repository; hooks None when not visible to the bot."""
+    org = repo.partition("/")[0]
+    try:
+        return org, forge.list_org_hooks(org)
+    except NotFound:  # a user, not an organisation
+        return None, []
+    except Forbidden:  # routers/api/v1/api.go: organisation hooks need reqOrgOwnership
+        return org, None
 
 
 def setup_hook(forge: GiteaClient, repo: str, url: str, secret: str, events: Sequence[str] = (),
                *, dry_run: bool = False) -> HookPlan:
-    """Create or repair teabot's webhook on `repo` (idempotent); a dry run only plans."""
-    plan = plan_hook(repo, forge.list_hooks(repo), url, tuple(events) or required_events(forge.capabilities()))
+    """Create or repair teabot's webhook on `repo` (or on its organisation, where one already posts to `url`)."""
+    org, org_hooks = org_hooks_of(forge, repo)
+    wanted = tuple(events) or required_events(forge.capabilities())
+    plan = plan_hook(repo, forge.list_hooks(repo), url, wanted, org_hooks or (), org)
     if not dry_run:
         apply_hook_plan(forge, plan, secret)
     return plan
@@ -260,16 +299,17 @@ def capabilities_finding(caps: Capabilities, url: str) -> Finding:
 
 def check_repo(forge: GiteaClient, repo: str, login: str, caps: Capabilities | None,
                webhook_url: str | None = None) -> list[Finding]:
-    """The bot's permission on `repo` and teabot's webhook there."""
+    """The bot's permission and what each agent needs on `repo`, and teabot's webhook there."""
     try:
-        forge.get_repo(repo)
+        info = forge.get_repo(repo)
         level = forge.collaborator_permission(repo, login)
     except NotFound:
         return [error(f"{repo}: not found, or not visible to {login}",
                       f"check the name, and add {login} as a collaborator with Write access")]
     except ForgeError as exc:
         return [error(f"{repo}: {exc}")]
-    found = [permission_finding(repo, login, level)]
+    found = [permission_finding(repo, login, level), *repo_findings(repo, info)]
+    found += actions_findings(forge, repo, login, level, caps)
     try:
         hooks = forge.list_hooks(repo)
     except Forbidden:
@@ -278,7 +318,48 @@ def check_repo(forge: GiteaClient, repo: str, login: str, caps: Capabilities | N
                              f"`TEABOT_GITEA_TOKEN=<an admin's token> teabot check --repo {repo}`")]
     except ForgeError as exc:
         return found + [error(f"{repo}: listing webhooks failed: {exc}")]
-    return found + webhook_findings(repo, hooks, required_events(caps), webhook_url)
+    org, org_hooks = org_hooks_of(forge, repo)
+    if org and org_hooks is None:
+        found.append(warn(f"{repo}: cannot see the webhooks of organisation {org} ({login} is not an owner of it)",
+                          f"if teabot's hook is set on {org}, check it in Gitea ({org} → Settings → Webhooks)"))
+    labelled = [*hooks, *({**h, "org": org} for h in org_hooks or [])]
+    return found + webhook_findings(repo, labelled, required_events(caps), webhook_url)
+
+
+def repo_findings(repo: str, info: Json) -> list[Finding]:
+    """What the repository's state and settings mean for teabot."""
+    found = []
+    if info.get("empty"):
+        found.append(warn(f"{repo}: the repository is empty (no commits yet)",
+                          "/help and /plan work; debugging starts once CI runs on a first commit"))
+    tracker = info.get("internal_tracker") or {}
+    if info.get("has_issues") is False or tracker.get("enable_issue_dependencies") is False:
+        found.append(warn(f"{repo}: issue dependencies are switched off, so an approved plan cannot link its issues",
+                          f"enable them ({repo} → Settings → Repository → Issues → Enable dependencies)"))
+    return found
+
+
+def actions_findings(forge: GiteaClient, repo: str, login: str, level: str, caps: Capabilities | None) -> list[Finding]:
+    """Can the debug agent find runs? Gitea 1.25 lists runs to the owner and site admins only (reqOwner)."""
+    if caps is None or not caps.runs_api:
+        return []
+    try:
+        forge.transport.request("GET", f"{repo_path(repo)}/actions/runs", params={"limit": 1})
+    except Forbidden as exc:
+        if "scope" in exc.message:
+            return [error(f"{repo}: the token lacks the read:repository scope", TOKEN_FIX)]
+        return [warn(f"{repo}: {login} ({level}) may not list workflow runs: Gitea {caps.version} allows it only to "
+                     "the repository owner or a site admin. Debugging from webhooks works (a run by id, its jobs "
+                     "and logs stay readable), but /debug on a pull request, the sweep, the baseline log and the "
+                     "fallback when a webhook is lost find no runs",
+                     f"make {login} a site admin, or move {repo} to an organisation {login} owns, or upgrade "
+                     "Gitea to 1.26")]
+    except NotFound:
+        return [warn(f"{repo}: Actions are disabled for the repository",
+                     f"enable them ({repo} → Settings → Repository → Actions) for teabot to debug CI")]
+    except ForgeError as exc:
+        return [warn(f"{repo}: listing workflow runs failed: {exc}")]
+    return [ok(f"{repo}: {login} can list workflow runs")]
 
 
 def permission_finding(repo: str, login: str, level: str) -> Finding:
@@ -299,7 +380,8 @@ def webhook_findings(repo: str, hooks: list[Json], required: Sequence[str], url:
         return [error(f"{repo}: no webhook {where}", f"run `teabot setup-hook {repo} --url {target}`")]
     found = []
     for hook in matches:
-        where = f"{repo}: webhook #{hook.get('id')} → {hook_url(hook)}"
+        owner = f"organisation {hook['org']}'s" if hook.get("org") else f"{repo}:"
+        where = f"{owner} webhook #{hook.get('id')} → {hook_url(hook)}"
         issues = hook_issues(hook, required)
         fix = f"run `teabot setup-hook {repo} --url {hook_url(hook)}`"
         found += [Finding(i.level, f"{where} {i.problem}", fix) for i in issues]

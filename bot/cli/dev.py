@@ -23,14 +23,23 @@ def dev() -> None:
               help="JSON/YAML file describing users, repositories, files and issues to start with.")
 @click.option("--webhook-url", help="Deliver signed webhooks for every change to this URL.")
 @click.option("--webhook-secret", default="", help="Secret used to sign delivered webhooks.")
-def fake_gitea(host: str, port: int, seed: Path | None, webhook_url: str | None, webhook_secret: str) -> None:
-    """Run the fake Gitea test harness: an in-memory HTTP server with Gitea's API shapes."""
+@click.option("--gitea-version", type=click.Choice(["1.24", "1.25", "1.26", "1.27"]), default=None,
+              help="The Gitea release to behave as (default: the seed's version, else 1.25).")
+@click.option("--admin", metavar="USER:PASSWORD",
+              help="A site admin signing in by basic auth; without --seed the fake starts empty, to be set up "
+                   "through Gitea's API (POST /admin/users, /users/{u}/tokens, /user/repos, ...).")
+@click.option("--root-url", default=None, metavar="URL",
+              help="Gitea's ROOT_URL: links and attachment URLs are built from it (default: the served address).")
+def fake_gitea(host: str, port: int, seed: Path | None, webhook_url: str | None, webhook_secret: str,
+               gitea_version: str | None, admin: str | None, root_url: str | None) -> None:
+    """Run the fake Gitea test harness: an in-memory HTTP server modelled on Gitea's API."""
     from bot.cli.source import use_harness
 
     use_harness()
     from harness.fake_gitea import run
 
-    run(host=host, port=port, seed=seed, webhook_url=webhook_url, webhook_secret=webhook_secret)
+    run(host=host, port=port, seed=seed, webhook_url=webhook_url, webhook_secret=webhook_secret,
+        version=gitea_version, admin=admin, root_url=root_url)
 
 
 @dev.command("fake-model")

@@ -24,6 +24,7 @@ from bot.debug.core.report import render_status
 from bot.debug.core.settings import Phases
 from bot.debug.core.session import Session, TransitionError, new_session, session_key
 from bot.forge.client import GiteaClient
+from bot.forge.errors import RunsListForbidden
 from bot.debug.ledger import FailureRecord, Ledger
 from bot.llm.client import LLM
 from bot.config.repo import Debug
@@ -127,11 +128,20 @@ def debug_pull(deps: Deps, repo: str, pull: dict) -> Session | str:
     A session that has ended is started over; one still running is left alone.
     """
     head, sha = str(pull["head"]["ref"]), str(pull["head"].get("sha") or "")
-    failed = next((r for r in deps.forge.list_runs(repo, branch=head) if r.get("conclusion") == "failure"), None)
+    try:
+        failed = next((r for r in deps.forge.list_runs(repo, branch=head) if r.get("conclusion") == "failure"), None)
+        listed = True
+    except RunsListForbidden:  # Gitea 1.25: only the owner may list runs; a failed run still arrives by webhook
+        failed, listed = None, False
     if failed is not None:
         session = start(deps, repo, int(failed["id"]), trigger="/debug")
     else:
         statuses = external.failed_statuses(deps.forge, repo, sha, deps.bot_login, deps.config.external_ci.contexts)
+        if not statuses and not listed:
+            return (f"No failed external status on `{head}`, and this Gitea lets only the repository owner or a site "
+                    "admin list Actions runs, so teabot cannot look for a failed run here: a failed run starts a "
+                    "session by itself through the workflow_run webhook (or make the bot a site admin, or use Gitea "
+                    "1.26 or newer).")
         if not statuses:
             return f"No failed run or failed external status on `{head}` to debug."
         author = str((pull.get("user") or {}).get("login") or "")
@@ -202,13 +212,17 @@ def poll(deps: Deps, key: str, round_no: int = 1) -> Session | None:
     wait = session.waiting_for
     if session.external and wait.kind is WaitKind.CI:
         found = external.current_status(deps.forge, session.repo, wait.sha, wait.workflow, branch=wait.branch)
-        runs = [found] if found else []
+        runs, listed = [found] if found else [], True
     else:
-        runs = [r for r in deps.forge.list_runs(session.repo, head_sha=wait.sha) if gitea.workflow_file(r) == wait.workflow]
+        try:
+            runs = [r for r in deps.forge.list_runs(session.repo, head_sha=wait.sha) if gitea.workflow_file(r) == wait.workflow]
+            listed = True
+        except RunsListForbidden:  # Gitea 1.25 without owner rights: only the webhook can resume this session
+            runs, listed = [], False
     done = next((r for r in runs if r.get("status") == "completed" and _matches(session, r)), None)
     if done is not None:
         return _resume(deps, session.repo, done)
-    dispatch = not runs and wait.kind is WaitKind.CI and not session.external and round_no == 1
+    dispatch = listed and not runs and wait.kind is WaitKind.CI and not session.external and round_no == 1
     if dispatch and gitea.dispatchable(deps.forge, session.repo, wait.workflow, wait.sha):
         # No push-triggered run appeared within one poll interval (e.g. the workflow ignores teabot/ branches).
         log.info("no CI run for %s: dispatching %s on %s", wait.sha[:7], wait.workflow, wait.branch, extra={"repo": session.repo})
@@ -227,7 +241,12 @@ def poll(deps: Deps, key: str, round_no: int = 1) -> Session | None:
 def sweep(deps: Deps, repo: str, *, limit: int = 20) -> list[str]:
     """Start sessions for recent failed runs that have none (Gitea never re-sends a lost delivery)."""
     started = []
-    for run in deps.forge.list_runs(repo, status="failure")[:limit]:
+    try:
+        failed = deps.forge.list_runs(repo, status="failure")[:limit]
+    except RunsListForbidden as exc:
+        log.warning("sweep of %s skips Actions runs: %s", repo, exc, extra={"repo": repo})
+        failed = []
+    for run in failed:
         branch = str(run.get("head_branch") or "")
         key = session_key(repo, str(run.get("head_sha") or ""), gitea.workflow_file(run))
         if branch.startswith("teabot/") or deps.store.load(key) is not None:

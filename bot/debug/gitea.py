@@ -15,7 +15,7 @@ from typing import Any
 from bot.debug.core.decide import Rerun
 from bot.debug.core.prompts import REQUIREMENT_DOCS, dir_result, file_result, requirements_result, search_result
 from bot.forge.client import GiteaClient
-from bot.forge.errors import ForgeError, NotFound
+from bot.forge.errors import ForgeError, NotFound, RunsListForbidden
 from bot.llm.reply import ToolCall
 from bot.triage import Triage, triage
 
@@ -102,8 +102,12 @@ def failed_run(forge: GiteaClient, repo: str, run: dict) -> FailedRun | None:
 
 def baseline_log(forge: GiteaClient, repo: str, run: dict, job_name: str) -> bytes | None:
     """The log of `job_name` in the last green run of the same workflow on the same branch, if any."""
-    wanted = workflow_file(run)
-    for green in forge.list_runs(repo, branch=str(run.get("head_branch") or ""), status="success"):
+    wanted, branch = workflow_file(run), str(run.get("head_branch") or "")
+    try:
+        greens = forge.list_runs(repo, branch=branch, status="success") if branch else []
+    except RunsListForbidden:  # Gitea 1.25 lets only the owner list runs: triage without a baseline
+        return None
+    for green in greens:
         if workflow_file(green) != wanted or green.get("id") == run.get("id"):
             continue
         for job in forge.list_run_jobs(repo, int(green["id"])):
@@ -124,8 +128,12 @@ def ended_after(run: dict, since: float) -> bool:
 
 
 def latest_completed(forge: GiteaClient, repo: str, branch: str, workflow: str) -> dict | None:
-    """The newest completed run of `workflow` on `branch`."""
-    for run in forge.list_runs(repo, branch=branch):
+    """The newest completed run of `workflow` on `branch` (None when Gitea does not let the bot list runs)."""
+    try:
+        runs = forge.list_runs(repo, branch=branch)
+    except RunsListForbidden:
+        return None
+    for run in runs:
         if workflow_file(run) == workflow and run.get("status") == "completed":
             return run
     return None

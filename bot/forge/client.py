@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from bot.forge.actions import ActionsMethods
 from bot.forge.capabilities import MIN_VERSION, Capabilities
-from bot.forge.errors import ForgeError, NotFound, Unsupported
+from bot.forge.compat import attachment_url
+from bot.forge.errors import (DependenciesDisabled, DependencyCycle, DependencyExists, DependencyRejected,
+                              EmptyRepository, ForgeError, ForgeUnavailable, NotFound, Unsupported)
+from bot.forge.hooks import HookMethods
 from bot.forge.transport import Transport
 
 Json = dict[str, Any]
@@ -37,7 +41,7 @@ def encode_content(content: bytes | str | None) -> str | None:
     return base64.b64encode(data).decode("ascii")
 
 
-class GiteaClient:
+class GiteaClient(ActionsMethods, HookMethods):
     """The Gitea REST API (base URL ".../api/v1") as Python methods."""
 
     def __init__(self, http: httpx.Client, *, retries: int = 3, backoff: float = 0.5,
@@ -137,9 +141,12 @@ class GiteaClient:
         return self._get(f"{repo_path(repo)}/issues/{number}/assets")
 
     def download(self, url: str) -> bytes:
-        """Bytes behind an attachment URL; only from the Gitea server itself (the token goes along)."""
+        """Bytes behind an attachment URL; only from the Gitea server itself (the token goes along).
+
+        An attachment URL built from a ROOT_URL other than TEABOT_GITEA_URL is fetched from TEABOT_GITEA_URL.
+        """
         base = self.http.base_url
-        target = base.join(url) if url.startswith("/") else httpx.URL(url)
+        target = attachment_url(url, base)
         if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
             raise ForgeError(f"refusing to download {target.host}: the bot only downloads from its Gitea server")
         return self.transport.send(self.http.build_request("GET", target), safe=True).content
@@ -156,8 +163,16 @@ class GiteaClient:
         return self._send("POST", f"{repo_path(repo)}/labels", body)
 
     def add_labels(self, repo: str, number: int, labels: Iterable[int | str]) -> list[Json]:
-        """Add labels (ids or names) to an issue; returns all its labels."""
-        return self._send("POST", f"{repo_path(repo)}/issues/{number}/labels", {"labels": list(labels)}, safe=True)
+        """Add labels (ids or names; unknown ones are ignored by Gitea) to an issue; returns all its labels.
+
+        Gitea answers 400 to a list mixing ids and names, so a mixed list is sent as ids.
+        """
+        wanted = list(labels)
+        if len({isinstance(item, str) for item in wanted}) > 1:
+            ids = {str(lb.get("name")): int(lb["id"]) for lb in self.list_labels(repo)}
+            wanted = [item if isinstance(item, int) else ids[item] for item in wanted
+                      if isinstance(item, int) or item in ids]
+        return self._send("POST", f"{repo_path(repo)}/issues/{number}/labels", {"labels": wanted}, safe=True)
 
     def list_dependencies(self, repo: str, number: int) -> list[Json]:
         """Issues that block issue `number` (it depends on them)."""
@@ -168,14 +183,56 @@ class GiteaClient:
         """Make issue `number` depend on (be blocked by) issue `depends_on_number` of `depends_on_repo`."""
         owner, _, name = (depends_on_repo or repo).partition("/")
         meta = {"owner": owner, "repo": name, "index": depends_on_number}
-        return self._send("POST", f"{repo_path(repo)}/issues/{number}/dependencies", meta)
+        try:
+            return self._send("POST", f"{repo_path(repo)}/issues/{number}/dependencies", meta)
+        except ForgeUnavailable as exc:
+            if exc.status != 500:
+                raise
+            raise self._rejected(repo, number, f"{owner}/{name}", depends_on_number, exc) from exc
+        except NotFound as exc:
+            self._dependencies_enabled(repo, exc)
+            raise
+
+    def _rejected(self, repo: str, number: int, other: str, other_number: int,
+                  exc: ForgeUnavailable) -> DependencyRejected:
+        """Tell Gitea's 500 for a duplicate from its 500 for a two-issue cycle (dependency.go)."""
+        try:
+            linked = any(d.get("number") == other_number and (d.get("repository") or {}).get("full_name") == other
+                         for d in self.list_dependencies(repo, number))
+        except ForgeError:
+            linked = False
+        if linked:
+            return DependencyExists(exc.status, exc.url, f"#{number} already depends on {other}#{other_number}")
+        return DependencyCycle(exc.status, exc.url, f"Gitea refused to make #{number} depend on {other}#{other_number}"
+                               f": that issue already depends on #{number}, or Gitea failed ({exc.message})")
+
+    def _dependencies_enabled(self, repo: str, exc: NotFound) -> None:
+        """Raise DependenciesDisabled when `repo` has its issue tracker or dependencies switched off."""
+        info = self.get_repo(repo)
+        tracker = info.get("internal_tracker") or {}
+        if info.get("has_issues") is False or tracker.get("enable_issue_dependencies") is False:
+            raise DependenciesDisabled(exc.status, exc.url, f"issue dependencies are switched off in {repo}: enable "
+                                       "them (Settings → Repository → Issues → Enable dependencies)") from exc
+
+    def _empty_or(self, repo: str, exc: NotFound) -> NotFound:
+        """EmptyRepository when `repo` has no commits yet (why its default branch 404s), else `exc`."""
+        try:
+            empty = bool(self.get_repo(repo).get("empty"))
+        except ForgeError:
+            return exc
+        if not empty:
+            return exc
+        return EmptyRepository(exc.status, exc.url, f"{repo} is empty: it has no commits yet")
 
     # --- repository contents ---------------------------------------------------------------
 
     def get_contents(self, repo: str, path: str = "", ref: str | None = None) -> Json | list[Json]:
         """A file (with base64 `content`) or a directory listing, at `ref` (default branch when None)."""
         path = path.strip("/")
-        return self._get(f"{repo_path(repo)}/contents" + (f"/{quote(path)}" if path else ""), ref=ref)
+        try:
+            return self._get(f"{repo_path(repo)}/contents" + (f"/{quote(path)}" if path else ""), ref=ref)
+        except NotFound as exc:
+            raise self._empty_or(repo, exc) from exc
 
     def get_file(self, repo: str, path: str, ref: str | None = None) -> bytes | None:
         """The bytes of a file at `ref`, or None when there is no file at `path`."""
@@ -190,7 +247,10 @@ class GiteaClient:
     def get_tree(self, repo: str, sha: str, recursive: bool = True) -> Json:
         """The git tree of a commit, branch or tree sha, all pages merged into one `tree` list."""
         path = f"{repo_path(repo)}/git/trees/{quote(sha, safe='')}"
-        first = body = self._get(path, recursive=recursive, page=1)
+        try:
+            first = body = self._get(path, recursive=recursive, page=1)
+        except NotFound as exc:
+            raise self._empty_or(repo, exc) from exc
         tree, page = list(first.get("tree") or []), 1
         while body.get("truncated") and body.get("tree") and page < 1000:
             page += 1
@@ -217,8 +277,11 @@ class GiteaClient:
     # --- branches --------------------------------------------------------------------------
 
     def get_branch(self, repo: str, name: str) -> Json:
-        """One branch with its head commit."""
-        return self._get(f"{repo_path(repo)}/branches/{quote(name)}")
+        """One branch with its head commit (EmptyRepository when the repository has no commits)."""
+        try:
+            return self._get(f"{repo_path(repo)}/branches/{quote(name)}")
+        except NotFound as exc:
+            raise self._empty_or(repo, exc) from exc
 
     def list_branches(self, repo: str) -> list[Json]:
         """All branches."""
@@ -255,55 +318,6 @@ class GiteaClient:
                 return pull
         return None
 
-    # --- Actions ---------------------------------------------------------------------------
-
-    def list_runs(self, repo: str, *, branch: str | None = None, event: str | None = None,
-                  status: str | None = None, head_sha: str | None = None) -> list[Json]:
-        """Workflow runs, newest first, all pages (Gitea 1.25+)."""
-        self._require("runs_api", "listing workflow runs")
-        params = {"branch": branch, "event": event, "status": status, "head_sha": head_sha}
-        return self.transport.paginate_total(f"{repo_path(repo)}/actions/runs", "workflow_runs", params)
-
-    def get_run(self, repo: str, run_id: int) -> Json:
-        """One workflow run (Gitea 1.25+)."""
-        self._require("runs_api", "reading a workflow run")
-        return self._get(f"{repo_path(repo)}/actions/runs/{run_id}")
-
-    def list_run_jobs(self, repo: str, run_id: int) -> list[Json]:
-        """The jobs of a workflow run (Gitea 1.25+)."""
-        self._require("runs_api", "listing the jobs of a run")
-        return self.transport.paginate_total(f"{repo_path(repo)}/actions/runs/{run_id}/jobs", "jobs")
-
-    def get_job(self, repo: str, job_id: int) -> Json:
-        """One workflow job (Gitea 1.25+)."""
-        self._require("runs_api", "reading a workflow job")
-        return self._get(f"{repo_path(repo)}/actions/jobs/{job_id}")
-
-    def job_log(self, repo: str, job_id: int) -> Iterator[bytes]:
-        """A job's log (text/plain, one timestamp-prefixed line per line), streamed (Gitea 1.24+)."""
-        self._require("job_logs", "reading job logs")
-        return self.transport.stream(f"{repo_path(repo)}/actions/jobs/{job_id}/logs")
-
-    def list_workflows(self, repo: str) -> list[Json]:
-        """The workflow files of the default branch."""
-        return self._get(f"{repo_path(repo)}/actions/workflows").get("workflows") or []
-
-    def dispatch_workflow(self, repo: str, workflow_file: str, ref: str,
-                          inputs: Mapping[str, str] | None = None) -> None:
-        """Start a `workflow_dispatch` run of `workflow_file` (e.g. "deploy.yml") on `ref`."""
-        path = f"{repo_path(repo)}/actions/workflows/{quote(workflow_file, safe='')}/dispatches"
-        self._send("POST", path, {"ref": ref, "inputs": dict(inputs or {})})
-
-    def rerun_failed_jobs(self, repo: str, run_id: int) -> None:
-        """Re-run the failed jobs of a run (Gitea 1.26+)."""
-        self._require("rerun", "re-running failed jobs")
-        self._send("POST", f"{repo_path(repo)}/actions/runs/{run_id}/rerun-failed-jobs")
-
-    def rerun_run(self, repo: str, run_id: int) -> Json | None:
-        """Re-run a whole run (Gitea 1.26+); returns the run when Gitea sends it."""
-        self._require("rerun", "re-running a workflow run")
-        return self._send("POST", f"{repo_path(repo)}/actions/runs/{run_id}/rerun")
-
     # --- commit statuses -------------------------------------------------------------------
 
     def list_statuses(self, repo: str, sha: str) -> list[Json]:
@@ -315,20 +329,3 @@ class GiteaClient:
         """Set the commit status `context` of `sha` (pending/success/error/failure/warning/skipped)."""
         body = {"state": state, "context": context, "description": description, "target_url": target_url}
         return self._send("POST", f"{repo_path(repo)}/statuses/{quote(sha, safe='')}", body, safe=True)
-
-    # --- webhooks --------------------------------------------------------------------------
-
-    def list_hooks(self, repo: str) -> list[Json]:
-        """The repository's webhooks (needs admin access)."""
-        return self.transport.paginate(f"{repo_path(repo)}/hooks")
-
-    def create_hook(self, repo: str, url: str, secret: str, events: Iterable[str],
-                    content_type: str = "json") -> Json:
-        """Add a Gitea-type webhook posting `events` to `url`, signed with `secret`."""
-        body = {"type": "gitea", "active": True, "events": list(events),
-                "config": {"url": url, "content_type": content_type, "secret": secret}}
-        return self._send("POST", f"{repo_path(repo)}/hooks", body)
-
-    def edit_hook(self, repo: str, hook_id: int, **fields: Any) -> Json:
-        """Change a webhook (active, events, config, ...)."""
-        return self._send("PATCH", f"{repo_path(repo)}/hooks/{hook_id}", fields)

@@ -7,10 +7,16 @@
         ├── BadRequest              400, 422: the request was wrong
         ├── Unauthorized            401: the token is missing, wrong or expired
         ├── Forbidden               403: the bot user lacks a permission
+        │   └── RunsListForbidden   403 on Gitea 1.25's owner-only runs list
         ├── NotFound                404
+        │   ├── EmptyRepository     the repository has no commits yet (its default branch 404s)
+        │   └── DependenciesDisabled  the repository's issue dependencies are switched off
         ├── Conflict                409
         ├── RateLimited             429                                           (transient)
-        └── ForgeUnavailable        5xx                                           (transient)
+        ├── ForgeUnavailable        5xx                                           (transient)
+        └── DependencyRejected      Gitea's 500 for a duplicate or two-issue-cycle dependency
+            ├── DependencyExists    the issues are already linked this way
+            └── DependencyCycle     the other issue already depends on this one
 
 `transient` says whether trying again later may succeed; jobs use it to decide on a retry.
 Messages say what to fix and never contain the token.
@@ -90,6 +96,37 @@ class RateLimited(ForgeHTTPError):
 
 class ForgeUnavailable(ForgeHTTPError):
     """5xx: Gitea (or a proxy in front of it) failed."""
+
+
+class RunsListForbidden(Forbidden):
+    """403 from `GET …/actions/runs` on Gitea 1.25, where only the owner or a site admin may list runs."""
+
+
+class EmptyRepository(NotFound):
+    """The repository has no commits: its default branch, contents and trees answer 404."""
+
+
+class DependenciesDisabled(NotFound):
+    """The repository's issue tracker or its dependency feature is off, so dependency routes 404."""
+
+
+class DependencyRejected(ForgeHTTPError):
+    """Gitea refused to link two issues (they already are, or they would block each other).
+
+    routers/api/v1/repo/issue_dependency.go `createIssueDependency` (v1.25.4) answers every error of
+    models/issues/dependency.go `CreateIssueDependency` (ErrDependencyExists, ErrCircularDependency)
+    with a 500, so the error is not transient although the status is 5xx.
+    """
+
+    transient = False  # type: ignore[assignment]
+
+
+class DependencyExists(DependencyRejected):
+    """The dependency is already there (safe to ignore)."""
+
+
+class DependencyCycle(DependencyRejected):
+    """The dependency would make two issues block each other."""
 
 
 _BY_STATUS: dict[int, type[ForgeHTTPError]] = {

@@ -25,19 +25,32 @@ log = logging.getLogger(__name__)
 
 
 def run(host: str = "127.0.0.1", port: int = 3000, seed: Path | None = None, webhook_url: str | None = None,
-        webhook_secret: str = "") -> None:
-    """Serve a seeded fake Gitea until interrupted (the demo seed when `seed` is None)."""
-    data = load_seed(seed) if seed else DEMO_SEED
-    fake = FakeGitea(str(data.get("version", "1.25.4")))
+        webhook_secret: str = "", version: str | None = None, admin: str | None = None,
+        root_url: str | None = None) -> None:
+    """Serve a fake Gitea until interrupted.
+
+    `seed` describes the starting state; without one, `admin` ("USER:PASSWORD", a site admin who
+    signs in by basic auth) starts an empty instance to be set up through the API, and without
+    either the demo seed is used. `version` ("1.25") picks the release the fake plays.
+    """
+    data = load_seed(seed) if seed else ({} if admin else DEMO_SEED)
+    fake = FakeGitea(version or str(data.get("version", "1.25.4")), root_url=root_url)
+    if admin:
+        login, _, password = admin.partition(":")
+        if not login or not password:
+            raise click.BadParameter("give the site admin as USER:PASSWORD", param_hint="--admin")
+        fake.add_user(login, admin=True, password=password)
     apply_seed(fake, data)
     if webhook_url:
         fake.add_system_hook(webhook_url, webhook_secret)
     server = make_server(host, port, fake.app, threaded=True)
     fake.state.base_url = f"http://{host}:{server.server_port}"
-    click.echo(f"fake Gitea (test and demo harness, not Gitea) on {fake.state.base_url}/api/v1")
+    click.echo(f"fake Gitea {fake.state.version} (test and demo harness, not Gitea) on {fake.state.base_url}/api/v1")
     for user in fake.state.users.values():
-        if user.token:
+        if user.token and not user.password:
             click.echo(f"  user {user.login}: token {user.token}")
+        elif user.password:
+            click.echo(f"  site admin {user.login}: basic auth with the given password")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,15 +1,16 @@
-"""The WSGI application of the fake Gitea test harness: routing, token auth, recording, failures.
+"""The WSGI application of the fake Gitea test harness: routing, auth, scopes, recording, failures.
 
-Behaves like Gitea 1.25's API where teabot looks: `Authorization: token X` (or `Bearer X`);
-query-string tokens are ignored since Gitea 1.23 (DISABLE_QUERY_AUTH_TOKEN); writes need a token
-(401 "token is required"); private repositories are invisible (404) without read access, and
-missing write/admin access is 403; errors are `{"message", "url"}`; lists are paged with `page` and
-`limit` (default 30, at most 50) and carry `Link` and `X-Total-Count` headers.
+Behaves like Gitea's API (routers/api/v1/api.go @v1.25.4): tokens and basic auth as in `auth.py`;
+writes need a signed-in caller (`reqToken`: 401 "token is required"); token scopes per route group
+(`tokenRequiresScopes`); private repositories are invisible (404) without read access
+(`repoAssignment`), missing write/admin access is 403; errors are `{"message", "url"}`
+(services/context/api.go `APIError`); lists are paged with `page` and `limit` (default 30, at most
+50: setting.API) and carry `Link` and `X-Total-Count` (`SetLinkHeader`, `SetTotalCountHeader`).
+Routes a release lacks answer 404 like an unknown path (see `profiles.py`).
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import time
@@ -22,9 +23,10 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from harness.fake_gitea.auth import credentials_of, has_scope, route_category
+from harness.fake_gitea.profiles import Profile
 from harness.fake_gitea.serialize_code import Shapes
 from harness.fake_gitea.state import Repo, State, User
-from bot.forge.capabilities import parse_version
 
 API = "/api/v1"
 DEFAULT_LIMIT, MAX_LIMIT = 30, 50
@@ -41,12 +43,12 @@ class ApiError(Exception):
 
 @dataclass(frozen=True)
 class Route:
-    """One route: method, werkzeug rule (under `prefix`), handler, oldest Gitea version serving it."""
+    """One route: method, werkzeug rule (under `prefix`), handler, and the `Profile` flag that serves it."""
 
     method: str
     rule: str
     handler: Callable[..., Response]
-    since: tuple[int, int] | None = None
+    needs: str | None = None  # a boolean field of Profile; the route is 404 where it is False
     prefix: str = API
 
 
@@ -91,13 +93,15 @@ class Trigger:
 class Ctx:
     """What a route handler gets: the state, the caller, the request, and ways to answer."""
 
-    def __init__(self, state: State, request: Request, user: User | None) -> None:
+    def __init__(self, state: State, request: Request, user: User | None, basic: bool = False) -> None:
         self.state = state
         self.request = request
         self.user = user
+        self.basic = basic  # signed in with user name and password (not a token)
         self.shapes = Shapes(state, user)
         self.events: list[tuple[str, Repo, dict[str, Any]]] = []
         self.triggers: list[Trigger] = []
+        self.tests: list[tuple[Any, tuple[str, dict[str, Any]]]] = []  # (hook, event): test deliveries
 
     @property
     def body(self) -> Any:
@@ -117,6 +121,25 @@ class Ctx:
         if not self.state.can(repo, self.user, need):
             raise ApiError(403, f"user does not have {need} access to {repo.full_name}")
         return repo
+
+    @property
+    def profile(self) -> Profile:
+        """The Gitea release the fake plays."""
+        return self.state.profile
+
+    def owner(self, owner: str, name: str) -> Repo:
+        """`reqOwner` (api.go): the repository owner or a site admin, else 403."""
+        repo = self.repo(owner, name)
+        if not self.state.is_owner(repo, self.user) and not (self.user and self.user.admin):
+            raise ApiError(403, "user should be the owner of the repo")
+        return repo
+
+    def site_admin(self) -> User:
+        """`reqSiteAdmin` (api.go): 403 "user should be the site admin" for anyone else."""
+        user = self.signed_in()
+        if not user.admin:
+            raise ApiError(403, "user should be the site admin")
+        return user
 
     def signed_in(self) -> User:
         """The caller, or 401 when anonymous."""
@@ -145,34 +168,21 @@ class Ctx:
             raise ApiError(422, f"invalid page or limit: {exc}") from exc
         return page, min(MAX_LIMIT, limit if limit > 0 else DEFAULT_LIMIT)
 
-    def page(self, items: list[Any]) -> Response:
-        """One page of `items` with Gitea's `Link` and `X-Total-Count` headers."""
+    def page(self, items: list[Any], *, headers: bool = True) -> Response:
+        """One page of `items` with Gitea's `Link` and `X-Total-Count` headers (unless `headers` is False)."""
         page, limit = self.window()
+        if not headers:
+            return self.json(items[(page - 1) * limit: page * limit])
         last = max(1, -(-len(items) // limit))
         links = []
         for rel, number in (("next", page + 1), ("last", last), ("first", 1), ("prev", page - 1)):
             if (rel in ("next", "last") and page < last) or (rel in ("first", "prev") and page > 1):
                 query = urlencode({**self.request.args.to_dict(), "page": number, "limit": limit})
                 links.append(f'<{self.state.base_url}{self.request.path}?{query}>; rel="{rel}"')
-        headers = {"X-Total-Count": str(len(items)), "Access-Control-Expose-Headers": "X-Total-Count, Link"}
+        extra = {"X-Total-Count": str(len(items)), "Access-Control-Expose-Headers": "X-Total-Count, Link"}
         if links:
-            headers["Link"] = ",".join(links)
-        return self.json(items[(page - 1) * limit: page * limit], headers=headers)
-
-
-def token_of(request: Request, version: str) -> str | None:
-    """The API token a request carries, read the way Gitea reads it."""
-    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() in ("token", "bearer") and value.strip():
-        return value.strip()
-    if scheme.lower() == "basic" and value:
-        try:
-            return base64.b64decode(value).decode().partition(":")[2] or None
-        except ValueError:
-            return None
-    if (parse_version(version) or (0, 0, 0)) < (1, 23, 0):
-        return request.args.get("token") or request.args.get("access_token") or None
-    return None
+            extra["Link"] = ",".join(links)
+        return self.json(items[(page - 1) * limit: page * limit], headers=extra)
 
 
 class FakeApp:
@@ -186,6 +196,7 @@ class FakeApp:
         self.failures: list[Failure] = []
         self.on_events: Callable[[list[tuple[str, Repo, dict[str, Any]]]], None] = lambda events: None
         self.on_triggers: Callable[[list[Trigger]], None] = lambda triggers: None
+        self.on_tests: Callable[[list[Any]], None] = lambda tests: None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -199,24 +210,43 @@ class FakeApp:
 
     def dispatch(self, request: Request) -> tuple[Response, User | None]:
         """Authenticate, route and run the handler; every failure becomes an APIError answer."""
-        token = token_of(request, self.state.version)
-        user = self.state.user_by_token(token) if token else None
-        ctx = Ctx(self.state, request, user)
+        user: User | None = None
         try:
+            user, scopes, basic = self._authenticate(request)
+            ctx = Ctx(self.state, request, user, basic)
             injected = self._injected(request)
             if injected is not None:
                 return injected, user
-            if token and user is None:
-                raise ApiError(401, "user does not exist or the token is invalid")
-            response = self._route(ctx, request)
+            response = self._route(ctx, request, scopes)
         except ApiError as exc:
             return self._error(exc.status, exc.message), user
         if response.status_code < 400:
             self.on_events(ctx.events)
             self.on_triggers(ctx.triggers)
+            self.on_tests(ctx.tests)
         return response, user
 
-    def _route(self, ctx: Ctx, request: Request) -> Response:
+    def _authenticate(self, request: Request) -> tuple[User | None, tuple[str, ...], bool]:
+        """(user, token scopes, signed in by password) — services/auth/basic.go and oauth2.go."""
+        creds = credentials_of(request.headers.get("Authorization", ""))
+        if creds.token:
+            user, scopes = self.state.token_owner(creds.token)
+            if user is None:
+                raise ApiError(401, "user does not exist or the token is invalid")
+            return user, scopes, False
+        if creds.basic:
+            # basic.go: a token given as the password (or as the user name) is token auth
+            for candidate in (creds.password or "", creds.login or ""):
+                user, scopes = self.state.token_owner(candidate) if candidate else (None, ())
+                if user is not None:
+                    return user, scopes, False
+            user = self.state.users.get(creds.login or "")
+            if user is None or not user.password or user.password != creds.password:
+                raise ApiError(401, "user does not exist or password is incorrect")
+            return user, ("all",), True
+        return None, ("all",), False
+
+    def _route(self, ctx: Ctx, request: Request, scopes: tuple[str, ...]) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             key, args = adapter.match()
@@ -225,10 +255,13 @@ class FakeApp:
         except NotFound as exc:
             raise ApiError(404, "The target couldn't be found.") from exc
         route = self.routes[key]
-        if route.since and (parse_version(self.state.version) or (0, 0, 0))[:2] < route.since:
+        if route.needs and not getattr(self.state.profile, route.needs):
             raise ApiError(404, "The target couldn't be found.")
         if route.method != "GET" or route.rule == "/user":
             ctx.signed_in()
+        if route.prefix == API and not has_scope(scopes, route_category(route.rule), route.method != "GET"):
+            raise ApiError(403, f"token does not have at least one of required scope(s), "
+                                f"required={route_category(route.rule)}, token scope={','.join(scopes)}")
         return route.handler(ctx, **args)
 
     def _injected(self, request: Request) -> Response | None:

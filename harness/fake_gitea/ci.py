@@ -31,13 +31,17 @@ def log_lines(log: bytes, start: datetime) -> bytes:
 
 
 def new_run(state: State, repo: Repo, *, workflow: str, head_sha: str, head_branch: str, event: str,
-            actor: User, title: str = "", jobs: Sequence[Mapping] = ({"name": "test"},)) -> Run:
-    """A queued run with queued jobs (`jobs`: [{name, labels?}]) recorded in `repo`."""
+            actor: User, title: str = "", jobs: Sequence[Mapping] = ({"name": "test"},), ref: str = "") -> Run:
+    """A queued run with queued jobs (`jobs`: [{name, labels?}]) recorded in `repo`.
+
+    `ref` is the run's git ref when it is not the branch: services/actions/notifier_helper.go
+    (v1.25.4) gives pull_request runs the ref refs/pull/<n>/head.
+    """
     run_id = state.next_id("run")
     number = len(repo.runs) + 1
     commit = repo.commits.get(head_sha)
     run = Run(run_id, number, workflow, title or (commit.message.splitlines()[0] if commit else workflow),
-              event, head_sha, head_branch, actor)
+              event, head_sha, head_branch, actor, ref=ref)
     for spec in jobs:
         job = Job(state.next_id("job"), run_id, spec["name"])
         job.labels = list(spec.get("labels") or job.labels)
@@ -54,7 +58,7 @@ def start_run(state: State, repo: Repo, run: Run) -> list[Event]:
     events = [workflow_run_event(sh, "in_progress", run, repo, run.actor)]
     for index, job in enumerate(run.jobs):
         if job.status == "queued":
-            job.status, job.started = "in_progress", when
+            job.status, job.started, job.task_id = "in_progress", when, state.next_id("task")
             events.append(workflow_job_event(sh, "in_progress", run, index, repo, run.actor))
     return events
 
@@ -66,6 +70,7 @@ def finish_job(state: State, repo: Repo, run: Run, index: int, conclusion: str,
     if conclusion not in CONCLUSIONS:
         raise ValueError(f"conclusion {conclusion!r} of job {job.name} is not one of {CONCLUSIONS}")
     when = now()
+    job.task_id = job.task_id or state.next_id("task")
     job.conclusion, job.status, job.started, job.completed = conclusion, "completed", job.started or when, when
     job.log = log if log is not None else (job.log or f"job {job.name}: {conclusion}\n".encode())
     return [workflow_job_event(Shapes(state, run.actor), "completed", run, index, repo, run.actor)]
@@ -105,7 +110,12 @@ def job_status(state: State, repo: Repo, run: Run, index: int, description: str)
 
 
 def rerun(state: State, repo: Repo, run: Run, actor: User, *, failed_only: bool) -> list[Event]:
-    """Queue the run again: all jobs, or only the failed and cancelled ones."""
+    """Queue the SAME run again: all jobs, or only the failed and cancelled ones.
+
+    routers/web/repo/actions/view.go `Rerun` / `rerunJob` (v1.25.4, reused by the 1.26 API): the run
+    keeps its id and is waiting again; a job's `Attempt` grows when a runner takes it
+    (models/actions/task.go `CreateTaskForRunner`); the run's own attempt is only shown from 1.27.
+    """
     if run.status != "completed":
         raise ValueError("run is not done yet")
     run.attempt += 1
@@ -113,5 +123,5 @@ def rerun(state: State, repo: Repo, run: Run, actor: User, *, failed_only: bool)
     for job in run.jobs:
         if not failed_only or job.conclusion in FAILED:
             job.status, job.conclusion, job.log, job.steps = "queued", "", b"", []
-            job.attempt, job.started, job.completed = run.attempt, None, None
+            job.attempt, job.started, job.completed, job.task_id = job.attempt + 1, None, None, 0
     return [workflow_run_event(Shapes(state, actor), "requested", run, repo, actor)]

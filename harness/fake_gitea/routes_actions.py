@@ -1,7 +1,8 @@
-"""Fake Gitea routes: Actions runs, jobs, logs, workflows, dispatch, re-run; commit statuses.
+"""Fake Gitea routes: Actions runs, jobs, tasks, logs, workflows, dispatch, re-run; commit statuses.
 
-Version gates follow Gitea: job logs since 1.24, the runs/jobs API since 1.25, re-run since 1.26
-(shapes from the 1.27 description excerpt); older servers answer 404 as for an unknown route.
+Registration and permissions as in routers/api/v1/api.go @v1.25.4 (handlers in
+routers/api/v1/repo/action.go and routers/api/v1/shared/action.go); which routes exist and who may
+list runs depend on the release (`profiles.py`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from harness.fake_gitea import ci
 from harness.fake_gitea.app import ApiError, Ctx, Route, Trigger
 from harness.fake_gitea.payloads import status_event
 from harness.fake_gitea.state import Repo, Run, Status
-from harness.fake_gitea.workflow_spec import WORKFLOW_DIR, WorkflowFileError, parse_workflow
+from harness.fake_gitea.workflow_spec import WorkflowFileError, parse_workflow, workflow_files
 
 R = "/repos/<owner>/<name>"
 STATES = ("pending", "success", "error", "failure", "warning", "skipped")
@@ -31,75 +32,106 @@ def _window(ctx: Ctx, items: list) -> list:
 
 
 def list_runs(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}/actions/runs."""
-    repo = ctx.repo(owner, name)
+    """GET /repos/{owner}/{repo}/actions/runs (shared/action.go `ListRuns`).
+
+    1.25 registers it through `addActionsRoutes(m, reqOwner(), …)`: owner or site admin only.
+    `branch` matches `refs/heads/<branch>` only (FindRunOptions.Ref), so pull_request runs never match.
+    """
+    repo = ctx.owner(owner, name) if ctx.profile.runs_list_owner_only else ctx.repo(owner, name)
     args = ctx.request.args
-    wanted = {k: args.get(k) for k in ("event", "branch", "status", "actor", "head_sha") if args.get(k)}
+    branch = args.get("branch")
     runs = [r for r in sorted(repo.runs.values(), key=lambda r: -r.id)
-            if wanted.get("event", r.event) == r.event and wanted.get("branch", r.head_branch) == r.head_branch
-            and wanted.get("status") in (None, r.status, r.conclusion) and wanted.get("actor", r.actor.login) == r.actor.login
-            and wanted.get("head_sha", r.head_sha) == r.head_sha]
+            if args.get("event", r.event) == r.event and (branch is None or r.full_ref == f"refs/heads/{branch}")
+            and args.get("status") in (None, r.status, r.conclusion)
+            and args.get("actor", r.actor.login) == r.actor.login and args.get("head_sha", r.head_sha) == r.head_sha]
     return ctx.json({"total_count": len(runs), "workflow_runs": [ctx.shapes.run(r, repo) for r in _window(ctx, runs)]})
 
 
+def list_tasks(ctx: Ctx, owner: str, name: str) -> Response:
+    """GET /repos/{owner}/{repo}/actions/tasks (action.go `ListActionTasks`): Actions readers, newest first."""
+    repo = ctx.repo(owner, name)
+    tasks = [(j, r) for r in sorted(repo.runs.values(), key=lambda r: -r.id) for j in reversed(r.jobs) if j.started]
+    shown = [ctx.shapes.task(j, r, repo) for j, r in _window(ctx, tasks)]
+    return ctx.json({"total_count": len(tasks), "workflow_runs": shown})
+
+
 def get_run(ctx: Ctx, owner: str, name: str, run_id: int) -> Response:
-    """GET /repos/{owner}/{repo}/actions/runs/{run_id}."""
+    """GET /repos/{owner}/{repo}/actions/runs/{run} (action.go `GetWorkflowRun`): Actions readers."""
     repo = ctx.repo(owner, name)
     return ctx.json(ctx.shapes.run(find_run(repo, run_id), repo))
 
 
 def list_run_jobs(ctx: Ctx, owner: str, name: str, run_id: int) -> Response:
-    """GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs."""
+    """GET /repos/{owner}/{repo}/actions/runs/{run}/jobs (action.go `ListWorkflowRunJobs`).
+
+    Filters by repository and run id without looking the run up: an unknown run lists no jobs.
+    """
     repo = ctx.repo(owner, name)
-    run = find_run(repo, run_id)
+    run = repo.runs.get(run_id)
     status = ctx.request.args.get("status")
-    jobs = [j for j in run.jobs if status in (None, j.status, j.conclusion)]
+    jobs = [j for j in (run.jobs if run else []) if status in (None, j.status, j.conclusion)]
     return ctx.json({"total_count": len(jobs), "jobs": [ctx.shapes.job(j, run, repo) for j in _window(ctx, jobs)]})
 
 
 def get_job(ctx: Ctx, owner: str, name: str, job_id: int) -> Response:
-    """GET /repos/{owner}/{repo}/actions/jobs/{job_id}."""
+    """GET /repos/{owner}/{repo}/actions/jobs/{job_id} (action.go `GetWorkflowJob`)."""
     repo = ctx.repo(owner, name)
     job = repo.job(job_id)
     if job is None:
-        raise ApiError(404, f"job with id {job_id}: not found")
+        raise ApiError(404, "The target couldn't be found.")
     return ctx.json(ctx.shapes.job(job, repo.runs[job.run_id], repo))
 
 
 def job_logs(ctx: Ctx, owner: str, name: str, job_id: int) -> Response:
-    """GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs."""
+    """GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs (`DownloadActionsRunJobLogs`).
+
+    An unknown job id is an internal error up to 1.26 (the lookup error is not mapped to 404).
+    """
     repo = ctx.repo(owner, name)
     job = repo.job(job_id)
-    if job is None or job.started is None:
-        raise ApiError(404, f"job with id {job_id}: not found or not started")
+    if job is None:
+        raise ApiError(ctx.profile.unknown_job_log_status, f"job with id {job_id}: not found")
+    if job.started is None:
+        raise ApiError(404, f"job {job_id} has not started: no logs yet")
     return Response(ci.log_lines(job.log, job.started), 200, content_type="text/plain; charset=utf-8")
 
 
 def list_workflows(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}/actions/workflows."""
+    """GET /repos/{owner}/{repo}/actions/workflows (`ActionsListRepositoryWorkflows`): default branch."""
     repo = ctx.repo(owner, name)
-    files = sorted(p[len(WORKFLOW_DIR):] for p in repo.resolve(None).files if p.startswith(WORKFLOW_DIR))
-    names = [f for f in files if f.endswith((".yml", ".yaml")) and "/" not in f]
+    head = repo.resolve(None)
+    if head is None:
+        raise ApiError(404, "The target couldn't be found.")
+    names = [n for n in workflow_files(head.files) if "/" not in n]
     return ctx.json({"total_count": len(names), "workflows": [ctx.shapes.workflow(repo, n) for n in names]})
 
 
 def dispatch(ctx: Ctx, owner: str, name: str, workflow: str) -> Response:
-    """POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches."""
+    """POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches (`ActionsDispatchWorkflow`).
+
+    services/actions/workflow.go `DispatchActionWorkflow`: `ref` is a branch (a commit sha is 404),
+    an unknown workflow is 404; 204 without a body. Only the 1.27 tree checks for the trigger (422).
+    """
     repo = ctx.repo(owner, name, "write")
-    ref = (ctx.field("ref") or "").removeprefix("refs/heads/")
-    commit = repo.resolve(ref) if ref else None
+    ref = ctx.field("ref") or ""
+    if not ref:
+        raise ApiError(422, "ref is required parameter")
+    branch = ref.removeprefix("refs/heads/")
+    commit = repo.commits.get(repo.branches[branch]) if branch in repo.branches else None
     if commit is None:
-        raise ApiError(422, f"ref is required and must name a branch or commit [ref: {ref}]")
-    if WORKFLOW_DIR + workflow not in commit.files:
-        raise ApiError(404, f"workflow {workflow!r} not found on {ref}")
+        raise ApiError(404, f"ref {ref} does not exist")
+    text = workflow_files(commit.files).get(workflow)
+    if text is None:
+        raise ApiError(404, f"workflow {workflow!r} not found")
+    if ctx.profile.dispatch_checks_trigger and b"workflow_dispatch" not in text:
+        raise ApiError(422, f"workflow {workflow!r} has no workflow_dispatch trigger")
     inputs = dict(ctx.field("inputs") or {})
-    branch = ref if ref in repo.branches else repo.default_branch
-    jobs = _jobs_of(commit.files[WORKFLOW_DIR + workflow])
+    jobs = _jobs_of(text)
     run = ci.new_run(ctx.state, repo, workflow=workflow, head_sha=commit.sha, head_branch=branch,
                      event="workflow_dispatch", actor=ctx.signed_in(), jobs=jobs)
-    repo.dispatches.append({"workflow": workflow, "ref": ref, "inputs": inputs, "user": ctx.user.login,
+    repo.dispatches.append({"workflow": workflow, "ref": branch, "inputs": inputs, "user": ctx.user.login,
                             "run_id": run.id})
-    ctx.triggers.append(Trigger(repo.full_name, "workflow_dispatch", ref, commit.sha, workflow, inputs, run.id,
+    ctx.triggers.append(Trigger(repo.full_name, "workflow_dispatch", branch, commit.sha, workflow, inputs, run.id,
                                 ctx.user.login))
     return ctx.empty(204)
 
@@ -122,13 +154,16 @@ def _rerun(ctx: Ctx, owner: str, name: str, run_id: int, failed_only: bool) -> t
         raise ApiError(409, f"cannot re-run run {run_id}: {exc}") from exc
     for event in events:
         ctx.emit(repo, event)
-    ctx.triggers.append(Trigger(repo.full_name, "rerun", f"refs/heads/{run.head_branch}", run.head_sha,
+    ctx.triggers.append(Trigger(repo.full_name, "rerun", run.full_ref, run.head_sha,
                                 run.workflow, run_id=run.id, actor=ctx.user.login if ctx.user else None))
     return repo, run
 
 
 def rerun_failed(ctx: Ctx, owner: str, name: str, run_id: int) -> Response:
-    """POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs."""
+    """POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs (1.26+, PR #36768).
+
+    The same run id is queued again (the web UI's rerun); `run_attempt` stays 0 before 1.27.
+    """
     _rerun(ctx, owner, name, run_id, failed_only=True)
     return ctx.empty(201)
 
@@ -148,11 +183,14 @@ def list_statuses(ctx: Ctx, owner: str, name: str, sha: str) -> Response:
 
 
 def create_status(ctx: Ctx, owner: str, name: str, sha: str) -> Response:
-    """POST /repos/{owner}/{repo}/statuses/{sha}."""
+    """POST /repos/{owner}/{repo}/statuses/{sha} (repo/status.go `NewCommitStatus`, reqRepoWriter(TypeCode)).
+
+    An unknown sha fails inside services/repository/commitstatus `CreateCommitStatus` and is a 500.
+    """
     repo = ctx.repo(owner, name, "write")
     commit = repo.resolve(sha)
     if commit is None:
-        raise ApiError(404, f"commit does not exist [sha: {sha}]")
+        raise ApiError(500, f"GetCommit[{sha}]: object does not exist [id: {sha}, rel_path: ]")
     if ctx.field("state") not in STATES:
         raise ApiError(400, f"state must be one of {', '.join(STATES)}")
     status = Status(ctx.state.next_id("status"), commit.sha, ctx.field("state"), ctx.field("context") or "default",
@@ -163,15 +201,16 @@ def create_status(ctx: Ctx, owner: str, name: str, sha: str) -> Response:
 
 
 ROUTES = [
-    Route("GET", R + "/actions/runs", list_runs, since=(1, 25)),
-    Route("GET", R + "/actions/runs/<int:run_id>", get_run, since=(1, 25)),
-    Route("GET", R + "/actions/runs/<int:run_id>/jobs", list_run_jobs, since=(1, 25)),
-    Route("GET", R + "/actions/jobs/<int:job_id>", get_job, since=(1, 25)),
-    Route("GET", R + "/actions/jobs/<int:job_id>/logs", job_logs, since=(1, 24)),
-    Route("GET", R + "/actions/workflows", list_workflows, since=(1, 23)),
-    Route("POST", R + "/actions/workflows/<workflow>/dispatches", dispatch, since=(1, 23)),
-    Route("POST", R + "/actions/runs/<int:run_id>/rerun-failed-jobs", rerun_failed, since=(1, 26)),
-    Route("POST", R + "/actions/runs/<int:run_id>/rerun", rerun_run, since=(1, 26)),
+    Route("GET", R + "/actions/runs", list_runs, needs="runs_api"),
+    Route("GET", R + "/actions/tasks", list_tasks),
+    Route("GET", R + "/actions/runs/<int:run_id>", get_run, needs="runs_api"),
+    Route("GET", R + "/actions/runs/<int:run_id>/jobs", list_run_jobs, needs="runs_api"),
+    Route("GET", R + "/actions/jobs/<int:job_id>", get_job, needs="runs_api"),
+    Route("GET", R + "/actions/jobs/<int:job_id>/logs", job_logs, needs="job_logs"),
+    Route("GET", R + "/actions/workflows", list_workflows),
+    Route("POST", R + "/actions/workflows/<workflow>/dispatches", dispatch, needs="dispatch"),
+    Route("POST", R + "/actions/runs/<int:run_id>/rerun-failed-jobs", rerun_failed, needs="rerun"),
+    Route("POST", R + "/actions/runs/<int:run_id>/rerun", rerun_run, needs="rerun"),
     Route("GET", R + "/statuses/<sha>", list_statuses),
     Route("POST", R + "/statuses/<sha>", create_status),
 ]

@@ -25,8 +25,8 @@ R = "/repos/<owner>/<name>"
 def push_files(repo: Repo, branch: str, files: dict[str, bytes], message: str, author: Signature,
                new_branch: str | None = None) -> tuple[Commit, str]:
     """Commit the snapshot `files` on top of `branch` (onto `new_branch` when given); (commit, before sha)."""
-    parent = repo.branches[branch]
-    commit = make_commit(files, (parent,), message, author, now())
+    parent = repo.branches.get(branch)  # None: the first commit of an empty repository
+    commit = make_commit(files, (parent,) if parent else (), message, author, now())
     repo.commits[commit.sha] = commit
     target = new_branch or branch
     before = repo.branches.get(target, "0" * 40)
@@ -57,6 +57,8 @@ def announce_push(ctx: Ctx, repo: Repo, branch: str, before: str, commits: list[
 def _target(ctx: Ctx, repo: Repo) -> tuple[str, str | None]:
     branch = ctx.field("branch") or repo.default_branch
     new_branch = ctx.field("new_branch") or None
+    if repo.empty and branch == repo.default_branch and not new_branch:
+        return branch, None  # services/repository/files: the first commit creates the default branch
     if branch not in repo.branches:
         raise ApiError(404, f"branch does not exist [name: {branch}]")
     if new_branch and new_branch in repo.branches:
@@ -105,7 +107,7 @@ def change_files(ctx: Ctx, owner: str, name: str) -> Response:
     operations = ctx.field("files") or []
     if not operations:
         raise ApiError(422, "[Files]: Required")
-    files = dict(repo.commits[repo.branches[branch]].files)
+    files = dict(repo.commits[repo.branches[branch]].files) if branch in repo.branches else {}
     for op in operations:
         _apply_operation(files, op)
     message = ctx.field("message") or "Update files"
@@ -168,8 +170,10 @@ def get_tree(ctx: Ctx, owner: str, name: str, sha: str) -> Response:
 
 
 def list_branches(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}/branches."""
+    """GET /repos/{owner}/{repo}/branches (repo/branch.go `ListBranches`): JSON null for an empty repository."""
     repo = ctx.repo(owner, name)
+    if repo.empty:
+        return ctx.json(None)
     return ctx.page([ctx.shapes.branch(repo, b) for b in sorted(repo.branches)])
 
 
@@ -182,13 +186,19 @@ def get_branch(ctx: Ctx, owner: str, name: str, branch: str) -> Response:
 
 
 def create_branch(ctx: Ctx, owner: str, name: str) -> Response:
-    """POST /repos/{owner}/{repo}/branches."""
+    """POST /repos/{owner}/{repo}/branches (repo/branch.go `CreateBranch`).
+
+    An unknown `old_ref_name` is a 500 (the ref lookup error is not mapped); an unknown
+    `old_branch_name` is a 404.
+    """
     repo = ctx.repo(owner, name, "write")
     new = ctx.field("new_branch_name") or ""
     source = ctx.field("old_ref_name") or ctx.field("old_branch_name") or repo.default_branch
     commit = repo.resolve(source)
     if not new:
         raise ApiError(422, "[NewBranchName]: Required")
+    if commit is None and ctx.field("old_ref_name"):
+        raise ApiError(500, f"GetRefCommitID: object does not exist [id: {source}]")
     if commit is None:
         raise ApiError(404, f"The old branch does not exist [ref: {source}]")
     if new in repo.branches:

@@ -1,4 +1,8 @@
-"""Fake Gitea routes: repository labels, labels on issues, and issue dependencies (write access needed)."""
+"""Fake Gitea routes: repository labels, labels on issues, and issue dependencies.
+
+Gitea sources (v1.25.4): routers/api/v1/repo/label.go, issue_label.go, issue_dependency.go and
+models/issues/dependency.go.
+"""
 
 from __future__ import annotations
 
@@ -40,13 +44,18 @@ def issue_labels(ctx: Ctx, owner: str, name: str, number: int) -> Response:
 
 
 def resolve_labels(repo: Repo, wanted: list) -> list[Label]:
-    """Labels of `repo` named by id or by name (422 for an unknown one)."""
+    """Labels of `repo` named all by id or all by name; unknown ones are skipped, a mix is 400.
+
+    routers/api/v1/repo/issue_label.go `prepareForReplaceOrAdd` loads the ids it finds
+    (GetLabelsByRepoID ignores missing ones) and rejects a list mixing ids and names.
+    """
+    kinds = {isinstance(item, str) and not item.isdigit() for item in wanted}
+    if len(kinds) > 1:
+        raise ApiError(400, "invalid label: labels must be all ids or all names")
     found = []
     for item in wanted:
-        match = [lb for lb in repo.labels.values() if lb.id == item or (isinstance(item, str) and lb.name == item)]
-        if not match:
-            raise ApiError(422, f"label does not exist [{item!r}]")
-        found.append(match[0])
+        key = int(item) if not isinstance(item, str) or item.isdigit() else item
+        found += [lb for lb in repo.labels.values() if lb.id == key or lb.name == key][:1]
     return found
 
 
@@ -62,42 +71,49 @@ def add_labels(ctx: Ctx, owner: str, name: str, number: int) -> Response:
     return ctx.json([ctx.shapes.label(label, repo) for label in issue.labels])
 
 
+def _dependencies_on(repo: Repo) -> None:
+    """`IsDependenciesEnabled` (models/repo/repo.go): the issue tracker and its dependency switch."""
+    if not (repo.has_issues and repo.enable_dependencies):
+        raise ApiError(404, "The target couldn't be found.")
+
+
 def list_dependencies(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """GET /repos/{owner}/{repo}/issues/{number}/dependencies."""
+    """GET /repos/{owner}/{repo}/issues/{number}/dependencies (issue_dependency.go `GetIssueDependencies`).
+
+    404 when dependencies are off; 1.25 pages by hand and sends neither Link nor X-Total-Count.
+    """
     repo = ctx.repo(owner, name)
+    _dependencies_on(repo)
     issue = find_issue(repo, number)
     blockers = [(ctx.state.repos[r], ctx.state.repos[r].issues[n]) for r, n in issue.depends_on]
     visible = [(r, i) for r, i in blockers if ctx.state.can(r, ctx.user, "read")]
-    return ctx.page([ctx.shapes.issue(i, r) for r, i in visible])
-
-
-def _blocks(state_repos: dict[str, Repo], start: Issue, target: tuple[str, int]) -> bool:
-    """True when `start` already depends (transitively) on `target`."""
-    seen, todo = set(), list(start.depends_on)
-    while todo:
-        key = todo.pop()
-        if key == target:
-            return True
-        if key not in seen:
-            seen.add(key)
-            todo.extend(state_repos[key[0]].issues[key[1]].depends_on)
-    return False
+    return ctx.page([ctx.shapes.issue(i, r) for r, i in visible], headers=ctx.profile.dependency_list_headers)
 
 
 def add_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """POST /repos/{owner}/{repo}/issues/{number}/dependencies."""
-    repo = ctx.repo(owner, name, "write")
+    """POST /repos/{owner}/{repo}/issues/{number}/dependencies (`CreateIssueDependency`): 201.
+
+    `createIssueDependency`: dependencies off, or no write access to the target, is 404 (not 403);
+    every error of models/issues/dependency.go `CreateIssueDependency` is a 500: a duplicate
+    (ErrDependencyExists) and a DIRECT two-issue cycle (ErrCircularDependency checks only the
+    reverse pair). A longer cycle A→B→C→A is accepted.
+    """
+    repo = ctx.repo(owner, name)
     issue = find_issue(repo, number)
+    _dependencies_on(repo)
+    if not ctx.state.can(repo, ctx.user, "write"):
+        raise ApiError(404, "The target couldn't be found.")
     other_name = f"{ctx.field('owner') or owner}/{ctx.field('repo') or name}"
     other_repo = ctx.state.repos.get(other_name)
     if other_repo is None or not ctx.state.can(other_repo, ctx.user, "read"):
-        raise ApiError(404, f"repository {other_name} does not exist")
+        raise ApiError(404, "The target couldn't be found.")
     blocker = find_issue(other_repo, int(ctx.field("index") or 0))
     key = (other_name, blocker.number)
-    if blocker is issue or _blocks(ctx.state.repos, blocker, (repo.full_name, issue.number)):
-        raise ApiError(422, "circular dependency: the issues would block each other")
-    if key not in issue.depends_on:  # the fake treats a repeated dependency as a no-op
-        issue.depends_on.append(key)
+    if key in issue.depends_on:
+        raise ApiError(500, f"dependency already exists [issue_id: {issue.id}, dependency_id: {blocker.id}]")
+    if blocker is issue or (repo.full_name, issue.number) in blocker.depends_on:
+        raise ApiError(500, f"circular dependency exists [issue_id: {issue.id}, dependency_id: {blocker.id}]")
+    issue.depends_on.append(key)
     return ctx.json(ctx.shapes.issue(issue, repo), 201)
 
 

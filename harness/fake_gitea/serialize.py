@@ -13,6 +13,7 @@ from harness.fake_gitea.state import LEVELS, Attachment, Comment, Issue, Label, 
 
 Json = dict[str, Any]
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Go's zero time.Time, which Gitea prints for unset non-pointer times
+UNIX_ZERO = "1970-01-01T00:00:00Z"  # timeutil.TimeStamp(0).AsLocalTime() with a UTC server
 
 
 def stamp(when: datetime | None) -> str | None:
@@ -26,7 +27,7 @@ class IssueShapes:
     def __init__(self, state: State, viewer: User | None = None) -> None:
         self.state = state
         self.viewer = viewer
-        self.web = state.base_url
+        self.web = state.web_url
         self.api = state.base_url + "/api/v1"
 
     def user(self, user: User) -> Json:
@@ -54,7 +55,7 @@ class IssueShapes:
         head = repo.resolve(None)
         return {
             "id": repo.id, "owner": self.user(repo.owner), "name": repo.name, "full_name": repo.full_name,
-            "description": repo.description, "empty": False, "private": repo.private, "fork": False,
+            "description": repo.description, "empty": repo.empty, "private": repo.private, "fork": False,
             "template": False, "mirror": False, "size": sum(len(d) for d in head.files.values()) // 1024 if head else 0,
             "language": "", "languages_url": f"{self.api}/repos/{repo.full_name}/languages",
             "html_url": f"{self.web}/{repo.full_name}", "url": f"{self.api}/repos/{repo.full_name}", "link": "",
@@ -64,9 +65,9 @@ class IssueShapes:
             "default_branch": repo.default_branch, "archived": False, "created_at": stamp(repo.created),
             "updated_at": stamp(repo.created), "archived_at": "1970-01-01T00:00:00Z",
             "permissions": {"admin": level >= 3, "push": level >= 2, "pull": level >= 1},
-            "has_code": True, "has_issues": True,
+            "has_code": True, "has_issues": repo.has_issues,
             "internal_tracker": {"enable_time_tracker": True, "allow_only_contributors_to_track_time": True,
-                                 "enable_issue_dependencies": True},
+                                 "enable_issue_dependencies": repo.enable_dependencies},
             "has_wiki": False, "has_pull_requests": True, "has_projects": False, "projects_mode": "all",
             "has_releases": True, "has_packages": False, "has_actions": True, "ignore_whitespace_conflicts": False,
             "allow_merge_commits": True, "allow_rebase": True, "allow_rebase_explicit": True,

@@ -9,9 +9,9 @@ import base64
 from typing import Any
 
 from harness.fake_gitea.git import FILE_MODE, TREE_MODE, Commit, blob_sha, changed_paths
-from harness.fake_gitea.serialize import ZERO_TIME, IssueShapes, stamp
+from harness.fake_gitea.serialize import UNIX_ZERO, ZERO_TIME, IssueShapes, stamp
 from harness.fake_gitea.state import Hook, Issue, Job, Repo, Run, Status, Step
-from harness.fake_gitea.workflow_spec import WORKFLOW_DIR, WorkflowFileError, parse_workflow
+from harness.fake_gitea.workflow_spec import WorkflowFileError, parse_workflow, workflow_dir, workflow_files
 
 Json = dict[str, Any]
 
@@ -31,7 +31,7 @@ def last_change(repo: Repo, commit: Commit, path: str) -> Commit:
 def workflow_name(repo: Repo, file: str) -> str:
     """The `name:` of a workflow file on the default branch (its file stem when it has none)."""
     head = repo.resolve(None)
-    text = head.files.get(WORKFLOW_DIR + file) if head else None
+    text = workflow_files(head.files).get(file) if head else None
     try:
         return parse_workflow(file, text).name if text is not None else file.rsplit(".", 1)[0]
     except WorkflowFileError:
@@ -138,16 +138,18 @@ class Shapes(IssueShapes):
                 "context": status.context, "creator": self.user(status.creator),
                 "created_at": stamp(status.created), "updated_at": stamp(status.created)}
 
-    def hook(self, hook: Hook) -> Json:
-        """Hook (the secret is never shown)."""
-        return {"id": hook.id, "type": "gitea", "branch_filter": hook.branch_filter,
-                "config": {"content_type": hook.content_type, "http_method": "post", "url": hook.url},
-                "events": list(hook.events), "authorization_header": "", "active": hook.active,
-                "updated_at": stamp(hook.updated), "created_at": stamp(hook.created)}
+    def hook(self, hook: Hook, link: str = "") -> Json:
+        """Hook (services/webhook/general.go `ToHook` @v1.25.4): config holds only url and content_type
+        (the secret is never shown); the Authorization header is shown decrypted."""
+        return {"id": hook.id, "type": hook.type, "branch_filter": hook.branch_filter,
+                "config": {"content_type": hook.content_type, "url": hook.url},
+                "events": list(hook.events), "authorization_header": hook.authorization_header,
+                "active": hook.active, "updated_at": stamp(hook.updated), "created_at": stamp(hook.created)}
 
     def workflow(self, repo: Repo, name: str) -> Json:
-        """ActionWorkflow."""
-        path = f".gitea/workflows/{name}"
+        """ActionWorkflow (services/convert/convert.go `ToActionWorkflow` @v1.25.4)."""
+        head = repo.resolve(None)
+        path = (workflow_dir(head.files) if head else ".gitea/workflows/") + name
         return {"id": name, "name": workflow_name(repo, name), "path": path, "state": "active",
                 "created_at": stamp(repo.created), "updated_at": stamp(repo.created),
                 "url": f"{self.api}/repos/{repo.full_name}/actions/workflows/{name}",
@@ -156,35 +158,65 @@ class Shapes(IssueShapes):
                 "deleted_at": ZERO_TIME}
 
     def run(self, run: Run, repo: Repo) -> Json:
-        """ActionWorkflowRun."""
-        return {
+        """ActionWorkflowRun (convert.go `ToActionWorkflowRun` @v1.25.4).
+
+        `head_branch` is `RefName(run.Ref).BranchName()`, "" (so, omitempty, absent) for pull_request
+        and tag runs; `conclusion` is omitempty, absent until done; 1.25/1.26 never set `run_attempt` (0).
+        Unset times are Unix 0 (`TimeStamp.AsLocalTime`).
+        """
+        attempt = run.attempt if self.state.profile.run_attempt_counts else 0
+        shape = {
             "id": run.id, "url": f"{self.api}/repos/{repo.full_name}/actions/runs/{run.id}",
             "html_url": f"{self.web}/{repo.full_name}/actions/runs/{run.number}", "display_title": run.title,
-            "path": f"{run.workflow}@refs/heads/{run.head_branch}", "event": run.event, "run_attempt": run.attempt,
+            "path": f"{run.workflow}@{run.full_ref}", "event": run.event, "run_attempt": attempt,
             "run_number": run.number, "repository_id": repo.id, "head_sha": run.head_sha,
-            "head_branch": run.head_branch, "status": run.status, "actor": self.user(run.actor),
-            "trigger_actor": self.user(run.actor), "repository": self.repo(repo), "head_repository": self.repo(repo),
-            "conclusion": run.conclusion, "started_at": stamp(run.started) or ZERO_TIME,
-            "completed_at": stamp(run.completed) or ZERO_TIME,
+            "head_branch": run.branch, "status": run.status, "actor": self.user(run.actor),
+            "trigger_actor": self.user(run.actor), "repository": self.repo(repo), "head_repository": None,
+            "conclusion": run.conclusion, "started_at": stamp(run.started) or UNIX_ZERO,
+            "completed_at": stamp(run.completed) or UNIX_ZERO,
         }
+        return {k: v for k, v in shape.items() if v not in ("", None) or k in ("display_title", "head_sha")}
 
     def step(self, step: Step, number: int) -> Json:
-        """ActionWorkflowStep."""
-        return {"name": step.name, "number": number, "status": step.status, "conclusion": step.conclusion,
-                "started_at": stamp(step.started) or ZERO_TIME, "completed_at": stamp(step.completed) or ZERO_TIME}
+        """ActionWorkflowStep (`conclusion` omitempty)."""
+        shape = {"name": step.name, "number": number, "status": step.status, "conclusion": step.conclusion,
+                 "started_at": stamp(step.started) or UNIX_ZERO, "completed_at": stamp(step.completed) or UNIX_ZERO}
+        return {k: v for k, v in shape.items() if k != "conclusion" or v}
 
     def job(self, job: Job, run: Run, repo: Repo) -> Json:
-        """ActionWorkflowJob (a job without recorded steps shows as one step named like the job)."""
+        """ActionWorkflowJob (convert.go `ToActionWorkflowJob` @v1.25.4).
+
+        `head_branch`, `conclusion`, `runner_id` and `runner_name` are omitempty; `steps` is null until
+        a runner took the job (no task yet).
+        """
         index = run.jobs.index(job)
         steps = job.steps or ([Step(job.name, job.status, job.conclusion, job.started, job.completed)]
                               if job.started else [])
-        return {
+        shape = {
             "id": job.id, "url": f"{self.api}/repos/{repo.full_name}/actions/jobs/{job.id}",
             "html_url": f"{self.web}/{repo.full_name}/actions/runs/{run.number}/jobs/{index}",
             "run_id": run.id, "run_url": f"{self.api}/repos/{repo.full_name}/actions/runs/{run.id}",
             "name": job.name, "labels": list(job.labels), "run_attempt": job.attempt, "head_sha": run.head_sha,
-            "head_branch": run.head_branch, "status": job.status, "conclusion": job.conclusion,
+            "head_branch": run.branch, "status": job.status, "conclusion": job.conclusion,
             "runner_id": 1 if job.started else 0, "runner_name": "fake-runner" if job.started else "",
-            "steps": [self.step(s, number) for number, s in enumerate(steps)], "created_at": stamp(job.created),
-            "started_at": stamp(job.started) or ZERO_TIME, "completed_at": stamp(job.completed) or ZERO_TIME,
+            "steps": [self.step(s, number) for number, s in enumerate(steps)] or None,
+            "created_at": stamp(job.created), "started_at": stamp(job.started) or UNIX_ZERO,
+            "completed_at": stamp(job.completed) or UNIX_ZERO,
         }
+        omit = ("head_branch", "conclusion", "runner_id", "runner_name")
+        return {k: v for k, v in shape.items() if k not in omit or v}
+
+    def task(self, job: Job, run: Run, repo: Repo) -> Json:
+        """ActionTask (convert.go `ToActionTask` @v1.25.4): one attempt of a job, keyed by run number.
+
+        `head_branch` is `run.PrettyRef()` (models/actions/run.go: the branch, or "#N" for a pull
+        request's ref refs/pull/N/head); `url` is the run's web page (by run number, not run id).
+        """
+        pretty = run.branch or "#" + run.full_ref.removeprefix("refs/pull/").removesuffix("/head")
+        status = job.conclusion or {"queued": "waiting", "in_progress": "running"}.get(job.status, job.status)
+        return {"id": job.task_id, "name": job.name, "head_branch": pretty,
+                "head_sha": run.head_sha, "run_number": run.number, "event": run.event,
+                "display_title": run.title, "status": status, "workflow_id": run.workflow,
+                "url": f"{self.web}/{repo.full_name}/actions/runs/{run.number}", "created_at": stamp(job.created),
+                "updated_at": stamp(job.completed or job.started or job.created),
+                "run_started_at": stamp(job.started) or UNIX_ZERO}

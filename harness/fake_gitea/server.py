@@ -18,16 +18,18 @@ from harness.fake_gitea import ci
 from harness.fake_gitea.app import Call, FakeApp, Failure, Trigger
 from harness.fake_gitea.payloads import comment_event, issue_event
 from harness.fake_gitea.routes_actions import ROUTES as ACTIONS
+from harness.fake_gitea.routes_admin import ROUTES as ADMIN
 from harness.fake_gitea.routes_code import ROUTES as CODE, push_events, push_files
 from harness.fake_gitea.routes_issues import ROUTES as ISSUES
 from harness.fake_gitea.routes_labels import ROUTES as LABELS
 from harness.fake_gitea.routes_pulls import ROUTES as PULLS, open_pull
+from harness.fake_gitea.routes_hooks import ROUTES as HOOKS
 from harness.fake_gitea.routes_repo import ROUTES as REPO
 from harness.fake_gitea.serialize_code import Shapes
 from harness.fake_gitea.state import Attachment, Comment, Hook, Issue, Label, Reaction, Repo, State
-from harness.fake_gitea.webhooks import Deliverer, Delivery, hook_wants
+from harness.fake_gitea.webhooks import Deliverer, Delivery, branch_matches, hook_wants, sends
 
-ROUTES = [*REPO, *ISSUES, *LABELS, *CODE, *PULLS, *ACTIONS]
+ROUTES = [*REPO, *ADMIN, *HOOKS, *ISSUES, *LABELS, *CODE, *PULLS, *ACTIONS]
 CiRunner = Callable[["FakeGitea", Trigger], None]
 
 
@@ -50,11 +52,13 @@ class FakeGitea:
     """In-memory Gitea API for tests and demos, with recorded requests and signed webhooks."""
 
     def __init__(self, version: str = "1.25.4", *, base_url: str = "http://gitea.test",
-                 ci_runner: CiRunner | None = None, webhook_transport: httpx.BaseTransport | None = None) -> None:
-        self.state = State(version, base_url)
+                 ci_runner: CiRunner | None = None, webhook_transport: httpx.BaseTransport | None = None,
+                 root_url: str | None = None) -> None:
+        self.state = State(version, base_url, root_url)
         self.app = FakeApp(self.state, ROUTES)
         self.app.on_events = self._deliver_all
         self.app.on_triggers = self._run_ci
+        self.app.on_tests = lambda tests: [self.deliverer.submit(hook, *event) for hook, event in tests]
         self.ci_runner = ci_runner
         self.system_hooks: list[Hook] = []
         self.deliverer = Deliverer(webhook_transport)
@@ -63,10 +67,20 @@ class FakeGitea:
 
     # --- seeding --------------------------------------------------------------------------
 
-    def add_user(self, login: str, token: str | None = None, *, admin: bool = False, full_name: str = "") -> str:
-        """Create a user; returns its API token."""
+    def add_user(self, login: str, token: str | None = None, *, admin: bool = False, full_name: str = "",
+                 password: str | None = None) -> str:
+        """Create a user (signing in with `password` by basic auth, when given); returns its API token."""
         with self.state.lock:
-            return self.state.add_user(login, token, admin=admin, full_name=full_name).token or ""
+            user = self.state.add_user(login, token, admin=admin, full_name=full_name)
+            user.password = password or user.password
+            return user.token or ""
+
+    def add_org_hook(self, org: str, url: str, secret: str = "", events: Sequence[str] = ("push",)) -> int:
+        """Register an organisation webhook (every repository of `org` delivers to it); returns its id."""
+        with self.state.lock:
+            hook = Hook(self.state.next_id("hook"), url, secret, list(events), active=True)
+            self.state.org_hooks.setdefault(org, {})[hook.id] = hook
+            return hook.id
 
     def add_repo(self, repo: str, *, default_branch: str = "main", files: Mapping[str, bytes | str] | None = None,
                  private: bool = False, description: str = "") -> None:
@@ -77,11 +91,13 @@ class FakeGitea:
                                 description=description)
 
     def set_permission(self, repo: str, login: str, level: str) -> None:
-        """Give `login` "read", "write" or "admin" access to `repo`."""
-        if level not in ("none", "read", "write", "admin"):
-            raise ValueError(f"permission {level!r} is not none, read, write or admin")
+        """Give `login` "read", "write" or "admin" access to `repo` ("owner": an owner of its organisation)."""
+        if level not in ("none", "read", "write", "admin", "owner"):
+            raise ValueError(f"permission {level!r} is not none, read, write, admin or owner")
         with self.state.lock:
             self._repo(repo).permissions[login] = level
+            if level == "owner":
+                self.state.org_owners.setdefault(login, set()).add(repo.partition("/")[0])
 
     def add_label(self, repo: str, name: str, color: str = "#ededed", description: str = "") -> int:
         """Create a repository label; returns its id."""
@@ -195,15 +211,24 @@ class FakeGitea:
     def add_run(self, repo: str, *, workflow: str = "ci.yml", head_sha: str | None = None,
                 head_branch: str | None = None, event: str = "push", status: str | None = None,
                 conclusion: str | None = None, jobs: Sequence[Mapping[str, Any]] = ({"name": "test"},),
-                actor: str | None = None, title: str = "") -> int:
-        """Record a run; with `conclusion` (or status "completed") its jobs finish too. Returns the run id."""
+                actor: str | None = None, title: str = "", pull: int | None = None) -> int:
+        """Record a run; with `conclusion` (or status "completed") its jobs finish too. Returns the run id.
+
+        A pull_request run (`event="pull_request"`, `pull` = its number, else the open pull request from
+        `head_branch`) has the ref refs/pull/<n>/head, as Gitea gives it, so the API shows no head_branch.
+        """
         with self.state.lock:
             target = self._repo(repo)
             branch = head_branch or target.default_branch
             sha = head_sha or target.branches.get(branch) or target.branches[target.default_branch]
             who = self.state.users[actor] if actor else target.owner
+            ref = ""
+            if event.startswith("pull_request"):
+                number = pull or next((i.number for i in target.issues.values() if i.pull and i.state == "open"
+                                       and i.pull.head == branch), 0)
+                ref = f"refs/pull/{number}/head"
             run = ci.new_run(self.state, target, workflow=workflow, head_sha=sha, head_branch=branch, event=event,
-                             actor=who, title=title, jobs=jobs)
+                             actor=who, title=title, jobs=jobs, ref=ref)
             if status in ("in_progress", "completed") or conclusion:
                 ci.start_run(self.state, target, run)
             if status == "completed" or conclusion:
@@ -275,9 +300,15 @@ class FakeGitea:
 
     def _deliver(self, repo: Repo, events: list[tuple[str, dict[str, Any]]]) -> list[Delivery]:
         sent = []
+        org_hooks = self.state.org_hooks.get(repo.owner.login, {}) if repo.owner.is_org else {}
         for event_type, payload in events:
-            for hook in [*repo.hooks.values(), *self.system_hooks]:
-                if hook.active and ("*" in hook.events or hook_wants(hook.events, event_type)):
+            if not sends(self.state.profile, repo, event_type, payload):
+                continue
+            # services/webhook/webhook.go `PrepareWebhooks`: repository hooks, then the owner's
+            # (organisation) hooks, then system hooks; each filters by its events and branch filter.
+            for hook in [*repo.hooks.values(), *org_hooks.values(), *self.system_hooks]:
+                if hook.active and ("*" in hook.events or hook_wants(hook.events, event_type)) \
+                        and branch_matches(hook.branch_filter, event_type, payload):
                     sent.append(self.deliverer.submit(hook, event_type, payload))
         return sent
 

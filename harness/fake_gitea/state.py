@@ -14,7 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from harness.fake_gitea.auth import Token
 from harness.fake_gitea.git import Commit, Signature, make_commit
+from harness.fake_gitea.profiles import Profile, profile_for
 
 LEVELS = ("none", "read", "write", "admin", "owner")
 
@@ -33,10 +35,13 @@ class User:
     admin: bool = False
     is_org: bool = False
     created: datetime = field(default_factory=now)
+    password: str | None = None
+    tokens: list[Token] = field(default_factory=list)  # created through POST /users/{u}/tokens
+    email_address: str = ""
 
     @property
     def email(self) -> str:
-        return f"{self.login}@noreply.gitea.test"
+        return self.email_address or f"{self.login}@noreply.gitea.test"
 
     @property
     def signature(self) -> Signature:
@@ -140,6 +145,7 @@ class Job:
     log: bytes = b""
     labels: list[str] = field(default_factory=lambda: ["ubuntu-latest"])
     attempt: int = 1
+    task_id: int = 0  # the ActionTask of the current attempt (a different id sequence than jobs)
     steps: list[Step] = field(default_factory=list)  # empty: the job shows as one step named like the job
     created: datetime = field(default_factory=now)
     started: datetime | None = None
@@ -163,6 +169,17 @@ class Run:
     created: datetime = field(default_factory=now)
     started: datetime | None = None
     completed: datetime | None = None
+    ref: str = ""  # the git ref the run is for; "" means refs/heads/<head_branch>
+
+    @property
+    def full_ref(self) -> str:
+        """The run's ref: refs/heads/<b> for branch runs, refs/pull/<n>/head for pull_request runs."""
+        return self.ref or f"refs/heads/{self.head_branch}"
+
+    @property
+    def branch(self) -> str:
+        """`git.RefName(run.Ref).BranchName()` (modules/git/ref.go): "" unless the ref is a branch."""
+        return self.full_ref.removeprefix("refs/heads/") if self.full_ref.startswith("refs/heads/") else ""
 
 
 @dataclass
@@ -173,8 +190,9 @@ class Hook:
     events: list[str]
     content_type: str = "json"
     active: bool = True
-    branch_filter: str = "*"
+    branch_filter: str = ""
     authorization_header: str = ""
+    type: str = "gitea"
     created: datetime = field(default_factory=now)
     updated: datetime = field(default_factory=now)
 
@@ -198,6 +216,13 @@ class Repo:
     hooks: dict[int, Hook] = field(default_factory=dict)
     dispatches: list[dict] = field(default_factory=list)
     created: datetime = field(default_factory=now)
+    has_issues: bool = True
+    enable_dependencies: bool = True  # internal_tracker.enable_issue_dependencies
+
+    @property
+    def empty(self) -> bool:
+        """True for a repository without commits (created without auto_init)."""
+        return not self.branches
 
     @property
     def full_name(self) -> str:
@@ -220,9 +245,15 @@ class Repo:
 class State:
     """All of the fake's data, and the counters that give out ids."""
 
-    def __init__(self, version: str, base_url: str) -> None:
-        self.version = version
+    def __init__(self, version: str, base_url: str, root_url: str | None = None) -> None:
+        self.profile: Profile = profile_for(version)
+        self.version = self.profile.version
         self.base_url = base_url.rstrip("/")
+        # Gitea builds attachment and html URLs from ROOT_URL (models/repo/attachment.go
+        # `DownloadURL`), which may differ from the address a client reaches it at.
+        self.root_url = root_url.rstrip("/") if root_url else None
+        self.org_hooks: dict[str, dict[int, Hook]] = {}
+        self.org_owners: dict[str, set[str]] = {}  # login -> organisations whose Owners team they are in
         self.lock = threading.RLock()
         self.users: dict[str, User] = {}
         self.repos: dict[str, Repo] = {}
@@ -244,28 +275,53 @@ class State:
 
     def user_by_token(self, token: str) -> User | None:
         """The user a token belongs to."""
-        return next((u for u in self.users.values() if u.token and secrets.compare_digest(u.token, token)), None)
+        return self.token_owner(token)[0]
+
+    def token_owner(self, token: str) -> tuple[User | None, tuple[str, ...]]:
+        """The user a token belongs to and the token's scopes (a seeded token has every scope)."""
+        for user in self.users.values():
+            if user.token and secrets.compare_digest(user.token, token):
+                return user, ("all",)
+            for item in user.tokens:
+                if secrets.compare_digest(item.sha, token):
+                    return user, item.scopes
+        return None, ()
+
+    @property
+    def web_url(self) -> str:
+        """Where Gitea says it lives (ROOT_URL), which links in answers are built from."""
+        return self.root_url or self.base_url
 
     def add_repo(self, full_name: str, *, default_branch: str = "main", files: dict[str, bytes] | None = None,
-                 private: bool = False, description: str = "") -> Repo:
-        """Create a repository with one initial commit on its default branch."""
+                 private: bool = False, description: str = "", empty: bool = False) -> Repo:
+        """Create a repository with one initial commit on its default branch (none when `empty`)."""
         owner_login, _, name = full_name.partition("/")
         owner = self.users.get(owner_login) or self.add_user(owner_login, is_org=True)
         repo = Repo(self.next_id("repo"), owner, name, private, default_branch, description)
+        self.repos[full_name] = repo
+        if empty:
+            return repo
         first = make_commit(files or {"README.md": f"# {name}\n".encode()}, (), "Initial commit",
                             owner.signature, now())
         repo.commits[first.sha] = first
         repo.branches[default_branch] = first.sha
-        self.repos[full_name] = repo
         return repo
 
     def level(self, repo: Repo, user: User | None) -> str:
-        """What `user` may do in `repo`: one of LEVELS (site admins and owners are "owner")."""
-        if user is not None and (user.admin or user.id == repo.owner.id):
+        """What `user` may do in `repo`: one of LEVELS.
+
+        models/perm/access/repo_permission.go `GetUserRepoPermission` (v1.25.4): site admins, the owner
+        and owners of the owning organisation have AccessModeOwner; a collaborator has their level.
+        """
+        if self.is_owner(repo, user) or (user is not None and user.admin):
             return "owner"
         explicit = repo.permissions.get(user.login, "none") if user else "none"
         floor = "none" if repo.private else "read"
         return max(explicit, floor, key=LEVELS.index)
+
+    def is_owner(self, repo: Repo, user: User | None) -> bool:
+        """`ctx.Repo.IsOwner()`: the owning user, or an owner of the owning organisation."""
+        return user is not None and (user.id == repo.owner.id or repo.permissions.get(user.login) == "owner")
 
     def can(self, repo: Repo, user: User | None, need: str) -> bool:
         """True when `user` has at least level `need` in `repo`."""

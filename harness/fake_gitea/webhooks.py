@@ -21,7 +21,9 @@ from urllib.parse import urlencode
 
 import httpx
 
-from harness.fake_gitea.state import Hook
+from harness.fake_gitea.profiles import Profile
+from harness.fake_gitea.state import Hook, Repo
+from harness.fake_gitea.workflow_spec import glob_match, workflow_files
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,50 @@ HEADER_EVENT = {"issue_assign": "issues", "issue_label": "issues", "issue_milest
 def hook_wants(events: list[str], event_type: str) -> bool:
     """True when a hook subscribed to `events` receives `event_type` (no events means push only)."""
     return any(event_type in FAMILIES.get(name, (name,)) for name in (events or ["push"]))
+
+
+def sends(profile: Profile, repo: Repo, event_type: str, payload: Any) -> bool:
+    """True when this Gitea release sends `event_type` for `payload` at all.
+
+    `workflow_job` exists from 1.24 and `workflow_run` from 1.25 (modules/webhook/type.go).
+    services/webhook/notifier.go `WorkflowRunStatusUpdate` (v1.25.4) returns without sending when
+    `convert.GetActionWorkflow` cannot find the run's workflow file on the default branch.
+    """
+    if event_type == "workflow_job":
+        return profile.workflow_job_hook
+    if event_type != "workflow_run":
+        return True
+    if not profile.workflow_run_hook:
+        return False
+    if not profile.workflow_run_needs_default_branch_file:
+        return True
+    head = repo.resolve(None)
+    workflow = str((payload.get("workflow_run") or {}).get("path") or "").split("@", 1)[0]
+    return head is not None and workflow in workflow_files(head.files)
+
+
+def branch_matches(branch_filter: str, event_type: str, payload: Any) -> bool:
+    """services/webhook/webhook.go `checkBranchFilter`: only create, delete and push carry a ref."""
+    if branch_filter in ("", "*", "**") or event_type not in ("create", "delete", "push"):
+        return True
+    ref = str(payload.get("ref") or "")
+    if event_type != "push":
+        ref = f"refs/heads/{ref}" if payload.get("ref_type") == "branch" else f"refs/tags/{ref}"
+    branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+    return (branch is not None and glob_match(branch_filter, branch)) or glob_match(branch_filter, ref)
+
+
+def expand_events(events: list[str]) -> list[str]:
+    """The event types a hook created with `events` sends, as Gitea lists them back.
+
+    routers/api/v1/utils/hook.go `updateHookEvents` (v1.25.4): no events means push only; "issues"
+    and "pull_request" stand for their whole families; models/webhook `EventsArray` lists the types.
+    """
+    wanted = events or ["push"]
+    known = ("create", "delete", "fork", "push", "repository", "wiki", "release", "package", "status",
+             "workflow_run", "workflow_job", *ISSUE_TYPES, *PULL_TYPES)
+    return sorted(t for t in known if hook_wants(wanted, t) or (t == "issues" and "issues_only" in wanted)
+                  or (t == "pull_request" and "pull_request_only" in wanted))
 
 
 def encode_body(payload: Any) -> bytes:

@@ -17,8 +17,27 @@ from typing import Any
 import yaml
 
 WORKFLOW_DIR = ".gitea/workflows/"
+FALLBACK_DIR = ".github/workflows/"
 _EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 _NAME = re.compile(r"(inputs|github|env)\.([A-Za-z0-9_-]+)")
+
+
+def workflow_dir(files: Mapping[str, bytes]) -> str:
+    """Where a snapshot's workflows live: `.gitea/workflows/`, else `.github/workflows/`.
+
+    Gitea modules/actions/workflows.go `ListWorkflows` (v1.25.4) reads `.gitea/workflows` and only when
+    that folder does not exist `.github/workflows`.
+    """
+    if any(p.startswith(WORKFLOW_DIR) for p in files):
+        return WORKFLOW_DIR
+    return FALLBACK_DIR if any(p.startswith(FALLBACK_DIR) for p in files) else WORKFLOW_DIR
+
+
+def workflow_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The workflow files of a snapshot by file name (`.yml`/`.yaml`, as `ListWorkflows` filters)."""
+    folder = workflow_dir(files)
+    found = {p[len(folder):]: d for p, d in sorted(files.items()) if p.startswith(folder)}
+    return {name: data for name, data in found.items() if name.endswith((".yml", ".yaml")) and "/" not in name}
 
 
 class WorkflowFileError(ValueError):
@@ -107,10 +126,6 @@ def parse_workflow(file: str, text: bytes | str) -> WorkflowSpec:
                         tuple(_job(file, key, value) for key, value in jobs.items()), _env(data.get("env")))
 
 
-def workflow_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """The workflow files of a snapshot (name under .gitea/workflows -> content)."""
-    found = {path[len(WORKFLOW_DIR):]: data for path, data in sorted(files.items()) if path.startswith(WORKFLOW_DIR)}
-    return {name: data for name, data in found.items() if name.endswith((".yml", ".yaml")) and "/" not in name}
 
 
 def _events(file: str, trigger: Any) -> dict[str, dict[str, Any]]:

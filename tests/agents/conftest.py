@@ -17,9 +17,15 @@ from bot.forge.client import GiteaClient
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGitea]:
+def gitea_version() -> str:
+    """The Gitea release the fake behaves as (parametrize a test to change it)."""
+    return "1.25"
+
+
+@pytest.fixture
+def fake(gitea_version: str) -> Iterator[FakeGitea]:
     """A fake Gitea with the standard cast: the bot (admin), alice (write), bob (read) on acme/widget."""
-    fake = cast.seed(FakeGitea())
+    fake = cast.seed(FakeGitea(gitea_version))
     yield fake
     fake.stop()
 

@@ -262,12 +262,20 @@ def test_debug_on_a_pull_request_takes_its_failed_external_status(fake, forge, w
     assert isinstance(session, Session) and session.external and session.trigger == "/debug"
 
 
+@pytest.mark.parametrize("gitea_version", ["1.26"])
 def test_debug_says_when_there_is_nothing_to_debug(fake, forge, world, ci) -> None:
     post_status(fake, world["head"], "success", 3)
     found = debugger.debug_pull(deps_for(forge, ci), REPO, pull_of(forge, world["pull"]))
     assert found == "No failed run or failed external status on `feature/x` to debug."
 
 
+def test_debug_on_gitea_1_25_says_why_it_cannot_look_for_runs(fake, forge, world, ci) -> None:
+    fake.add_run(REPO, head_branch="feature/x", conclusion="failure", jobs=[{"name": "test", "log": FAILED_LOG.decode()}])
+    found = debugger.debug_pull(deps_for(forge, ci), REPO, pull_of(forge, world["pull"]))
+    assert isinstance(found, str) and "lets only the repository owner or a site admin list Actions runs" in found
+
+
+@pytest.mark.parametrize("gitea_version", ["1.26"])
 def test_debug_starts_an_ended_session_over_but_leaves_a_running_one(fake, forge, world, ci) -> None:
     fake.add_run(REPO, head_branch="feature/x", conclusion="failure",
                  jobs=[{"name": "test", "log": FAILED_LOG.decode()}])

@@ -49,7 +49,7 @@ def fake(captured: list[httpx.Request]) -> Iterator[FakeGitea]:
     gitea = FakeGitea("1.25.4", webhook_transport=httpx.MockTransport(accept))
     gitea.add_user("teabot", "bot-token")
     gitea.add_user("alice", "alice-token")
-    gitea.add_repo(REPO, files={"src/app.py": "x = 1\n"})
+    gitea.add_repo(REPO, files={"src/app.py": "x = 1\n", ".gitea/workflows/ci.yml": "on: [push]\n"})
     gitea.set_permission(REPO, "teabot", "write")
     gitea.add_hook(REPO, "http://receiver.test/webhook", SECRET,
                    ["issues", "pull_request", "push", "create", "status", "workflow_run", "workflow_job"])

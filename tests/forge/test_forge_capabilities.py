@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.forge.capabilities import Capabilities, parse_version
+from bot.forge.capabilities import MIN_VERSION, Capabilities, parse_version
 
 
 @pytest.mark.parametrize(("text", "parsed"), [
@@ -16,19 +16,26 @@ def test_parse_version(text: str, parsed: tuple[int, int, int] | None) -> None:
     assert parse_version(text) == parsed
 
 
-@pytest.mark.parametrize(("version", "job_logs", "runs_api", "rerun"), [
-    ("1.23.8", False, False, False),
-    ("1.24.0", True, False, False),
-    ("1.25.4", True, True, False),
-    ("1.26.0+dev-12-gabc", True, True, True),
-    ("1.27.1-rc1", True, True, True),
-    ("2.0.0", True, True, True),
-    ("garbage", False, False, False),
+@pytest.mark.parametrize(("version", "on"), [
+    ("1.23.8", set()),
+    ("1.24.0", {"job_logs", "workflow_job", "dispatch"}),
+    ("1.25.4", {"job_logs", "workflow_job", "dispatch", "runs_api", "workflow_run"}),
+    ("1.26.0+dev-12-gabc", {"job_logs", "workflow_job", "dispatch", "runs_api", "workflow_run", "rerun",
+                            "runs_list_for_readers", "dependency_list_headers"}),
+    ("1.27.1-rc1", set(MIN_VERSION)),
+    ("2.0.0", set(MIN_VERSION)),
+    ("garbage", set()),
 ])
-def test_capabilities_per_version(version: str, job_logs: bool, runs_api: bool, rerun: bool) -> None:
+def test_capabilities_per_version(version: str, on: set[str]) -> None:
     caps = Capabilities.from_version(version)
-    assert caps == Capabilities(version, job_logs=job_logs, workflow_job=job_logs, runs_api=runs_api,
-                                workflow_run=runs_api, rerun=rerun)
+    assert {flag for flag in MIN_VERSION if getattr(caps, flag)} == on
+
+
+@pytest.mark.parametrize(("version", "needs_owner", "keeps_id"), [
+    ("1.24.7", False, False), ("1.25.4", True, False), ("1.26.0", False, True), ("1.27.1", False, True)])
+def test_derived_flags(version: str, needs_owner: bool, keeps_id: bool) -> None:
+    caps = Capabilities.from_version(version)
+    assert (caps.runs_list_needs_owner, caps.rerun_keeps_run_id) == (needs_owner, keeps_id)
 
 
 def test_capabilities_are_frozen() -> None:

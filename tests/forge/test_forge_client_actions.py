@@ -68,7 +68,9 @@ def test_rerun(forge: GiteaClient, fake: FakeGitea) -> None:
     assert jobs["test"]["status"] == "queued" and jobs["lint"]["conclusion"] == "success"
     fake.complete_run(REPO, run_id, "success")
     rerun = forge.rerun_run(REPO, run_id)
-    assert rerun["status"] == "queued" and rerun["run_attempt"] == 3
+    # 1.26: the same run, and run_attempt is never set (convert.ToActionWorkflowRun); jobs count attempts
+    assert (rerun["id"], rerun["status"], rerun["run_attempt"]) == (run_id, "queued", 0)
+    assert {j["name"]: j["run_attempt"] for j in forge.list_run_jobs(REPO, run_id)} == {"lint": 2, "test": 3}
 
 
 def test_workflows_listed_from_the_default_branch(forge: GiteaClient) -> None:
@@ -80,7 +82,6 @@ def test_workflows_listed_from_the_default_branch(forge: GiteaClient) -> None:
     ("1.25.4", lambda f: f.rerun_run(REPO, 1), "1.26"),
     ("1.24.6", lambda f: f.list_runs(REPO), "1.25"),
     ("1.24.6", lambda f: f.get_job(REPO, 1), "1.25"),
-    ("1.23.8", lambda f: f.job_log(REPO, 1), "1.24"),
 ])
 def test_features_of_newer_servers_are_unsupported(version: str, call, needs: str) -> None:
     fake = FakeGitea(version)
