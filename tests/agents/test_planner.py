@@ -75,12 +75,12 @@ def test_model_plan_revision_and_cycle(fake: FakeGitea, forge: GiteaClient, epic
                           "acceptance_criteria": ["User signs in with email and password"]}],
             "enablers": [{"enabler_id": "ENAB_DB_001", "title": "Create user store", "architectural_purpose": "Accounts table"}],
             "nfrs": {"performance": ["p99 < 300 ms at 500 QPS"], "security": ["TLS 1.3"]},
-            "dependencies": [{"source_id": "FEAT_AUTH_001", "target_id": "ENAB_DB_001", "reason": "needs the store"}]}
+            "dependencies": [{"source_id": "ENAB_DB_001", "target_id": "FEAT_AUTH_001", "reason": "needs the store"}]}
     revised = json.loads(json.dumps(good))
     revised["features"].append({"feature_id": "FEAT_MOBILE_001", "title": "Build mobile client",
                                 "benefit_hypothesis": "Reach users on phones", "acceptance_criteria": ["App signs in"]})
     cyclic = json.loads(json.dumps(revised))
-    cyclic["dependencies"].append({"source_id": "ENAB_DB_001", "target_id": "FEAT_AUTH_001", "reason": "loop"})
+    cyclic["dependencies"].append({"source_id": "FEAT_AUTH_001", "target_id": "ENAB_DB_001", "reason": "loop"})
     script = {"replies": [{"json": good}, {"json": revised}, {"json": cyclic}, {"json": cyclic}]}
     with FakeModelServer(script) as server:
         llm = make_llm(ModelSettings(base_url=server.base_url, api_key="k", max_retries=0))

@@ -87,7 +87,7 @@ def test_titles_ids_estimates_priorities() -> None:
 
 @pytest.mark.parametrize(("line", "kind", "in_section"), [
     ("p99 under 200 ms", "performance", False), ("TLS 1.3 everywhere", "security", False),
-    ("Around 40 widgets", None, False), ("Around 40 widgets", "performance", True), ("Fast enough", None, True),
+    ("Around 40 widgets", None, False), ("Around 40 ms per widget", "performance", True), ("Fast enough", None, True),
     ("Login screen (8h)", None, False),
 ])
 def test_nfr_kind(line: str, kind: str | None, in_section: bool) -> None:
