@@ -34,7 +34,7 @@ TITLE_LIMIT = 80
 def outline_plan(title: str, body: str, comments: Sequence[str] = ()) -> tuple[Plan, list[str]]:
     """A valid plan whose items are the epic's units of work, and hints for the author."""
     text = "\n\n".join([body, *comments])
-    units = _work_units(find_units(text)) or _prose_units(text)
+    units = _work_units(find_units(text, title)) or _prose_units(text)
     prose = [plain(line) for line in clean_text(text).split("\n") if line.strip() and not ITEM.match(line)]
     pairs = stated_order(units, prose)
     merged, index_of = _merge(units)

@@ -56,10 +56,13 @@ class _State:
     parents: tuple[tuple[int, str], ...] = ()  # (indent, text) of list items above
 
 
-def find_units(body: str) -> list[Unit]:
-    """Every unit of work in `body`, in reading order (done and postponed ones included, marked)."""
+def find_units(body: str, title: str = "") -> list[Unit]:
+    """Every unit of work in `body`, in reading order (done and postponed ones included, marked).
+
+    The epic's `title` heads the lists before any heading: "Development procedure" orders them.
+    """
     lines = clean_text(body).split("\n")
-    state, units, in_fence = _State(), [], False
+    state, units, in_fence = _State(ordered=vocab.states_order(title)), [], False
     for index, raw in enumerate(lines):
         if FENCE.match(raw):
             in_fence = not in_fence

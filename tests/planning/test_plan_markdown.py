@@ -7,7 +7,6 @@ import pytest
 from bot.planning import phrases
 from bot.planning.markdown import Bullet, clean_text, is_label, parse_bullets, parse_sections, strip_marker
 from bot.planning.mentions import Candidate, dependencies_in, find_mentions, match_item
-from bot.planning.outline_parts import milestone_from, risk_from, split_title
 
 DOC = """Intro <!-- hidden
 over lines --> text\u200b.
@@ -107,15 +106,3 @@ def test_mentions_and_matching() -> None:
     assert dependencies_in("Something depends on the user store", None, candidates) == []
     assert dependencies_in("User store blocks login with email", "ENAB_STORE_001", candidates) == [
         ("FEAT_LOGIN_001", "ENAB_STORE_001")]
-
-
-def test_outline_parts() -> None:
-    assert split_title("Export: CSV and PDF") == ("Export", "CSV and PDF")
-    assert split_title("Short line") == ("Short line", "")
-    long = "Users can upload many large photos at once from their phone camera roll"
-    assert split_title(long) == ("Users can upload many large photos at once", long)
-    risk = risk_from("Vendor API is late (mitigation: mock it)")
-    assert (risk.description, risk.category, risk.mitigation) == ("Vendor API is late", "integration", "mock it")
-    assert risk_from("mitigation: none").description == "mitigation: none"
-    assert milestone_from("Sprint 3 demo") == {"name": "Sprint 3 demo", "target": "Sprint 3", "items": []}
-    assert milestone_from("Launch")["target"] == ""
