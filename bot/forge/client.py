@@ -170,6 +170,13 @@ class GiteaClient:
         meta = {"owner": owner, "repo": name, "index": depends_on_number}
         return self._send("POST", f"{repo_path(repo)}/issues/{number}/dependencies", meta)
 
+    def remove_dependency(self, repo: str, number: int, depends_on_number: int,
+                          depends_on_repo: str | None = None) -> Json:
+        """Stop issue `number` depending on issue `depends_on_number` (Gitea: DELETE with the same body)."""
+        owner, _, name = (depends_on_repo or repo).partition("/")
+        meta = {"owner": owner, "repo": name, "index": depends_on_number}
+        return self._send("DELETE", f"{repo_path(repo)}/issues/{number}/dependencies", meta)
+
     # --- repository contents ---------------------------------------------------------------
 
     def get_contents(self, repo: str, path: str = "", ref: str | None = None) -> Json | list[Json]:

@@ -111,3 +111,16 @@ def test_missing_label_permission_still_creates_tickets_and_says_why(fake: FakeG
     result = run(forge, epic, "approve")
     board = [b for b in bot_comments(fake, epic) if "## Plan board" in b][0]
     assert result["tickets"] and "could not create the label" in board
+
+
+def test_links_a_revision_no_longer_implies_are_listed_for_removal() -> None:
+    from bot.planning.reconcile import links_to_remove
+    from bot.planning.stories import Story
+
+    def story(key: str, *after: str) -> Story:
+        return Story(key, key.split("/")[0], "t", "story", "Do it", "c", ("a",), (), "", 1.0, (), tuple(after))
+
+    stories = [story("FEAT_A_001/S1"), story("FEAT_B_001/S1", "FEAT_A_001/S1"), story("FEAT_C_001/S1")]
+    numbers = {"FEAT_A_001/S1": 1, "FEAT_B_001/S1": 2, "FEAT_C_001/S1": 3}
+    on_forge = {2: [1, 3, 99], 3: [2]}  # 2<-3 and 3<-2 are stale; #99 is not ours, so it stays
+    assert links_to_remove(stories, numbers, on_forge) == [(2, 3), (3, 2)]

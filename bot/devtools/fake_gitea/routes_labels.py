@@ -101,6 +101,17 @@ def add_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
     return ctx.json(ctx.shapes.issue(issue, repo), 201)
 
 
+def remove_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
+    """DELETE /repos/{owner}/{repo}/issues/{number}/dependencies (the blocker named in the body, as for POST)."""
+    repo = ctx.repo(owner, name, "write")
+    issue = find_issue(repo, number)
+    other_name = f"{ctx.field('owner') or owner}/{ctx.field('repo') or name}"
+    key = (other_name, int(ctx.field("index") or 0))
+    if key in issue.depends_on:
+        issue.depends_on.remove(key)
+    return ctx.json(ctx.shapes.issue(issue, repo), 201)  # Gitea answers 201 with the issue here too
+
+
 ROUTES = [
     Route("GET", R + "/labels", list_labels),
     Route("POST", R + "/labels", create_label),
@@ -108,4 +119,5 @@ ROUTES = [
     Route("POST", R + "/issues/<int:number>/labels", add_labels),
     Route("GET", R + "/issues/<int:number>/dependencies", list_dependencies),
     Route("POST", R + "/issues/<int:number>/dependencies", add_dependency),
+    Route("DELETE", R + "/issues/<int:number>/dependencies", remove_dependency),
 ]
