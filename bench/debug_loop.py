@@ -24,7 +24,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bot.agents import debugger  # noqa: E402
+from bot.debug import agent as debugger  # noqa: E402
 from bot.config.settings import ModelSettings, Settings  # noqa: E402
 from bot.debug.core.prompts import MAX_CONTEXT_CHARS, TOOLS, fix_messages  # noqa: E402
 from bot.debug.core.session import new_session  # noqa: E402

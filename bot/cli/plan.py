@@ -67,3 +67,25 @@ def render(file: Path, version: int, model_free: bool) -> None:
 
 
 commands = [plan]
+
+
+@plan.command("tickets")
+@click.option("--epic", "epic_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The epic as Markdown: `# title`, a blank line, the body (comments after "
+                   "`<!-- epic-bench:comment -->` lines).")
+@click.option("--json", "as_json", is_flag=True, required=True, help="Print the tickets as JSON (the only format).")
+def tickets(epic_file: Path, as_json: bool) -> None:
+    """Print the tickets `/plan approve` would create from an epic: {"tickets": [{key, title, body, depends_on}]}."""
+    from bot.cli.plan_tickets import epic_tickets, read_epic_file
+
+    title, body, comments = read_epic_file(epic_file)
+    click.echo(json.dumps({"tickets": epic_tickets(title, body, comments)}, ensure_ascii=False))
+
+
+@plan.command("export")
+@click.argument("ref", metavar="OWNER/REPO#N")
+def export(ref: str) -> None:
+    """Print the current plan stored on issue OWNER/REPO#N as JSON (for `plan check`, `plan render`, a model)."""
+    from bot.cli.plan_tickets import export_plan
+
+    click.echo(json.dumps(export_plan(ref), ensure_ascii=False, indent=2))

@@ -176,7 +176,11 @@ class GiteaClient(ActionsMethods, HookMethods):
 
     def list_dependencies(self, repo: str, number: int) -> list[Json]:
         """Issues that block issue `number` (it depends on them)."""
-        return self.transport.paginate(f"{repo_path(repo)}/issues/{number}/dependencies")
+        try:
+            return self.transport.paginate(f"{repo_path(repo)}/issues/{number}/dependencies")
+        except NotFound as exc:
+            self._dependencies_enabled(repo, exc)
+            raise
 
     def add_dependency(self, repo: str, number: int, depends_on_number: int,
                        depends_on_repo: str | None = None) -> Json:
@@ -223,6 +227,13 @@ class GiteaClient(ActionsMethods, HookMethods):
         if not empty:
             return exc
         return EmptyRepository(exc.status, exc.url, f"{repo} is empty: it has no commits yet")
+
+    def remove_dependency(self, repo: str, number: int, depends_on_number: int,
+                          depends_on_repo: str | None = None) -> Json:
+        """Stop issue `number` depending on issue `depends_on_number` (Gitea: DELETE with the same body)."""
+        owner, _, name = (depends_on_repo or repo).partition("/")
+        meta = {"owner": owner, "repo": name, "index": depends_on_number}
+        return self._send("DELETE", f"{repo_path(repo)}/issues/{number}/dependencies", meta)
 
     # --- repository contents ---------------------------------------------------------------
 

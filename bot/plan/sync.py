@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
-from bot.forge.errors import ForgeError
+from bot.forge.errors import DependenciesDisabled, DependencyExists, ForgeError
 from bot.plan.core.model import Plan
-from bot.plan.core.reconcile import ExistingTicket, links_to_add, missing_labels, reconcile
+from bot.plan.core.reconcile import ExistingTicket, links_to_add, links_to_remove, missing_labels, reconcile
 from bot.plan.core.stories import Story
 from bot.plan.core.tickets import item_marker, render_board, render_ticket_body
 
@@ -44,8 +44,12 @@ def sync_tickets(forge: GiteaClient, repo: str, number: int, stories: Sequence[S
     existing = [ExistingTicket(i["number"], i["title"], i.get("body") or "", tuple(l["name"] for l in i.get("labels") or []),
                                i.get("html_url") or "") for i in forge.list_issues(repo, state="all", type="issues")]
     pid, epic_ref = plan_id(repo, number), plan_id(repo, number)
-    changes = reconcile(stories, existing, plan_id=pid, epic_ref=epic_ref)
+    linked = [s for s in stories if s.issue is not None]  # existing issues: linked, never created again
+    changes = reconcile([s for s in stories if s.issue is None], existing, plan_id=pid, epic_ref=epic_ref)
     tickets: dict[str, tuple[int, str]] = {s.key: (t.number, t.url) for t, s in changes.unchanged}
+    tickets.update({s.key: (s.issue, "") for s in linked if s.issue is not None})
+    for ticket in changes.orphaned:
+        _note_dropped(forge, repo, number, ticket, problems)
     for story in changes.create:
         body = render_ticket_body(story, epic_ref, item_marker(pid, story.key))
         issue = forge.create_issue(repo, story.title, body, labels=[label_ids[n] for n in story.labels if n in label_ids])
@@ -64,12 +68,26 @@ def sync_links(forge: GiteaClient, repo: str, stories: Sequence[Story], tickets:
     """Add the dependencies the stories imply and the forge lacks; returns (added, problems)."""
     numbers = {key: value[0] for key, value in tickets.items()}
     fresh = set(created)
-    existing = {n: [d["number"] for d in forge.list_dependencies(repo, n)] for key, n in numbers.items() if key not in fresh}
+    try:
+        existing = {n: [d["number"] for d in forge.list_dependencies(repo, n)] for key, n in numbers.items()
+                    if key not in fresh}
+    except DependenciesDisabled as exc:  # nothing can be linked; the tickets themselves are fine
+        return 0, [f"no dependency links: {exc}"]
     added, problems = 0, []
+    for issue, blocker in links_to_remove(stories, numbers, existing):
+        try:  # the revised plan no longer implies this link: a dropped dependency must stop blocking
+            forge.remove_dependency(repo, issue, blocker)
+        except ForgeError as exc:
+            problems.append(f"could not remove the link #{issue} blocked by #{blocker}: {exc}")
     for issue, blocker in links_to_add(stories, numbers, existing):
         try:
             forge.add_dependency(repo, issue, blocker)
             added += 1
+        except DependencyExists:  # linked meanwhile (a concurrent approval): what we wanted is there
+            continue
+        except DependenciesDisabled as exc:
+            problems.append(f"no dependency links: {exc}")
+            break
         except ForgeError as exc:
             problems.append(f"could not make #{issue} depend on #{blocker}: {exc}")
     return added, problems
@@ -85,6 +103,18 @@ def post_board(forge: GiteaClient, repo: str, number: int, plan: Plan, stories: 
         forge.create_comment(repo, number, body)
     else:
         forge.edit_comment(repo, board, body)
+
+
+def _note_dropped(forge: GiteaClient, repo: str, epic: int, ticket: ExistingTicket, problems: list[str]) -> None:
+    """Tell a ticket whose plan item was dropped, once; it stays open for a human to decide."""
+    note = f"{BOT_MARKER}:dropped -->"
+    try:
+        if any(note in (c.get("body") or "") for c in forge.list_comments(repo, ticket.number)):
+            return
+        forge.create_comment(repo, ticket.number, f"{note}\nThe revised plan of #{epic} no longer includes this "
+                                                  "ticket. It was left open: close it, or keep it if it is still needed.")
+    except ForgeError as exc:
+        problems.append(f"could not note on #{ticket.number} that it left the plan: {exc}")
 
 
 def _labels(forge: GiteaClient, repo: str, needed: list[str], problems: list[str]) -> dict[str, int]:

@@ -117,6 +117,31 @@ def add_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
     return ctx.json(ctx.shapes.issue(issue, repo), 201)
 
 
+def remove_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
+    """DELETE /repos/{owner}/{repo}/issues/{number}/dependencies (issue_dependency.go `RemoveIssueDependency`, v1.25.4).
+
+    The blocker is named in the body as for POST. `removeIssueDependency`: dependencies off, no write
+    access to the target or no read access to the blocker is 404; models/issues/dependency.go
+    `RemoveIssueDependency` fails with ErrDependencyNotExists when nothing was deleted, which the API
+    answers with 500. On success it answers 201 with the target issue (the swagger says 200; the code wins).
+    """
+    repo = ctx.repo(owner, name)
+    issue = find_issue(repo, number)
+    _dependencies_on(repo)
+    if not ctx.state.can(repo, ctx.user, "write"):
+        raise ApiError(404, "The target couldn't be found.")
+    other_name = f"{ctx.field('owner') or owner}/{ctx.field('repo') or name}"
+    other_repo = ctx.state.repos.get(other_name)
+    if other_repo is None or not ctx.state.can(other_repo, ctx.user, "read"):
+        raise ApiError(404, "The target couldn't be found.")
+    blocker = find_issue(other_repo, int(ctx.field("index") or 0))
+    key = (other_name, blocker.number)
+    if key not in issue.depends_on:
+        raise ApiError(500, f"dependency does not exist [issue_id: {issue.id}, dependency_id: {blocker.id}]")
+    issue.depends_on.remove(key)
+    return ctx.json(ctx.shapes.issue(issue, repo), 201)
+
+
 ROUTES = [
     Route("GET", R + "/labels", list_labels),
     Route("POST", R + "/labels", create_label),
@@ -124,4 +149,5 @@ ROUTES = [
     Route("POST", R + "/issues/<int:number>/labels", add_labels),
     Route("GET", R + "/issues/<int:number>/dependencies", list_dependencies),
     Route("POST", R + "/issues/<int:number>/dependencies", add_dependency),
+    Route("DELETE", R + "/issues/<int:number>/dependencies", remove_dependency),
 ]

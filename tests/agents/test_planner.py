@@ -75,12 +75,12 @@ def test_model_plan_revision_and_cycle(fake: FakeGitea, forge: GiteaClient, epic
                           "acceptance_criteria": ["User signs in with email and password"]}],
             "enablers": [{"enabler_id": "ENAB_DB_001", "title": "Create user store", "architectural_purpose": "Accounts table"}],
             "nfrs": {"performance": ["p99 < 300 ms at 500 QPS"], "security": ["TLS 1.3"]},
-            "dependencies": [{"source_id": "FEAT_AUTH_001", "target_id": "ENAB_DB_001", "reason": "needs the store"}]}
+            "dependencies": [{"source_id": "ENAB_DB_001", "target_id": "FEAT_AUTH_001", "reason": "needs the store"}]}
     revised = json.loads(json.dumps(good))
     revised["features"].append({"feature_id": "FEAT_MOBILE_001", "title": "Build mobile client",
                                 "benefit_hypothesis": "Reach users on phones", "acceptance_criteria": ["App signs in"]})
     cyclic = json.loads(json.dumps(revised))
-    cyclic["dependencies"].append({"source_id": "ENAB_DB_001", "target_id": "FEAT_AUTH_001", "reason": "loop"})
+    cyclic["dependencies"].append({"source_id": "FEAT_AUTH_001", "target_id": "ENAB_DB_001", "reason": "loop"})
     script = {"replies": [{"json": good}, {"json": revised}, {"json": cyclic}, {"json": cyclic}]}
     with FakeModelServer(script) as server:
         llm = make_llm(ModelSettings(base_url=server.base_url, api_key="k", max_retries=0))
@@ -111,3 +111,16 @@ def test_missing_label_permission_still_creates_tickets_and_says_why(fake: FakeG
     result = run(forge, epic, "approve")
     board = [b for b in bot_comments(fake, epic) if "## Plan board" in b][0]
     assert result["tickets"] and "could not create the label" in board
+
+
+def test_links_a_revision_no_longer_implies_are_listed_for_removal() -> None:
+    from bot.plan.core.reconcile import links_to_remove
+    from bot.plan.core.stories import Story
+
+    def story(key: str, *after: str) -> Story:
+        return Story(key, key.split("/")[0], "t", "story", "Do it", "c", ("a",), (), "", 1.0, (), tuple(after))
+
+    stories = [story("FEAT_A_001/S1"), story("FEAT_B_001/S1", "FEAT_A_001/S1"), story("FEAT_C_001/S1")]
+    numbers = {"FEAT_A_001/S1": 1, "FEAT_B_001/S1": 2, "FEAT_C_001/S1": 3}
+    on_forge = {2: [1, 3, 99], 3: [2]}  # 2<-3 and 3<-2 are stale; #99 is not ours, so it stays
+    assert links_to_remove(stories, numbers, on_forge) == [(2, 3), (3, 2)]

@@ -111,7 +111,13 @@ def operation(name: str, method: str, path: str) -> tuple[str, dict[str, Any]]:
     return max(candidates, key=lambda c: len(re.sub(r"\{[^}]+\}", "", c[0])))
 
 
+# Where Gitea's code answers with another status than its swagger says: (operation, real status) -> documented one.
+# routers/api/v1/repo/issue_dependency.go `RemoveIssueDependency` (v1.25.4) answers StatusCreated with the issue.
+CODE_WINS = {("issueRemoveIssueDependencies", 201): 200}
+
+
 def response_schema(name: str, op: dict[str, Any], status: int) -> dict[str, Any] | None:
+    status = CODE_WINS.get((op["operationId"], status), status)
     spec = op["responses"].get(str(status))
     assert spec is not None, f"status {status} is not documented for {op['operationId']}"
     if "$ref" in spec:
@@ -176,6 +182,7 @@ def cases(ids: dict[str, Any]) -> list[tuple[str, str, Any, int]]:
         ("GET", f"{R}/issues/{n}/labels", None, 200), ("POST", f"{R}/issues/{n}/labels", {"labels": ["x"]}, 200),
         ("POST", f"{R}/issues/{n}/dependencies", {"owner": "acme", "repo": "widget", "index": ids["blocker"]}, 201),
         ("GET", f"{R}/issues/{n}/dependencies", None, 200),
+        ("DELETE", f"{R}/issues/{n}/dependencies", {"owner": "acme", "repo": "widget", "index": ids["blocker"]}, 201),
         ("GET", f"{R}/contents", None, 200), ("GET", f"{R}/contents/src/app.py?ref=main", None, 200),
         ("POST", f"{R}/contents", {"branch": "main", "new_branch": "b1", "message": "m", "files": [
             {"operation": "update", "path": "src/app.py", "content": "eCA9IDIK",

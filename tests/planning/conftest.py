@@ -31,9 +31,9 @@ PLAN_DATA: dict[str, Any] = {
     ],
     "nfrs": {"performance": ["p99 < 300 ms at 200 QPS"], "security": ["TLS 1.3 only"]},
     "dependencies": [
-        {"source_id": "FEAT_AUTH_001", "target_id": "ENAB_DB_001", "reason": "accounts live there"},
-        {"source_id": "FEAT_AUTH_002", "target_id": "FEAT_AUTH_001", "reason": "reset needs sign-in"},
-        {"source_id": "FEAT_AUTH_002", "target_id": "ENAB_MAIL_001", "reason": "the link is mailed"},
+        {"source_id": "ENAB_DB_001", "target_id": "FEAT_AUTH_001", "reason": "accounts live there"},
+        {"source_id": "FEAT_AUTH_001", "target_id": "FEAT_AUTH_002", "reason": "reset needs sign-in"},
+        {"source_id": "ENAB_MAIL_001", "target_id": "FEAT_AUTH_002", "reason": "the link is mailed"},
     ],
     "risks": [{"description": "SMTP vendor is slow to onboard", "category": "integration",
                "mitigation": "start with a sandbox"}],
@@ -61,7 +61,7 @@ def plan() -> Plan:
 
 def minimal(*features: str, enablers: tuple[str, ...] = (), deps: tuple[tuple[str, str], ...] = (),
             hours: dict[str, float] | None = None) -> Plan:
-    """A plan with just these item ids and dependencies (source, target)."""
+    """A plan with just these item ids and dependencies (first, then)."""
     hours = hours or {}
     data = {
         "pi_vision": "v",

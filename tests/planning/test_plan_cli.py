@@ -48,8 +48,8 @@ def test_render(tmp_path: Path) -> None:
 
 def test_render_cycle_prints_the_cycle(tmp_path: Path) -> None:
     data = plan_data()
-    data["dependencies"].append({"source_id": "ENAB_DB_001", "target_id": "FEAT_AUTH_002", "reason": "r"})
+    data["dependencies"].append({"source_id": "FEAT_AUTH_002", "target_id": "ENAB_DB_001", "reason": "r"})
     result = CliRunner().invoke(main, ["plan", "render", _write(tmp_path, data)])
     assert result.exit_code == 1
-    assert "cycle: FEAT_AUTH_001 -> ENAB_DB_001 -> FEAT_AUTH_002 -> FEAT_AUTH_001" in result.output
+    assert "cycle: FEAT_AUTH_001 -> FEAT_AUTH_002 -> ENAB_DB_001 -> FEAT_AUTH_001" in result.output
     assert "## PI plan" not in result.output

@@ -18,7 +18,7 @@ def _comment(plan: Plan, version: int, **kw: object) -> str:
 
 def test_round_trip_and_hidden_from_display(plan: Plan) -> None:
     block = embed(plan, 3)
-    assert block.startswith("<!-- teabot:plan v=3 sum=") and block.endswith(" -->") and "--" not in block[4:-3]
+    assert block.startswith("<!-- teabot:plan v=3 schema=2 sum=") and block.endswith(" -->") and "--" not in block[4:-3]
     assert extract(_comment(plan, 3)) == (plan, 3)
 
 
@@ -72,3 +72,30 @@ def test_latest_plan_only_trusts_the_bot_author(plan: Plan) -> None:
 
 def test_strip_block(plan: Plan) -> None:
     assert strip_block("Visible\n\n" + embed(plan, 1)) == "Visible\n"
+
+
+def _old_block(data: dict, version: int) -> str:
+    """A block as teabot wrote it before the schema field (schema 1: dependencies read backwards)."""
+    import base64
+    import hashlib
+    import json
+    import zlib
+
+    raw = base64.b64encode(zlib.compress(json.dumps(data).encode(), 9)).decode()
+    return f"<!-- teabot:plan v={version} sum={hashlib.sha256(raw.encode()).hexdigest()[:16]} data={raw} -->"
+
+
+def test_schema_1_blocks_are_converted_on_read() -> None:
+    new = make_plan()
+    old = new.to_dict()
+    # schema 1 stored "source depends on target": the same plan had every dependency's ends swapped
+    old["dependencies"] = [{**d, "source_id": d["target_id"], "target_id": d["source_id"]} for d in old["dependencies"]]
+    found = extract(_old_block(old, 4))
+    assert found is not None
+    assert found == (new, 4)
+    assert found[0].dependencies[0].first == "ENAB_DB_001"  # the enabler is done first, as before
+
+
+def test_unknown_future_schema_is_ignored() -> None:
+    block = embed(make_plan(), 2).replace("schema=2", "schema=9")
+    assert extract(block) is None

@@ -31,7 +31,7 @@ def test_draft_messages_carry_skill_schema_epic_and_instructions() -> None:
     messages = draft_messages(SKILL, "Epic body <!-- secret note -->\u200b here", "focus on mobile")
     assert [m["role"] for m in messages] == ["system", "user"]
     assert messages[0]["content"].startswith(SKILL) and '"feature_id": "FEAT_<DOMAIN>_<NNN>"' in messages[0]["content"]
-    assert "SOURCE depends on TARGET" in messages[0]["content"]
+    assert "SOURCE IS DONE FIRST" in messages[0]["content"]
     user = messages[1]["content"]
     assert "Epic body  here" in user and "secret note" not in user and "\u200b" not in user
     assert "# Extra instructions from the requester\n\nfocus on mobile" in user

@@ -37,7 +37,7 @@ def test_features_criteria_are_checkboxes(plan: Plan) -> None:
 def test_tables_order_path_and_gate(plan: Plan) -> None:
     text = render_blueprint(plan, version=1)
     assert "| `ENAB_MAIL_001` | Connect the mail relay | SMTP sending | — |" in _section(text, "Enablers")
-    assert "| `FEAT_AUTH_002` | `FEAT_AUTH_001` | reset needs sign-in |" in _section(text, "Dependencies")
+    assert "| `FEAT_AUTH_001` | `FEAT_AUTH_002` | reset needs sign-in |" in _section(text, "Dependencies")
     assert _section(text, "Execution order").splitlines()[:2] == [
         "1. `ENAB_DB_001` Set up the user store (enabler)", "2. `ENAB_MAIL_001` Connect the mail relay (enabler)"]
     critical = _section(text, "Critical path")
@@ -65,7 +65,7 @@ def test_sparse_plan_says_what_is_missing() -> None:
     assert "- _none stated: add a measurable target_" in text
     assert "(1 item; no estimates given, so counted by items)" in text
     assert "Performance check: no target stated yet" in text and "### Risks" not in text
-    two = minimal("FEAT_A_001", "FEAT_B_001", deps=(("FEAT_B_001", "FEAT_A_001"),), hours={"FEAT_A_001": 4})
+    two = minimal("FEAT_A_001", "FEAT_B_001", deps=(("FEAT_A_001", "FEAT_B_001"),), hours={"FEAT_A_001": 4})
     assert "(8 h; FEAT_B_001 without estimate counted as the average)" in render_blueprint(two, version=1)
     assert "(2 items;" in render_blueprint(minimal("FEAT_A_001", "FEAT_B_001", deps=(("FEAT_B_001", "FEAT_A_001"),)),
                                            version=1)
@@ -105,7 +105,7 @@ def test_diff_plans_lists_changes(plan: Plan) -> None:
     data["features"].pop(2)
     data["features"].append({"feature_id": "FEAT_MOBILE_001", "title": "Ship a mobile client",
                              "benefit_hypothesis": "b", "acceptance_criteria": ["c"]})
-    data["dependencies"][2] = {"source_id": "FEAT_MOBILE_001", "target_id": "FEAT_AUTH_001", "reason": "r"}
+    data["dependencies"][2] = {"source_id": "FEAT_AUTH_001", "target_id": "FEAT_MOBILE_001", "reason": "r"}
     data["nfrs"]["performance"] = ["p99 < 200 ms"]
     data["nfrs"]["security"].append("MFA for 100% of admins")
     data["risks"] = []
@@ -124,8 +124,8 @@ def test_diff_plans_lists_changes(plan: Plan) -> None:
         "added performance NFR: p99 < 200 ms",
         "removed performance NFR: p99 < 300 ms at 200 QPS",
         "added security NFR: MFA for 100% of admins",
-        "added dependency `FEAT_MOBILE_001` depends on `FEAT_AUTH_001`",
-        "removed dependency `FEAT_AUTH_002` depends on `ENAB_MAIL_001`",
+        "added dependency `FEAT_MOBILE_001` needs `FEAT_AUTH_001` first",
+        "removed dependency `FEAT_AUTH_002` needs `ENAB_MAIL_001` first",
         "removed risk: SMTP vendor is slow to onboard",
         "added milestone: Mobile beta",
     ]

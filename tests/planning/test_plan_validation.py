@@ -64,7 +64,7 @@ CASES = [
     ("unknown source id", lambda d: d["dependencies"][2].update(source_id="FEAT_X_009"),
      "dependencies[2].source_id: unknown id FEAT_X_009"),
     ("no reason", lambda d: d["dependencies"][1].pop("reason"), "dependencies[1].reason: required"),
-    ("self dependency", lambda d: d["dependencies"][0].update(target_id="FEAT_AUTH_001"),
+    ("self dependency", lambda d: d["dependencies"][0].update(source_id="FEAT_AUTH_001"),
      "dependencies[0]: FEAT_AUTH_001 cannot depend on itself"),
     ("duplicate dependency", lambda d: d["dependencies"].append(dict(d["dependencies"][1])),
      "dependencies[3]: duplicate of dependencies[1]"),
@@ -84,9 +84,9 @@ CASES = [
     ("milestone wrong type", lambda d: d["milestones"].append(7), "milestones[1]: must be an object"),
     ("perspectives wrong", lambda d: d.update(perspectives={"pm": 1}), "perspectives.pm: must be a string, got int"),
     ("perspectives list", lambda d: d.update(perspectives=["pm"]), "perspectives: must be an object"),
-    ("cycle", lambda d: d["dependencies"].append({"source_id": "ENAB_DB_001", "target_id": "FEAT_AUTH_002",
+    ("cycle", lambda d: d["dependencies"].append({"source_id": "FEAT_AUTH_002", "target_id": "ENAB_DB_001",
                                                   "reason": "r"}),
-     "dependencies: cycle: FEAT_AUTH_001 -> ENAB_DB_001 -> FEAT_AUTH_002 -> FEAT_AUTH_001"),
+     "dependencies: cycle: FEAT_AUTH_001 -> FEAT_AUTH_002 -> ENAB_DB_001 -> FEAT_AUTH_001"),
 ]
 
 

@@ -50,8 +50,8 @@ def _nfrs(old: Plan, new: Plan) -> list[str]:
 def _dependencies(old: Plan, new: Plan) -> list[str]:
     before = {(d.source_id, d.target_id) for d in old.dependencies}
     after = {(d.source_id, d.target_id) for d in new.dependencies}
-    lines = [f"added dependency `{s}` depends on `{t}`" for s, t in _ordered(new, after - before)]
-    return lines + [f"removed dependency `{s}` depends on `{t}`" for s, t in _ordered(old, before - after)]
+    lines = [f"added dependency `{t}` needs `{s}` first" for s, t in _ordered(new, after - before)]
+    return lines + [f"removed dependency `{t}` needs `{s}` first" for s, t in _ordered(old, before - after)]
 
 
 def _ordered(plan: Plan, pairs: set[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -1,7 +1,10 @@
 """The plan lives with the issue: a machine-readable block hidden in the bot's plan comment.
 
 The block is an HTML comment (Gitea does not display it):
-`<!-- teabot:plan v=3 sum=<16 hex> [sig=<64 hex>] data=<base64 of zlib-compressed JSON> -->`.
+`<!-- teabot:plan v=3 schema=2 sum=<16 hex> [sig=<64 hex>] data=<base64 of zlib-compressed JSON> -->`.
+`v` is the plan's revision; `schema` the format of `data`. Schema 1 (blocks without `schema=`,
+written before the design's contract was followed) read a dependency backwards (`source_id`
+depended on `target_id`); such blocks are converted on read, so old plans keep their order.
 Edits to the visible part of the comment never touch it. `sum` catches a damaged block; it is
 no defence against forgery, since anyone can paste a well-formed block into their own comment.
 Trust therefore comes from WHO wrote the comment: callers must only `extract` from comments
@@ -23,8 +26,9 @@ from collections.abc import Iterable
 from bot.plan.core.model import Plan
 from bot.plan.core.validation import validate_plan
 
+SCHEMA = 2
 BLOCK = re.compile(
-    r"<!--\s*teabot:plan\s+v=(?P<v>\d{1,9})\s+sum=(?P<sum>[0-9a-f]{16})"
+    r"<!--\s*teabot:plan\s+v=(?P<v>\d{1,9})(?:\s+schema=(?P<schema>\d{1,3}))?\s+sum=(?P<sum>[0-9a-f]{16})"
     r"(?:\s+sig=(?P<sig>[0-9a-f]{64}))?\s+data=(?P<data>[A-Za-z0-9+/=\s]+?)\s*-->"
 )
 
@@ -33,8 +37,8 @@ def embed(plan: Plan, version: int, *, secret: bytes | None = None) -> str:
     """The hidden block carrying `plan` as version `version` (signed when `secret` is given)."""
     raw = json.dumps(plan.to_dict(), sort_keys=True, separators=(",", ":")).encode()
     data = base64.b64encode(zlib.compress(raw, 9)).decode()
-    sig = f" sig={_sign(secret, version, data)}" if secret else ""
-    return f"<!-- teabot:plan v={version} sum={_sum(data)}{sig} data={data} -->"
+    sig = f" sig={_sign(secret, version, data, SCHEMA)}" if secret else ""
+    return f"<!-- teabot:plan v={version} schema={SCHEMA} sum={_sum(data)}{sig} data={data} -->"
 
 
 def extract(comment_body: str, *, secret: bytes | None = None) -> tuple[Plan, int] | None:
@@ -64,21 +68,32 @@ def strip_block(comment_body: str) -> str:
 
 def _decode(match: re.Match[str], secret: bytes | None) -> tuple[Plan, int] | None:
     version, data = int(match["v"]), "".join(match["data"].split())
-    if not hmac.compare_digest(match["sum"], _sum(data)):
+    schema = int(match["schema"] or 1)
+    if not hmac.compare_digest(match["sum"], _sum(data)) or schema > SCHEMA:
         return None
-    if secret and not (match["sig"] and hmac.compare_digest(match["sig"], _sign(secret, version, data))):
+    if secret and not (match["sig"] and hmac.compare_digest(match["sig"], _sign(secret, version, data, schema))):
         return None
     try:
         payload = json.loads(zlib.decompress(base64.b64decode(data, validate=True)))
     except (binascii.Error, zlib.error, ValueError):
         return None
-    plan, _ = validate_plan(payload)
+    plan, _ = validate_plan(upgrade(payload, schema))
     return None if plan is None else (plan, version)
+
+
+def upgrade(payload: object, schema: int) -> object:
+    """Plan data of an older schema in today's shape (schema 1: each dependency's ends swapped)."""
+    if schema >= SCHEMA or not isinstance(payload, dict) or not isinstance(payload.get("dependencies"), list):
+        return payload
+    swapped = [{**d, "source_id": d.get("target_id"), "target_id": d.get("source_id")} if isinstance(d, dict) else d
+               for d in payload["dependencies"]]
+    return {**payload, "dependencies": swapped}
 
 
 def _sum(data: str) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
-def _sign(secret: bytes, version: int, data: str) -> str:
-    return hmac.new(secret, f"teabot:plan v={version} {data}".encode(), hashlib.sha256).hexdigest()
+def _sign(secret: bytes, version: int, data: str, schema: int) -> str:
+    tag = f"teabot:plan v={version} {data}" if schema == 1 else f"teabot:plan v={version} schema={schema} {data}"
+    return hmac.new(secret, tag.encode(), hashlib.sha256).hexdigest()

@@ -1,7 +1,7 @@
 """The plan as a graph: execution order, cycles named by id, and the critical path.
 
-Edges follow the package-wide convention: a dependency's source depends on its target,
-so the target comes first in the execution order and earlier on the critical path.
+Edges follow the design's contract (SPEC §2): a dependency's SOURCE is done first and its
+target needs it, so the source comes earlier in the execution order and on the critical path.
 """
 
 from __future__ import annotations
@@ -34,22 +34,30 @@ class CriticalPath:
 
 
 def prerequisites(plan: Plan) -> dict[str, list[str]]:
-    """For each item id, the ids it depends on, in dependency order."""
+    """For each item id, the ids that must be done before it (the sources pointing at it), in input order."""
     graph: dict[str, list[str]] = {item_id: [] for item_id in plan.item_ids()}
     for dep in plan.dependencies:
-        if dep.target_id not in graph[dep.source_id]:
-            graph[dep.source_id].append(dep.target_id)
+        if dep.first not in graph[dep.then]:
+            graph[dep.then].append(dep.first)
     return graph
 
 
 def find_cycle(plan: Plan) -> list[str] | None:
-    """The first cycle found (ids, first repeated at the end), or None when the graph is acyclic."""
-    graph = prerequisites(plan)
+    """The first cycle found (ids in done-first order, first repeated at the end), or None when acyclic."""
+    return cycle_in(plan.item_ids(), [(d.first, d.then) for d in plan.dependencies])
+
+
+def cycle_in(ids: list[str], edges: list[tuple[str, str]]) -> list[str] | None:
+    """The first cycle among `(first, then)` edges over `ids` (edges naming other ids are ignored)."""
+    graph: dict[str, list[str]] = {item_id: [] for item_id in ids}
+    for first, then in edges:
+        if first in graph and then in graph and first not in graph[then]:
+            graph[then].append(first)
     state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
     for start in graph:
         cycle = _visit(graph, start, state, [])
         if cycle:
-            return cycle
+            return cycle[::-1]  # walked from needer to prerequisite; name it in done-first order
     return None
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PRIORITIES = ("high", "medium", "low")
+STATUSES = ("open", "done", "postponed")  # done and postponed items are shown, never created
 RISK_CATEGORIES = ("technical", "resource", "integration", "other")
 
 
@@ -21,6 +22,9 @@ class Feature:
     domain: str | None = None
     priority: str = "medium"
     estimate_hours: float | None = None
+    status: str = "open"
+    issue: int | None = None  # an existing issue this item is: linked, never duplicated
+    group: str = ""  # the epic's heading or parent line this item was listed under
 
     @property
     def item_id(self) -> str:
@@ -41,6 +45,9 @@ class Enabler:
     title: str
     architectural_purpose: str
     estimate_hours: float | None = None
+    status: str = "open"
+    issue: int | None = None
+    group: str = ""
 
     @property
     def item_id(self) -> str:
@@ -66,11 +73,24 @@ class Nfrs:
 
 @dataclass(frozen=True)
 class Dependency:
-    """`source_id` depends on `target_id`: the target must be done first."""
+    """An edge `source_id -> target_id`: the SOURCE is done first, the target needs it (SPEC §2).
+
+    In Gitea the target's tickets are blocked by the source's tickets.
+    """
 
     source_id: str
     target_id: str
     reason: str
+
+    @property
+    def first(self) -> str:
+        """The item done first (the prerequisite)."""
+        return self.source_id
+
+    @property
+    def then(self) -> str:
+        """The item that needs `first`."""
+        return self.target_id
 
 
 @dataclass(frozen=True)
@@ -118,6 +138,10 @@ class Plan:
         yield from self.features
         yield from self.enablers
 
+    def open_items(self) -> Iterator[Item]:
+        """Items still to be done (not done, not postponed)."""
+        return (item for item in self.items() if item.status == "open")
+
     def item_ids(self) -> list[str]:
         """Ids of all items, features first, in input order."""
         return [item.item_id for item in self.items()]
@@ -146,10 +170,18 @@ class Plan:
 
 
 def _feature_dict(feature: Feature) -> dict[str, Any]:
-    data = vars(feature).copy()
+    data = _without_defaults(vars(feature).copy())
     data["acceptance_criteria"] = list(feature.acceptance_criteria)
     return data
 
 
 def _enabler_dict(enabler: Enabler) -> dict[str, Any]:
-    return vars(enabler).copy()
+    return _without_defaults(vars(enabler).copy())
+
+
+def _without_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """Leave out the extension fields at their defaults, so plain plans stay in the contract's shape."""
+    for key, default in (("status", "open"), ("issue", None), ("group", "")):
+        if data.get(key) == default:
+            del data[key]
+    return data

@@ -1,296 +1,189 @@
-"""`outline_plan(title, body, comments)`: a valid plan from the epic's own structure, without a model.
+"""`outline_plan(title, body, comments)`: a valid plan from the epic's own units of work, without a model.
 
-Features come from sections (## headings, or the bullets of a "Features"/"Scope" section),
-acceptance criteria from their bullets or checkboxes, enablers from a technical / infrastructure /
-architecture section, NFRs from lines that carry numbers, dependencies from "depends on / after /
-requires X" phrases (see `mentions`). The hints say what the author could add to improve the plan.
+Every unit the epic states (see `units`) becomes one plan item, grouped by the heading or parent
+line it is listed under; done and postponed units stay in the plan with their status (shown,
+never created); `#N` units are that existing issue. Dependencies come only from order the text
+states (see `order`), NFRs only from lines with a quantity and a unit. Ids are ASCII and stable:
+the first ASCII word of the unit (or ISSUE<N>, or ITEM) and a number derived from its text, so
+inserting or ticking another unit never renames it.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 from bot.plan.core import phrases
-from bot.plan.core.markdown import Bullet, Section, parse_sections, strip_marker
-from bot.plan.core.mentions import find_mentions
-from bot.plan.core.model import Plan, Risk
-from bot.plan.core.outline_parts import assemble, candidates_of, dependency_pairs, milestone_from, risk_from, split_title
-from bot.plan.core.validation import validate_plan
+from bot.plan.core import vocabulary as vocab
+from bot.plan.core.markdown import clean_text, strip_marker
+from bot.plan.core.model import Plan
+from bot.plan.core.order import PHRASE, stated_order
+from bot.plan.core.units import ITEM, REF, Unit, find_units, plain
+from bot.plan.core.validation import is_verb_object, validate_plan
 
-META_LINE = re.compile(r"^\s*(?:estimate[ds]?|effort|size|priority)\s*[:=]", re.I)
-BENEFIT_LINE = re.compile(r"^\s*(?:so that|benefit|value|why|in order to)\b\s*:?\s*(.+)", re.I)
 EPIC_PREFIX = re.compile(r"^\s*(?:\[?epic\]?\s*[:\-–—]?\s*)", re.I)
-
-
-@dataclass
-class Draft:
-    """A feature or enabler being assembled from the epic's text."""
-
-    kind: str  # "feature" | "enabler"
-    source: str
-    title: str
-    criteria: list[str] = field(default_factory=list)
-    about: str = ""
-    lines: list[str] = field(default_factory=list)
-    priority: str | None = None
-    estimate: float | None = None
-    item_id: str = ""
-
-
-@dataclass
-class Outline:
-    """Everything gathered from the epic before it becomes plan data."""
-
-    features: list[Draft] = field(default_factory=list)
-    enablers: list[Draft] = field(default_factory=list)
-    nfrs: dict[str, list[str]] = field(default_factory=lambda: {"performance": [], "security": []})
-    vision: list[str] = field(default_factory=list)
-    epic_criteria: list[str] = field(default_factory=list)
-    dependency_lines: list[str] = field(default_factory=list)
-    free_lines: list[str] = field(default_factory=list)
-    risks: list[Risk] = field(default_factory=list)
-    milestones: list[dict] = field(default_factory=list)
-    hints: list[str] = field(default_factory=list)
-    pairs: list[tuple[str, str, str]] = field(default_factory=list)  # (source, target, the line saying so)
+LEAD_NOISE = re.compile(r"^(?:#\d+\s*)?(?:(?:story|task|feature|step)\s*[\d.]+\s*)?[\s:.\-–—|]*", re.I)
+CLAUSE_END = re.compile(r"\s+[—–]+\s+|——|\s+-\s+|[。；;！？]|(?<=[a-z0-9)])[.!?](?=\s)|:\s")
+TECH = re.compile(r"infra|technical|architecture|platform|enabler|runway|基础设施|技术|架构|インフラ|基盤|인프라|"
+                  r"infraestructura|technique|technisch|infraestrutura|инфраструктур", re.I)
+TITLE_LIMIT = 80
 
 
 def outline_plan(title: str, body: str, comments: Sequence[str] = ()) -> tuple[Plan, list[str]]:
-    """A valid plan built from the epic's headings, lists and checklists, and hints for the author."""
+    """A valid plan whose items are the epic's units of work, and hints for the author."""
+    text = "\n\n".join([body, *comments])
+    units = _work_units(find_units(text, title)) or _prose_units(text)
+    prose = [plain(line) for line in clean_text(text).split("\n") if line.strip() and not ITEM.match(line)]
+    pairs = stated_order(units, prose)
+    merged, index_of = _merge(units)
     epic_title = EPIC_PREFIX.sub("", title).strip() or "the epic"
-    root = _unwrap(parse_sections(body))
-    out = Outline()
-    out.free_lines += root.text_lines() if not root.children else [strip_marker(x) for x in root.lines if x.strip()]
-    for text in comments:
-        extra = parse_sections(text)
-        root.children += extra.children
-        out.free_lines += [strip_marker(x) for x in extra.lines if x.strip()]
-    for section in root.children:
-        _take(out, section, phrases.section_kind(section.heading), None)
-    out.vision += root.paragraphs()[:1]
-    if not out.features:
-        out.features.append(_title_feature(out, epic_title, root))
-    _assign_epic_criteria(out)
-    _finish_items(out, epic_title)
-    _scan_nfrs(out)
-    return _build(out, epic_title)
+    data, hints = _plan_data(epic_title, text, merged, [(index_of[a], index_of[b], why) for a, b, why in pairs])
+    return _validated(data, hints)
 
 
-def _unwrap(root: Section) -> Section:
-    """Step into a lone top heading that holds the whole epic (`# Epic title` then `## Sections`)."""
-    only = root.children[0] if len(root.children) == 1 else None
-    if only is not None and only.children and not any(line.strip() for line in root.lines):
-        return Section(lines=only.lines, children=only.children)
-    return root
+def _work_units(units: list[Unit]) -> list[Unit]:
+    """Criteria only when nothing else states the work; intro bullets left out when a sub-issue list follows."""
+    work = [u for u in units if not u.criterion] or units
+    ref_groups = {u.group for u in work if u.issue is not None and u.group}
+    if ref_groups:
+        work = [u for u in work if u.group or u.issue is not None]
+    return work
 
 
-def _take(out: Outline, section: Section, kind: str, default_priority: str | None) -> None:
-    """Route one section by its kind."""
-    if kind == "feature":
-        _feature_section(out, section, default_priority)
-    elif kind == "container":
-        _container(out, section, phrases.priority(section.heading) or default_priority)
-    elif kind == "tech":
-        _tech(out, section)
-    elif kind == "nfr":
-        _nfr_section(out, section)
-    elif kind in ("risk", "milestone"):
-        builder = risk_from if kind == "risk" else milestone_from
-        target = out.risks if kind == "risk" else out.milestones
-        target += [builder(b.text) for s in section.walk() for b in s.bullets()]
-    elif kind == "deps":
-        out.dependency_lines += section.text_lines()
-    elif kind == "vision":
-        out.vision += [p for s in section.walk() for p in s.paragraphs()] or section.text_lines()[:1]
-    elif kind == "acceptance":
-        out.epic_criteria += [b.text for s in section.walk() for b in s.bullets()]
+def _prose_units(text: str) -> list[Unit]:
+    """Without any list: `#N` references in lines that state an order between them ("#681 depends on #682")."""
+    units: list[Unit] = []
+    for number, line in enumerate(clean_text(text).split("\n")):
+        refs = REF.findall(line)
+        if len(refs) >= 2 and PHRASE.search(line):
+            units += [Unit(f"#{n}", "", "open", int(n), line=number) for n in refs
+                      if all(u.issue != int(n) for u in units)]
+    return units
 
 
-def _container(out: Outline, section: Section, default_priority: str | None) -> None:
-    """A "Features" / "Scope" section: its sub-sections and its top-level bullets are features."""
-    for child in section.children:
-        _take(out, child, phrases.section_kind(child.heading), default_priority)
-    bullets = section.bullets()
-    for index, bullet in enumerate(bullets):
-        if bullet.depth == 0:
-            nested = [b.text for b in _nested(bullets, index)]
-            out.features.append(_bullet_item("feature", bullet, nested, default_priority))
+def _merge(units: list[Unit]) -> tuple[list[Unit], dict[int, int]]:
+    """One unit per `#N` (a table row and a list step may name the same issue); the most telling text wins."""
+    merged: list[Unit] = []
+    index_of: dict[int, int] = {}
+    by_issue: dict[int, int] = {}
+    for index, unit in enumerate(units):
+        if unit.issue is not None and unit.issue in by_issue:
+            kept = merged[by_issue[unit.issue]]
+            if len(_title_text(unit)) > len(_title_text(kept)) and len(_title_text(kept)) < 3:
+                merged[by_issue[unit.issue]] = replace(kept, text=unit.text)
+            index_of[index] = by_issue[unit.issue]
+            continue
+        index_of[index] = len(merged)
+        if unit.issue is not None:
+            by_issue[unit.issue] = len(merged)
+        merged.append(unit)
+    return merged, index_of
 
 
-def _nested(bullets: list[Bullet], index: int) -> list[Bullet]:
-    """The bullets nested under bullets[index]."""
-    nested = []
-    for bullet in bullets[index + 1:]:
-        if bullet.depth == 0:
-            break
-        nested.append(bullet)
-    return nested
+def _plan_data(epic_title: str, text: str, units: list[Unit], pairs: list[tuple[int, int, str]]) -> tuple[dict, list[str]]:
+    hints: list[str] = []
+    if not units:
+        hints.append("No units of work found: list them as a checklist (`- [ ] …`), bullets or `#N` sub-issues.")
+        units = [Unit(epic_title)]
+    ids = _ids(units)
+    features, enablers = [], []
+    for unit, item_id in zip(units, ids):
+        (enablers if item_id.startswith("ENAB") else features).append(_item(unit, item_id))
+    if not features:  # the contract needs one feature: the first technical unit stands in
+        first = enablers.pop(0)
+        features.append(_item(units[ids.index(first["enabler_id"])], first["enabler_id"].replace("ENAB", "FEAT", 1)))
+        ids[ids.index(first["enabler_id"])] = features[0]["feature_id"]
+    deps = [{"source_id": ids[a], "target_id": ids[b], "reason": f"the epic says: \"{_short(why, 160)}\""}
+            for a, b, why in pairs]
+    if not deps and len(units) > 1:
+        hints.append("No order stated: write \"B depends on A\" (or number the steps under a heading such as "
+                     "\"Order\") where one unit needs another first.")
+    data = {"pi_vision": _vision(epic_title, text), "features": features, "enablers": enablers,
+            "nfrs": _nfrs(text), "dependencies": deps}
+    return data, hints
 
 
-def _bullet_item(kind: str, bullet: Bullet, nested: list[str], default_priority: str | None) -> Draft:
-    """A feature or enabler from one bullet: `Title: explanation`, nested bullets as criteria."""
-    head, rest = split_title(phrases.clean_title(bullet.text))
-    rest = phrases.clean_title(rest)
-    draft = Draft(kind, head, head, lines=[bullet.text, *nested],
-                  priority=phrases.priority(bullet.text) or default_priority,
-                  estimate=phrases.estimate_hours(bullet.text))
-    draft.criteria = [c for c in nested if not _is_meta(c)] or ([bullet.text] if kind == "feature" else [])
-    draft.about = rest or (" ".join(nested) if kind == "enabler" else "")
-    return draft
+def _item(unit: Unit, item_id: str) -> dict:
+    title = item_title(unit)
+    about = f"Stated in the epic{' under “' + unit.group + '”' if unit.group else ''}: {_short(unit.text, 300)}"
+    extra = {"status": unit.status, "issue": unit.issue, "group": _short(unit.group, 120)}
+    if item_id.startswith("ENAB"):
+        return {"enabler_id": item_id, "title": title, "architectural_purpose": about, **extra}
+    return {"feature_id": item_id, "title": title, "benefit_hypothesis": about,
+            "acceptance_criteria": [_short(unit.text, 500)], **extra}
 
 
-def _feature_section(out: Outline, section: Section, default_priority: str | None) -> None:
-    """A feature from a section; its sub-sections of other kinds are routed on their own."""
-    parts = [section]
-    for child in section.children:
-        kind = phrases.section_kind(child.heading)
-        if kind in ("feature", "acceptance"):
-            parts.append(child)
-        else:
-            _take(out, child, kind, None)
-    source = phrases.clean_title(section.heading)
-    draft = Draft("feature", source, source,
-                  priority=phrases.priority(section.heading) or default_priority,
-                  estimate=phrases.estimate_hours(section.heading))
-    _read_body(draft, parts)
-    out.features.append(draft)
+def item_title(unit: Unit) -> str:
+    """A ticket title in the epic's own words: the unit's first clause, at most 80 characters."""
+    text = _title_text(unit)
+    if unit.issue is not None:
+        text = f"{text} (#{unit.issue})" if len(text) >= 3 else f"Track #{unit.issue}"
+    return text if is_verb_object(text) else f"Deliver {text}"
 
 
-def _read_body(draft: Draft, parts: list[Section]) -> None:
-    """Criteria, benefit, meta and dependency lines from a feature's sections."""
-    bullets = [b for s in parts for b in s.bullets()]
-    marked = [b for b in bullets if _is_acceptance_label(b.label)]
-    accepted = marked or [b for b in bullets if _is_plain_label(b.label)]
-    for part in parts:
-        draft.lines += part.text_lines()
-    for line in draft.lines:
-        draft.priority = draft.priority or (phrases.priority(line) if _is_meta(line) else None)
-        draft.estimate = draft.estimate or (phrases.estimate_hours(line) if _is_meta(line) else None)
-    draft.criteria = [b.text for b in accepted if not _is_meta(b.text)]
-    prose = [p for s in parts for p in s.paragraphs() if not _is_meta(p)]
-    benefit = [m[1] for line in draft.lines if (m := BENEFIT_LINE.match(line))]
-    draft.about = (benefit or prose or [""])[0]
+def _title_text(unit: Unit) -> str:
+    text = vocab.strip_links(unit.text)
+    if unit.issue is not None:
+        text = re.sub(rf"\(?#{unit.issue}\)?", " ", text, count=1)
+    text = LEAD_NOISE.sub("", " ".join(text.split())).strip()
+    cut = CLAUSE_END.search(text, 12)
+    if cut and len(text) > 40:
+        text = text[:cut.start()]
+    return _short(text.strip(" ,，、:：.-–—"), TITLE_LIMIT)
 
 
-def _tech(out: Outline, section: Section) -> None:
-    """Enablers from a technical section: one per sub-section and one per top-level bullet."""
-    for child in section.children:
-        kind = phrases.section_kind(child.heading)
-        if kind in ("feature", "tech"):
-            source, lines = phrases.clean_title(child.heading), child.text_lines()
-            about = phrases.clean_title((child.paragraphs() + [b.text for b in child.bullets()] or [""])[0])
-            estimate = next((h for h in map(phrases.estimate_hours, [child.heading, *lines]) if h), None)
-            out.enablers.append(Draft("enabler", source, source, about=about, lines=lines, estimate=estimate))
-        else:
-            _take(out, child, kind, None)
-    bullets = section.bullets()
-    for index, bullet in enumerate(bullets):
-        if bullet.depth == 0 and not _is_dependency(bullet.text):
-            out.enablers.append(_bullet_item("enabler", bullet, [b.text for b in _nested(bullets, index)], None))
-        elif bullet.depth == 0:
-            out.dependency_lines.append(bullet.text)
+def _ids(units: list[Unit]) -> list[str]:
+    """Stable ASCII ids: prefix, the first ASCII word (or ISSUE<N>), a number from the unit's text."""
+    ids: list[str] = []
+    for unit in units:
+        prefix = "ENAB" if TECH.search(unit.group) else "FEAT"
+        part = f"ISSUE{unit.issue}" if unit.issue is not None else phrases.id_part(unit.text, "ITEM")
+        number = zlib.crc32(" ".join(unit.text.split()).casefold().encode()) % 999 + 1
+        while f"{prefix}_{part}_{number:03d}" in ids:
+            number = number % 999 + 1
+        ids.append(f"{prefix}_{part}_{number:03d}")
+    return ids
 
 
-def _nfr_section(out: Outline, section: Section) -> None:
-    """NFR lines: any line with a number; a Security/Performance sub-heading decides the kind."""
-    for part in section.walk():
-        forced = {"security": "security", "performance": "performance"}
-        heading_kind = next((forced[w] for w in phrases.words(part.heading) if w in forced), None)
-        for line in (strip_marker(x) for x in part.lines if x.strip()):
-            kind = phrases.nfr_kind(line, in_nfr_section=True)
-            if kind is None:
-                out.hints.append(f"NFR without a number: \"{line}\" — state a measurable target (e.g. p99 < 200 ms).")
-            elif line not in out.nfrs[heading_kind or kind]:
-                out.nfrs[heading_kind or kind].append(line)
+def _vision(epic_title: str, text: str) -> str:
+    for line in clean_text(text).split("\n"):
+        line = plain(line)
+        if len(line) > 30 and not line.startswith(("#", "|", "-", "*", "+")) and not ITEM.match(line):
+            return _short(line, 300)
+    return epic_title
 
 
-def _scan_nfrs(out: Outline) -> None:
-    """Quantified NFR lines stated anywhere else (in features, enablers, intro, comments)."""
-    lines = [line for draft in out.features + out.enablers for line in draft.lines] + out.free_lines
-    for line in lines:
+def _nfrs(text: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {"performance": [], "security": []}
+    for line in clean_text(text).split("\n"):
+        line = strip_marker(plain(line))
         kind = phrases.nfr_kind(line)
-        if kind and line not in out.nfrs["performance"] + out.nfrs["security"]:
-            out.nfrs[kind].append(line)
+        if kind and line not in found[kind]:
+            found[kind].append(_short(line, 300))
+    return found
 
 
-def _title_feature(out: Outline, epic_title: str, root: Section) -> Draft:
-    """With no feature sections: one feature named after the epic, criteria from its checklist."""
-    criteria = out.epic_criteria or [b.text for b in root.bullets() if not _is_dependency(b.text)]
-    out.epic_criteria = []
-    out.hints.append("No feature sections found, so the plan has one feature named after the epic: add a "
-                     "`## <feature>` heading per feature (2–4), each with its acceptance criteria as bullets.")
-    source = phrases.clean_title(epic_title)
-    return Draft("feature", source, source, criteria=criteria, lines=[epic_title])
-
-
-def _assign_epic_criteria(out: Outline) -> None:
-    """Epic-level acceptance criteria go to the feature whose title they name best (else the first)."""
-    for criterion in out.epic_criteria:
-        found = set(phrases.significant(criterion))
-        scores = [len(found & set(phrases.significant(f.source))) for f in out.features]
-        out.features[scores.index(max(scores))].criteria.append(criterion)
-
-
-def _finish_items(out: Outline, epic_title: str) -> None:
-    """Titles, ids, fallbacks for missing benefit or criteria, and hints about them."""
-    counters: dict[str, int] = {}
-    for draft in out.features + out.enablers:
-        prefix, verb = ("FEAT", "Deliver") if draft.kind == "feature" else ("ENAB", "Establish")
-        draft.title = phrases.verb_object(draft.title or epic_title, verb)
-        part = phrases.id_part(draft.source, "CORE" if draft.kind == "feature" else "PLATFORM")
-        counters[f"{prefix}_{part}"] = counters.get(f"{prefix}_{part}", 0) + 1
-        draft.item_id = f"{prefix}_{part}_{counters[prefix + '_' + part]:03d}"
-    out.pairs = dependency_pairs(out, candidates_of(out))
-    stated = {line for _, _, line in out.pairs if any(m.leading for m in find_mentions(line))}
-    for draft in out.features:
-        draft.criteria = [c for c in draft.criteria if c not in stated]
-        _fill_feature(out, draft)
-
-
-def _fill_feature(out: Outline, draft: Draft) -> None:
-    if not draft.criteria:
-        draft.criteria = [f"{draft.title} works end to end as the epic describes"]
-        out.hints.append(f"`{draft.item_id}` ({draft.source}): no acceptance criteria found — "
-                         "add bullets or checkboxes under its heading.")
-    if not draft.about:
-        out.hints.append(f"`{draft.item_id}` ({draft.source}): no benefit stated — add a sentence under its "
-                         "heading saying who gains what (\"so that …\").")
-
-
-def _is_meta(text: str) -> bool:
-    return bool(META_LINE.match(text))
-
-
-def _is_dependency(text: str) -> bool:
-    return any(m.leading and m.strong for m in find_mentions(text))
-
-
-def _is_acceptance_label(label: str) -> bool:
-    return phrases.section_kind(label) == "acceptance" or label in ("ac", "acs", "done when")
-
-
-def _is_plain_label(label: str) -> bool:
-    return not label or (phrases.section_kind(label) in ("feature", "container")
-                         and bool(set(phrases.words(label)) - phrases.FILLER))
-
-
-def _build(out: Outline, epic_title: str) -> tuple[Plan, list[str]]:
-    """Plan data from the outline, validated; dependency cycles are broken and reported as hints."""
-    data, hints = assemble(out, epic_title)
+def _validated(data: dict, hints: list[str]) -> tuple[Plan, list[str]]:
+    """The plan; a stated cycle is broken at its last edge and named in a hint."""
     plan, errors = validate_plan(data)
-    while plan is None and errors and errors[0].startswith("dependencies: cycle: "):
-        data, hint = _break_cycle(data, errors[0])
-        hints.append(hint)
+    while plan is None and any("cycle: " in e for e in errors):
+        ids = next(e for e in errors if "cycle: " in e).split("cycle: ", 1)[1].split(" (")[0].split(" -> ")
+        last = (ids[-2], ids[-1])
+        data["dependencies"] = [d for d in data["dependencies"] if (d["source_id"], d["target_id"]) != last]
+        hints.append(f"The epic's order forms a cycle ({' -> '.join(ids)}); `{last[1]}` after `{last[0]}` was left "
+                     "out — say which must come first.")
         plan, errors = validate_plan(data)
     if plan is None:
         raise ValueError(f"outline planner produced an invalid plan: {errors}")
     return plan, hints
 
 
-def _break_cycle(data: dict, error: str) -> tuple[dict, str]:
-    ids = error.removeprefix("dependencies: cycle: ").split(" -> ")
-    last = (ids[-2], ids[-1])
-    data["dependencies"] = [d for d in data["dependencies"] if (d["source_id"], d["target_id"]) != last]
-    return data, (f"The epic's dependencies form a cycle ({' -> '.join(ids)}); `{last[0]}` depends on `{last[1]}` "
-                  "was left out — say which must come first.")
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,，、") + "…"

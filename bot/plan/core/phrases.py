@@ -58,6 +58,14 @@ SECURITY = re.compile(r"\b(tls|ssl|https|aes|rsa|sha-?\d*|encrypt\w*|hash\w*|bcr
                       r"oidc|jwt|owasp|pci|gdpr|hipaa|soc\s*2|rbac|pii|mask\w*|secrets?|tokens?|passwords?|"
                       r"sessions?|lockout|locked|brute|audit|retention|csrf|xss|cve\w*|penetration|vulnerab\w*)\b",
                       re.I)
+# A quantity with a unit or a versioned protocol: "200 ms", "99.9 %", "500 QPS", "TLS 1.3", "AES-256".
+# A bare number ("#7570", "2025") is not a target.
+QUANTITY = re.compile(
+    r"(?<![#\w])\d+(?:[.,]\d+)?\s*(?:%|ms\b|s\b|sec|second|min|minute|h\b|hour|day|[kmgt]?b\b|[kmgt]i?b\b|"
+    r"bytes?|qps|rps|tps|req|request|user|connection|x\b|bit)"
+    r"|\b(?:p\d{2,3}|tls\s*v?1\.\d|aes-?\d{3}|sha-?\d{3}|rsa-?\d{4}|oauth\s*2|http/\d)"
+    r"|\d+\s*(?:毫秒|秒|分钟|小时|天|个用户|并发|ミリ秒|秒|밀리초|초)",
+    re.I)
 AMOUNT = r"(\d+(?:\.\d+)?)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b"
 ESTIMATE = re.compile(rf"[(\[][^()\[\]]*?{AMOUNT}[^()\[\]]*[)\]]|\b(?:estimate[ds]?|effort|size)\s*[:=]?\s*~?\s*{AMOUNT}",
                       re.I)
@@ -158,11 +166,12 @@ def priority(text: str) -> str | None:
 def nfr_kind(line: str, *, in_nfr_section: bool = False) -> str | None:
     """performance|security when `line` states a quantified NFR, else None.
 
-    Inside an NFR section any line with a number counts (security when it names security terms);
-    elsewhere a line needs a number and performance or security vocabulary.
+    A line needs a quantity with a unit (`200 ms`, `99.9 %`, `TLS 1.3`; a bare `#7570` or year is not one).
+    Inside an NFR section that is enough (security when it names security terms); elsewhere the line
+    also needs performance or security vocabulary.
     """
     line = META.sub(" ", line)
-    if not re.search(r"\d", line):
+    if not QUANTITY.search(line):
         return None
     if SECURITY.search(line):
         return "security"

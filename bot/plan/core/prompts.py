@@ -29,13 +29,15 @@ PLAN_SHAPE = """{
                 "priority": "high|medium|low", "estimate_hours": 40}],
   "enablers": [{"enabler_id": "ENAB_<TECH>_<NNN>", "title": "Verb object", "architectural_purpose": "…",
                 "estimate_hours": 16}],
-  "nfrs": {"performance": ["p99 < 300 ms at 200 QPS"], "security": ["TLS 1.3 only"]},
-  "dependencies": [{"source_id": "FEAT_…", "target_id": "ENAB_…", "reason": "source needs target first"}],
+  "nfrs": {"performance": "p99 < 300 ms at 200 QPS", "security": "TLS 1.3 only"},
+  "dependencies": [{"source_id": "ENAB_…", "target_id": "FEAT_…", "reason": "why the target needs the source first"}],
   "risks": [{"description": "…", "category": "technical|resource|integration|other", "mitigation": "…"}],
   "milestones": [{"name": "…", "target": "week 4", "items": ["ENAB_…"]}]
 }
-Rules: at least one feature; ids unique; a dependency means SOURCE depends on TARGET (the target is done
-first) and names known ids with a reason; every NFR carries a number; no dependency cycle; no other keys."""
+Rules: at least one feature; ids unique; a dependency means the SOURCE IS DONE FIRST and the TARGET needs
+it (an enabler is usually a source) and names known ids with a reason; each NFR (one string or a list) carries
+a number; no dependency cycle; features/enablers may add "status": "open|done|postponed" for work the epic
+marks done or postponed, "issue": N for an existing issue #N, "group": the epic's heading; no other keys."""
 
 STORY_SHAPE = """{"stories": [{"key": "<parent_id>/S<n>", "parent_id": "FEAT_… or ENAB_…", "kind": "story|enabler|spike",
   "title": "Verb object", "context": "…", "acceptance_criteria": ["…"], "nfrs": ["…"], "approach": "…",

@@ -83,3 +83,15 @@ def links_to_add(stories: Sequence[Story], numbers: Mapping[str, int],
                 if pair[1] not in set(existing.get(pair[0], ())):
                     pairs.append(pair)
     return pairs
+
+
+def links_to_remove(stories: Sequence[Story], numbers: Mapping[str, int],
+                    existing: Mapping[int, Iterable[int]]) -> list[tuple[int, int]]:
+    """(issue, blocked-by issue) links between the plan's tickets that the stories no longer imply.
+
+    Only links between two tickets of this plan are touched: links a human added to other issues stay.
+    """
+    ours = set(numbers.values())
+    wanted = {(numbers[s.key], numbers[k]) for s in stories for k in s.depends_on if s.key in numbers and k in numbers}
+    return [(issue, blocker) for issue, blockers in existing.items() for blocker in blockers
+            if issue in ours and blocker in ours and (issue, blocker) not in wanted]

@@ -11,7 +11,8 @@ HOW_TO = ("Reply `/plan <feedback>` to revise this plan, or `/plan approve` to c
           "(stories in execution order, labelled and linked).")
 MODEL_FREE = ("Built without a model, from the epic's own structure: features from its sections, "
               "acceptance criteria from their bullets and checkboxes, enablers from its technical section, "
-              "NFRs from lines that carry numbers, dependencies from \"depends on / after / requires\".")
+              "NFRs from lines that state a quantity with a unit, dependencies only where the text states an order "
+              "(\"depends on\", \"after\", \"blocked by\", a list it calls an order, in any language).")
 
 
 def render_blueprint(plan: Plan, *, version: int, model_free: bool = False, changes: Sequence[str] | None = None,
@@ -69,7 +70,7 @@ def _feature(plan: Plan, feature: Feature) -> str:
     facts = [f"priority {feature.priority}", f"domain `{feature.area}`"]
     if feature.estimate_hours is not None:
         facts.append(f"estimate {hours(feature.estimate_hours)}")
-    needs = [d.target_id for d in plan.dependencies if d.source_id == feature.feature_id]
+    needs = [d.first for d in plan.dependencies if d.then == feature.feature_id]
     if needs:
         facts.append("depends on " + ", ".join(f"`{n}`" for n in needs))
     criteria = "\n".join(f"- [ ] {c}" for c in feature.acceptance_criteria)
@@ -96,8 +97,8 @@ def _nfrs(plan: Plan) -> str:
 def _dependency_table(plan: Plan) -> str:
     if not plan.dependencies:
         return "_No dependencies: every item can start independently._"
-    rows = [f"| `{d.source_id}` | `{d.target_id}` | {cell(d.reason)} |" for d in plan.dependencies]
-    return "\n".join(["| Item | Depends on (done first) | Reason |", "| --- | --- | --- |", *rows])
+    rows = [f"| `{d.first}` | `{d.then}` | {cell(d.reason)} |" for d in plan.dependencies]
+    return "\n".join(["| Done first (source) | Then (target, needs it) | Reason |", "| --- | --- | --- |", *rows])
 
 
 def _order(plan: Plan) -> str:

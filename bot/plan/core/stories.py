@@ -2,9 +2,14 @@
 
 Without a model each feature becomes 1–3 stories (its acceptance criteria in groups of two) and
 each enabler 1–2 technical stories (a spike first when it has no estimate; build + verify when
-it is estimated over 16 h). Story keys are stable: `<item id>/S<n>`. Links mirror the plan: for
-every plan dependency the first story of the dependent item depends on the last story of its
-prerequisite; an enabler's own stories run in sequence.
+it is estimated over 16 h). An item that is an existing issue (`issue`) is that one ticket; done
+and postponed items get none. Story keys are stable: `<item id>/S<n>`.
+
+Links mirror the plan. For a dependency `first -> then`, EVERY story of `then` is blocked by each
+FINAL story of `first` (a story no other story of `first` waits on). Why: the target may start
+only when the whole source is done; the final stories are exactly what "done" waits for (the last
+one of an enabler's spike -> build chain, every one of a feature's parallel stories), and linking
+every story of the target keeps each of its tickets from being picked up too early.
 """
 
 from __future__ import annotations
@@ -39,10 +44,13 @@ class Story:
     estimate_hours: float
     labels: tuple[str, ...]
     depends_on: tuple[str, ...] = ()
+    issue: int | None = None  # the existing issue this story is (linked, not created)
 
     def to_dict(self) -> dict[str, Any]:
         """The story as JSON (the shape a model is asked to reply with)."""
         data = vars(self).copy()
+        if data["issue"] is None:
+            del data["issue"]
         for key in ("acceptance_criteria", "nfrs", "labels", "depends_on"):
             data[key] = list(data[key])
         return data
@@ -53,20 +61,32 @@ def split_into_stories(plan: Plan) -> list[Story]:
     stories = []
     for item_id in execution_order(plan):
         item = plan.item(item_id)
-        stories += _feature_stories(plan, item) if isinstance(item, Feature) else _enabler_stories(plan, item)
+        if item.status != "open":
+            continue
+        if item.issue is not None:
+            stories.append(_issue_story(plan, item))
+        else:
+            stories += _feature_stories(plan, item) if isinstance(item, Feature) else _enabler_stories(plan, item)
     return link_stories(plan, stories)
 
 
 def link_stories(plan: Plan, stories: list[Story]) -> list[Story]:
-    """Add the links the plan implies (first story of a dependent → last story of its prerequisite)."""
+    """Add the links the plan implies: every story of `then` is blocked by each final story of `first`."""
     by_parent: dict[str, list[Story]] = {}
     for story in stories:
         by_parent.setdefault(story.parent_id, []).append(story)
     extra: dict[str, list[str]] = {}
     for dep in plan.dependencies:
-        first, last = by_parent[dep.source_id][0].key, by_parent[dep.target_id][-1].key
-        extra.setdefault(first, []).append(last)
+        finals = final_stories(by_parent.get(dep.first, []))
+        for story in by_parent.get(dep.then, []):  # a done item has no stories: nothing to wait for
+            extra.setdefault(story.key, []).extend(finals)
     return [replace(s, depends_on=tuple(dict.fromkeys([*s.depends_on, *extra.get(s.key, [])]))) for s in stories]
+
+
+def final_stories(own: list[Story]) -> list[str]:
+    """Keys of the stories of one item that no other story of that item depends on."""
+    waited_on = {key for story in own for key in story.depends_on}
+    return [story.key for story in own if story.key not in waited_on]
 
 
 def story_labels(plan: Plan, item: Item, kind: str) -> tuple[str, ...]:
@@ -78,7 +98,7 @@ def item_priority(plan: Plan, item: Item) -> str:
     """A feature's own priority; an enabler takes the highest priority of the features that need it."""
     if isinstance(item, Feature):
         return item.priority
-    needing = [plan.item(d.source_id) for d in plan.dependencies if d.target_id == item.enabler_id]
+    needing = [plan.item(d.then) for d in plan.dependencies if d.first == item.enabler_id]
     ranks = [PRIORITIES.index(f.priority) for f in needing if isinstance(f, Feature)]
     return PRIORITIES[min(ranks)] if ranks else "medium"
 
@@ -101,6 +121,17 @@ def _feature_stories(plan: Plan, feature: Feature) -> list[Story]:
     return stories
 
 
+def _issue_story(plan: Plan, item: Item) -> Story:
+    """The one ticket of an item that is an existing issue: linked and reported, never created again."""
+    kind = "story" if isinstance(item, Feature) else "enabler"
+    criteria = item.acceptance_criteria if isinstance(item, Feature) else (item.architectural_purpose,)
+    context = item.benefit_hypothesis if isinstance(item, Feature) else item.architectural_purpose
+    return Story(key=f"{item.item_id}/S1", parent_id=item.item_id, parent_title=item.title, kind=kind,
+                 title=item.title, context=context, acceptance_criteria=tuple(criteria), nfrs=_nfrs(plan),
+                 approach=_approach(plan, item), estimate_hours=_round(item.estimate_hours or HOURS_PER_CRITERION),
+                 labels=story_labels(plan, item, kind), issue=item.issue)
+
+
 def _groups(criteria: list[str]) -> list[list[str]]:
     """Criteria in 1–3 contiguous groups of about two."""
     count = 1 if len(criteria) <= 2 else 2 if len(criteria) <= 4 else 3
@@ -114,7 +145,7 @@ def _groups(criteria: list[str]) -> list[list[str]]:
 
 
 def _enabler_stories(plan: Plan, enabler: Enabler) -> list[Story]:
-    needed_by = [d.source_id for d in plan.dependencies if d.target_id == enabler.enabler_id]
+    needed_by = [d.then for d in plan.dependencies if d.first == enabler.enabler_id]
     ready = f"Ready for {', '.join(needed_by)}" if needed_by else "Documented so that later features can build on it"
     base = dict(parent_id=enabler.enabler_id, parent_title=enabler.title, context=enabler.architectural_purpose,
                 nfrs=_nfrs(plan), approach=_approach(plan, enabler))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from bot.plan.core.graph import find_cycle, format_cycle
+from bot.plan.core.graph import cycle_in, format_cycle
 from bot.plan.core.model import (
     RISK_CATEGORIES,
+    STATUSES,
     Dependency,
     Enabler,
     Feature,
@@ -21,12 +23,11 @@ from bot.plan.core.model import (
 
 FEATURE_ID = re.compile(r"^FEAT_[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_\d{3}$")
 ENABLER_ID = re.compile(r"^ENAB_[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_\d{3}$")
-HAS_NUMBER = re.compile(r"\d")
-
 PLAN_KEYS = ("pi_vision", "features", "enablers", "nfrs", "dependencies", "risks", "milestones", "perspectives")
+EXTENSION_KEYS = ("status", "issue", "group")
 FEATURE_KEYS = ("feature_id", "title", "benefit_hypothesis", "acceptance_criteria", "domain", "priority",
-                "estimate_hours")
-ENABLER_KEYS = ("enabler_id", "title", "architectural_purpose", "estimate_hours")
+                "estimate_hours", *EXTENSION_KEYS)
+ENABLER_KEYS = ("enabler_id", "title", "architectural_purpose", "estimate_hours", *EXTENSION_KEYS)
 NFR_KEYS = ("performance", "security")
 DEPENDENCY_KEYS = ("source_id", "target_id", "reason")
 RISK_KEYS = ("description", "category", "mitigation")
@@ -79,6 +80,26 @@ class Reader:
             self.fail(_join(path, key), f"at least one {at_least}")
         return tuple(out)
 
+    def text_or_texts(self, obj: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+        """ONE string (the design's contract) or a list of strings (a compatible extension)."""
+        value = obj.get(key)
+        if isinstance(value, str):
+            return (value.strip(),) if value.strip() else ()
+        if value is not None and not isinstance(value, list):
+            self.fail(_join(path, key), f"must be a string or a list of strings, got {type(value).__name__}")
+            return ()
+        return self.texts(obj, key, path)
+
+    def issue(self, obj: Mapping[str, Any], key: str, path: str) -> int | None:
+        """An optional issue number."""
+        value = obj.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            self.fail(_join(path, key), f"must be an issue number, got {value!r}")
+            return None
+        return value
+
     def items(self, obj: Mapping[str, Any], key: str, path: str) -> list[Any]:
         """A list field ([] when absent or null)."""
         value = obj.get(key)
@@ -127,11 +148,12 @@ def validate_plan(data: Any) -> tuple[Plan | None, list[str]]:
         perspectives=_perspectives(reader, top.get("perspectives")),
         **{key: tuple(value for _, value in pairs) for key, pairs in parts.items()},
     )
+    # The cycle is checked on whatever could be read, so it is reported with every other error.
+    cycle = cycle_in(plan.item_ids(), [(d.first, d.then) for d in plan.dependencies])
+    if cycle:
+        reader.fail("dependencies", f"cycle: {format_cycle(cycle)} (each id must be done before the next)")
     if reader.errors:
         return None, reader.errors
-    cycle = find_cycle(plan)
-    if cycle:
-        return None, [f"dependencies: cycle: {format_cycle(cycle)}"]
     return plan, []
 
 
@@ -156,6 +178,7 @@ def _feature(reader: Reader, value: Any, path: str) -> Feature | None:
         domain=domain or None,
         priority=reader.choice(obj, "priority", path, ("medium", "high", "low")),
         estimate_hours=reader.hours(obj, "estimate_hours", path),
+        **_extensions(reader, obj, path),
     )
 
 
@@ -171,15 +194,29 @@ def _enabler(reader: Reader, value: Any, path: str) -> Enabler | None:
         title=_title(reader, obj, path),
         architectural_purpose=reader.text(obj, "architectural_purpose", path),
         estimate_hours=reader.hours(obj, "estimate_hours", path),
+        **_extensions(reader, obj, path),
     )
+
+
+def _extensions(reader: Reader, obj: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """teabot's optional item fields: status (open|done|postponed), an existing issue, the epic's group."""
+    return {"status": reader.choice(obj, "status", path, STATUSES), "issue": reader.issue(obj, "issue", path),
+            "group": reader.text(obj, "group", path, required=False)}
 
 
 def _title(reader: Reader, obj: Mapping[str, Any], path: str) -> str:
     title = reader.text(obj, "title", path)
-    words = title.split()
-    if title and (len(words) < 2 or not words[0][:1].isalpha()):
+    if title and not is_verb_object(title):
         reader.fail(f"{path}.title", f"must be verb-object (e.g. 'Export invoices'), got {title!r}")
     return title
+
+
+def is_verb_object(title: str) -> bool:
+    """Two words or more starting with a letter; scripts written without spaces (CJK) need one word."""
+    words = title.split()
+    if not words or not words[0][:1].isalpha():
+        return False
+    return len(words) >= 2 or any(unicodedata.east_asian_width(ch) == "W" for ch in title)
 
 
 def _nfrs(reader: Reader, value: Any) -> Nfrs:
@@ -188,11 +225,13 @@ def _nfrs(reader: Reader, value: Any) -> Nfrs:
     obj = reader.mapping(value, "nfrs", NFR_KEYS)
     if obj is None:
         return Nfrs()
-    nfrs = Nfrs(performance=reader.texts(obj, "performance", "nfrs"), security=reader.texts(obj, "security", "nfrs"))
+    nfrs = Nfrs(performance=reader.text_or_texts(obj, "performance", "nfrs"),
+                security=reader.text_or_texts(obj, "security", "nfrs"))
     for kind in NFR_KEYS:
         for index, line in enumerate(getattr(nfrs, kind)):
-            if not HAS_NUMBER.search(line):
-                reader.fail(f"nfrs.{kind}[{index}]", f"must carry a number (e.g. {_NFR_EXAMPLES[kind]}), got {line!r}")
+            if not re.search(r"\d", line):
+                where = f"nfrs.{kind}" if isinstance(obj.get(kind), str) else f"nfrs.{kind}[{index}]"
+                reader.fail(where, f"must carry a number (e.g. {_NFR_EXAMPLES[kind]}), got {line!r}")
     return nfrs
 
 
