@@ -30,7 +30,7 @@ from bot.forge import make_forge  # noqa: E402
 from bot.plan.core.embed import embed  # noqa: E402
 from bot.plan.core.stories import split_into_stories  # noqa: E402
 from bot.plan.core.validation import validate_plan  # noqa: E402
-from bot.config.playbooks import bundled_workflows  # noqa: E402
+from bot.config.playbooks import bundled_playbooks  # noqa: E402
 
 REPO, BOT, TOKEN = "acme/widget", "teabot", "bench-token"
 
@@ -82,12 +82,12 @@ def main() -> None:
     links = sum(len(s.depends_on) for s in stories)
     labels = len({label for s in stories for label in s.labels})
     request = PlanRequest(REPO, epic, "alice", "plan", "approve")
-    workflow = bundled_workflows()["plan"]
+    playbook = bundled_playbooks()["plan"]
 
     for round_name in ("first approval", "second approval"):
         before = len(fake.requests)
         started = time.perf_counter()
-        plan(request, forge=forge, llm=None, bot_login=BOT, workflow=workflow, skills={})
+        plan(request, forge=forge, llm=None, bot_login=BOT, playbook=workflow, skills={})
         elapsed = time.perf_counter() - started
         calls = collections.Counter(kind(c.method, c.path) for c in fake.requests[before:])
         print(f"\n{round_name}: {sum(calls.values())} API calls in {elapsed * 1000:.0f} ms (no model: all bot-side)")

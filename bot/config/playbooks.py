@@ -1,14 +1,17 @@
-"""Agent workflows as data: `workflows/*.yaml` parsed and validated into frozen dataclasses.
+"""Agent playbooks as data: the files in `workflows/*.yaml` parsed and validated into frozen dataclasses.
 
-A workflow names its triggers, optional modes (e.g. draft/revise/approve), budgets, per-workflow
-options and its steps. A step `uses` an action the agent implements, may name a `skill`, run only
-in some modes (`when`), only when an option is set (`only_if`), carry its own `budget`, say what
-happens `on_error`, and hold sub-`steps` (a loop, repeated `until` a condition or the attempt
-budget is spent). Every problem is reported as `WorkflowError(file, key, message)`.
+"Workflow" means a Gitea Actions workflow everywhere else in teabot; an agent's YAML is a playbook.
+A playbook names its triggers, optional modes (e.g. draft/revise/approve), budgets and options, and
+then either `steps` the agent runs in order (the planner: each step `uses` an action the agent
+implements, may name a `skill`, run only in some modes (`when`), only when an option is set
+(`only_if`), carry its own `budget` and say what happens `on_error`) or `phases` it switches on and
+off (the auto-debug agent, whose loop is a state machine in code: `fix`, `rerun_flaky`, `deploy`,
+`acceptance`). Every problem is reported as `PlaybookError(file, key, message)`.
 
 The bundled files live at the repository root (`Path(bot.__file__).parents[1] / "workflows"`);
 a repo may override one with `.gitea/teabot/workflows/<name>.yaml`, merged key by key onto the
-bundled definition (mappings merge, lists and scalars replace) by `effective_workflow`.
+bundled definition (mappings merge, lists and scalars replace) by `effective_playbook`, and the
+result is validated as a whole: an unknown action, skill, phase or option names the file and key.
 """
 
 from __future__ import annotations
@@ -25,13 +28,27 @@ import yaml
 import bot
 from bot.config.settings import ConfigError
 
-WORKFLOW_KEYS = ("name", "description", "triggers", "modes", "budgets", "options", "steps")
+PLAYBOOK_KEYS = ("name", "description", "triggers", "modes", "budgets", "options", "steps", "phases")
 STEP_KEYS = ("id", "uses", "description", "skill", "when", "only_if", "budget", "on_error", "until", "steps")
 BUDGET_KEYS = ("attempts", "tokens", "minutes")
 ON_ERROR = ("fail", "report", "continue", "retry")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 USES = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?$")
-# Option schemas per workflow name: option -> (allowed python types, description for messages).
+# The actions each agent implements (a step's `uses`); the planner's table is checked against this one.
+ACTIONS: dict[str, frozenset[str]] = {
+    "plan": frozenset(f"plan.{a}" for a in ("gather", "draft", "revise", "validate", "render", "post", "stories",
+                                            "tickets", "links", "board")),
+}
+# The phases of a playbook driven by a state machine: phase -> (allowed python types, description, default).
+PHASES: dict[str, dict[str, tuple[tuple[type, ...], str, Any]]] = {
+    "auto_debug": {
+        "fix": ((bool,), "true or false", True),
+        "rerun_flaky": ((bool,), "true or false", True),
+        "deploy": ((str, type(None)), "a workflow file name or null", None),
+        "acceptance": ((str, type(None)), "a workflow file name or null", None),
+    },
+}
+# Option schemas per playbook name: option -> (allowed python types, description for messages).
 OPTIONS: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
     "plan": {
         "attachment_types": ((list,), "a list of file extensions"),
@@ -39,19 +56,16 @@ OPTIONS: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
         "post_board": ((bool,), "true or false"),
     },
     "auto_debug": {
-        "deploy_workflow": ((str, type(None)), "a workflow file name or null"),
-        "acceptance_workflow": ((str, type(None)), "a workflow file name or null"),
         "poll_interval_seconds": ((int,), "a whole number of seconds"),
         "timeout_minutes": ((int,), "a whole number of minutes"),
         "docs_folder": ((str, type(None)), "a folder path or null"),
         "branch_prefix": ((str,), "a branch name prefix"),
-        "rerun_flaky_once": ((bool,), "true or false"),
     },
 }
 
 
-class WorkflowError(ConfigError):
-    """A workflow file is invalid: `file`, the dotted `key` and what is wrong (all problems in `problems`)."""
+class PlaybookError(ConfigError):
+    """A playbook file is invalid: `file`, the dotted `key` and what is wrong (all problems in `problems`)."""
 
     def __init__(self, file: str, key: str, message: str, problems: list[tuple[str, str]] | None = None) -> None:
         self.file, self.key, self.message = file, key, message
@@ -70,7 +84,7 @@ class Budgets:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a workflow."""
+    """One step of a playbook."""
 
     id: str
     uses: str
@@ -85,8 +99,8 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Workflow:
-    """A validated workflow definition."""
+class Playbook:
+    """A validated playbook."""
 
     name: str
     description: str
@@ -97,6 +111,7 @@ class Workflow:
     steps: tuple[Step, ...]
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     file: str = ""
+    phases: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def steps_for(self, mode: str | None = None) -> tuple[Step, ...]:
         """The top-level steps that run in `mode` (all of them when no mode is given)."""
@@ -112,26 +127,26 @@ def bundled_dir() -> Path:
     return Path(bot.__file__).parent / "bundled" / "workflows"
 
 
-def parse_workflow(text: str, file: str = "<workflow>", *, actions: set[str] | None = None,
-                   skills: set[str] | None = None) -> Workflow:
-    """Parse and validate one workflow; `actions`/`skills`, when given, are the names that may be used."""
+def parse_playbook(text: str, file: str = "<playbook>", *, actions: set[str] | None = None,
+                   skills: set[str] | None = None) -> Playbook:
+    """Parse and validate one playbook; `actions`/`skills`, when given, are the names that may be used."""
     return _validate(_load_yaml(text, file), file, actions, skills)
 
 
-def load_workflow(path: Path, **known: Any) -> Workflow:
-    """Parse a workflow file."""
-    return parse_workflow(path.read_text(encoding="utf-8"), str(path), **known)
+def load_playbook(path: Path, **known: Any) -> Playbook:
+    """Parse a playbook file."""
+    return parse_playbook(path.read_text(encoding="utf-8"), str(path), **known)
 
 
-def bundled_workflows(**known: Any) -> dict[str, Workflow]:
-    """Every bundled workflow by name."""
-    flows = [load_workflow(p, **known) for p in sorted(bundled_dir().glob("*.yaml"))]
+def bundled_playbooks(**known: Any) -> dict[str, Playbook]:
+    """Every bundled playbook by name."""
+    flows = [load_playbook(p, **known) for p in sorted(bundled_dir().glob("*.yaml"))]
     return {flow.name: flow for flow in flows}
 
 
-def effective_workflow(bundled_text: str, override_text: str | None = None, *, file: str = "<bundled>",
-                       override_file: str = "<override>", **known: Any) -> Workflow:
-    """The bundled workflow with a repo's override merged onto it (errors name the file the key came from)."""
+def effective_playbook(bundled_text: str, override_text: str | None = None, *, file: str = "<bundled>",
+                       override_file: str = "<override>", **known: Any) -> Playbook:
+    """The bundled playbook with a repo's override merged onto it (errors name the file the key came from)."""
     base = _load_yaml(bundled_text, file)
     if not override_text or not override_text.strip():
         return _validate(base, file, known.get("actions"), known.get("skills"))
@@ -139,9 +154,9 @@ def effective_workflow(bundled_text: str, override_text: str | None = None, *, f
     merged = _merge(base, override)
     try:
         return _validate(merged, file, known.get("actions"), known.get("skills"))
-    except WorkflowError as error:
+    except PlaybookError as error:
         origin = override_file if error.key.split(".")[0].split("[")[0] in override else file
-        raise WorkflowError(origin, error.key, error.message, error.problems) from None
+        raise PlaybookError(origin, error.key, error.message, error.problems) from None
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -158,14 +173,14 @@ def _load_yaml(text: str, file: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise WorkflowError(file, "(yaml)", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        raise PlaybookError(file, "(yaml)", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(data, dict):
-        raise WorkflowError(file, "(top)", "must be a mapping with name, description and steps")
+        raise PlaybookError(file, "(top)", "must be a mapping with name, description and steps")
     return data
 
 
 class _Checker:
-    """Collects (key, message) problems while reading a workflow."""
+    """Collects (key, message) problems while reading a playbook."""
 
     def __init__(self) -> None:
         self.problems: list[tuple[str, str]] = []
@@ -211,27 +226,33 @@ class _Checker:
         return Budgets(**values)
 
 
-def _validate(data: dict[str, Any], file: str, actions: set[str] | None, skills: set[str] | None) -> Workflow:
+def _validate(data: dict[str, Any], file: str, actions: set[str] | None, skills: set[str] | None) -> Playbook:
     check = _Checker()
-    check.keys(data, "", WORKFLOW_KEYS)
+    check.keys(data, "", PLAYBOOK_KEYS)
     name = check.text(data, "name", "", required=True)
     if name and not NAME.match(name):
         check.fail("name", "must be a lowercase name (letters, digits, _)")
     triggers = check.keys(data.get("triggers", {}), "triggers", ("commands", "events"))
     modes = check.names(data, "modes", "")
     budgets = check.budgets(data.get("budgets", {}), "budgets")
-    steps = _steps(check, data.get("steps"), "steps", modes, actions, skills)
+    phases = _phases(check, name, data.get("phases"))
+    steps = () if name in PHASES and "steps" not in data else _steps(check, data.get("steps"), "steps", modes,
+                                                                     actions if actions is not None else ACTIONS.get(name),
+                                                                     skills)
+    if name in PHASES and "steps" in data:
+        check.fail("steps", f"the {name} playbook has no steps: switch its phases on and off instead "
+                            f"({', '.join(PHASES[name])})")
     options = _options(check, name, data.get("options", {}))
     for step in all_steps(steps):
         if step.only_if and step.only_if not in options:
-            check.fail(f"steps.{step.id}.only_if", f"names no option of this workflow: {step.only_if}")
-    workflow = Workflow(name, check.text(data, "description", "", required=True),
+            check.fail(f"steps.{step.id}.only_if", f"names no option of this playbook: {step.only_if}")
+    playbook = Playbook(name, check.text(data, "description", "", required=True),
                         check.names(triggers, "commands", "triggers"), check.names(triggers, "events", "triggers"),
-                        modes, budgets, steps, MappingProxyType(options), file)
+                        modes, budgets, steps, MappingProxyType(options), file, MappingProxyType(phases))
     if check.problems:
         key, message = check.problems[0]
-        raise WorkflowError(file, key, message, check.problems)
-    return workflow
+        raise PlaybookError(file, key, message, check.problems)
+    return playbook
 
 
 def _steps(check: _Checker, value: Any, path: str, modes: tuple[str, ...], actions: set[str] | None,
@@ -303,6 +324,30 @@ def _options(check: _Checker, name: str, value: Any) -> dict[str, Any]:
         elif isinstance(option, list) and not all(isinstance(v, str) and v for v in option):
             check.fail(f"options.{key}", f"must be {schema[key][1]}")
     return dict(value)
+
+
+def _phases(check: _Checker, name: str, value: Any) -> dict[str, Any]:
+    """The phases of a state-machine playbook, defaults filled in; other playbooks have none."""
+    schema = PHASES.get(name)
+    if schema is None:
+        if value is not None:
+            check.fail("phases", f"the {name or 'this'} playbook has steps, not phases")
+        return {}
+    value = {} if value is None else value
+    if not isinstance(value, dict):
+        check.fail("phases", "must be a mapping")
+        return {key: default for key, (_, _, default) in schema.items()}
+    phases = {}
+    for key, (kinds, description, default) in schema.items():
+        option = value.get(key, default)
+        if isinstance(option, bool) != (bool in kinds) or not isinstance(option, kinds):
+            check.fail(f"phases.{key}", f"must be {description}")
+            option = default
+        phases[key] = option
+    for key in value:
+        if key not in schema:
+            check.fail(f"phases.{key}", f"unknown phase (phases: {', '.join(schema)})")
+    return phases
 
 
 def _join(path: str, key: str) -> str:

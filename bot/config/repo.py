@@ -56,7 +56,7 @@ class WorkflowRef(_Strict):
     inputs: dict[str, str] = {}
 
 
-class ExternalCi(_Strict):
+class ExternalCiSettings(_Strict):
     """Commit statuses from CI outside Gitea Actions (Jenkins, Drone, Woodpecker …)."""
 
     enabled: bool = True
@@ -76,7 +76,7 @@ class Debug(_Strict):
     poll_interval_seconds: int = Field(50, ge=5)
     wait_timeout_seconds: int = Field(600, ge=30)
     allow_ci_edits: bool = False
-    external_ci: ExternalCi = ExternalCi()
+    external_ci: ExternalCiSettings = ExternalCiSettings()
 
 
 class Planning(_Strict):

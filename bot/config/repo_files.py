@@ -18,10 +18,10 @@ from bot.forge.client import GiteaClient
 from bot.config.repo import CONFIG_PATH, RepoConfig, parse_repo_config
 from bot.config.skills import Skill, effective_skill
 from bot.config.skills import bundled_dir as skills_dir
-from bot.config.playbooks import Workflow, effective_workflow
-from bot.config.playbooks import bundled_dir as workflows_dir
+from bot.config.playbooks import Playbook, effective_playbook
+from bot.config.playbooks import bundled_dir as playbooks_dir
 
-WORKFLOW_OVERRIDE = ".gitea/teabot/workflows/{name}.yaml"
+PLAYBOOK_OVERRIDE = ".gitea/teabot/workflows/{name}.yaml"
 SKILL_OVERRIDE = ".gitea/teabot/skills/{name}/skill.md"
 _CACHE_SIZE = 256
 _cache: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
@@ -51,11 +51,11 @@ class RepoFiles:
         """The validated `.gitea/teabot.yaml` (defaults when absent)."""
         return self._cached(CONFIG_PATH, lambda text: parse_repo_config(text))
 
-    def workflow(self, name: str) -> Workflow:
+    def playbook(self, name: str) -> Playbook:
         """The bundled workflow `name` with the repository's override merged onto it."""
-        path = WORKFLOW_OVERRIDE.format(name=name)
-        bundled = (workflows_dir() / f"{name}.yaml").read_text(encoding="utf-8")
-        return self._cached(path, lambda text: effective_workflow(
+        path = PLAYBOOK_OVERRIDE.format(name=name)
+        bundled = (playbooks_dir() / f"{name}.yaml").read_text(encoding="utf-8")
+        return self._cached(path, lambda text: effective_playbook(
             bundled, _text(text), file=f"workflows/{name}.yaml", override_file=path))
 
     def skill(self, name: str) -> Skill:

@@ -33,7 +33,7 @@ def _debug_deps(rt: Runtime, repo: str, *, docs_folder: str | None = None) -> de
     """Everything a debug step needs, for `repo`."""
     client = rt.forge()
     files = repo_files(client, repo)
-    config, phases = effective_debug(files.config().debug, files.workflow("auto_debug"))
+    config, phases = effective_debug(files.config().debug, files.playbook("auto_debug"))
     if docs_folder:
         config = config.model_copy(update={"docs_folder": docs_folder})
     store = RedisSessionStore(rt.redis) if rt.redis is not None else rt.memory_sessions()

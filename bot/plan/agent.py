@@ -29,7 +29,7 @@ from bot.plan.core.model import Plan
 from bot.plan.core.outline import outline_plan
 from bot.plan.core.render import render_blueprint
 from bot.plan.core.stories import Story, split_into_stories
-from bot.config.playbooks import Step, Workflow
+from bot.config.playbooks import Step, Playbook
 
 log = logging.getLogger(__name__)
 PLAN_COMMENT = f"{BOT_MARKER}:plan-comment -->"
@@ -51,7 +51,7 @@ class PlanRequest:
 
     @property
     def mode(self) -> str:
-        """approve, revise or draft (the workflow's modes)."""
+        """approve, revise or draft (the playbook's modes)."""
         if self.args.strip().lower() == "approve":
             return "approve"
         return "revise" if self.args.strip() else "draft"
@@ -66,7 +66,7 @@ class Run:
     llm: LLM | None
     bot_login: str
     skills: dict[str, str]
-    workflow: Workflow
+    playbook: Playbook
     epic: epic_io.Epic | None = None
     current: tuple[Plan, int] | None = None
     plan: Plan | None = None
@@ -96,15 +96,15 @@ class Run:
         return value, errors
 
 
-def plan(request: PlanRequest, *, forge: GiteaClient, llm: LLM | None, bot_login: str, workflow: Workflow,
+def plan(request: PlanRequest, *, forge: GiteaClient, llm: LLM | None, bot_login: str, playbook: Playbook,
          skills: dict[str, str]) -> dict[str, Any]:
     """Carry out one planning command on an epic; returns what was done (for logs and tests)."""
-    run = Run(request, forge, llm, bot_login, skills, workflow)
+    run = Run(request, forge, llm, bot_login, skills, playbook)
     if request.command in ("summarize", "classify"):
         _discussion(run)
         return run.result
-    for step in workflow.steps_for(request.mode):
-        if not workflow.enabled(step):
+    for step in playbook.steps_for(request.mode):
+        if not playbook.enabled(step):
             continue
         try:
             STEPS[step.uses](run)
@@ -134,7 +134,7 @@ def _handled(run: Run, step: Step, exc: Exception) -> bool:
 
 def gather(run: Run) -> None:
     """Read the epic, its discussion, attachments and the current plan."""
-    options = run.workflow.options
+    options = run.playbook.options
     run.epic = epic_io.read_epic(run.forge, run.request.repo, run.request.number, bot_login=run.bot_login,
                                  attachment_types=tuple(options.get("attachment_types", ("md", "txt", "pdf"))),
                                  max_attachment_kb=int(options.get("max_attachment_kb", 512)))

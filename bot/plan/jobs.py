@@ -24,7 +24,7 @@ def plan_command(rt: Runtime, *, repo: str, number: int, login: str, command: st
     if not config.may(needed, role, login) or (request.mode == "approve" and ROLE_RANK.get(role, 0) < ROLE_RANK["write"]):
         client.create_comment(repo, number, refusal(command, args, login, repo))
         return
-    playbook = files.workflow("plan")
+    playbook = files.playbook("plan")
     skills = {name: files.skill(name).instructions for name in bundled_skills()}
-    planner.plan(request, forge=client, llm=rt.llm(playbook.budgets.tokens), bot_login=rt.bot_login(), workflow=playbook,
+    planner.plan(request, forge=client, llm=rt.llm(playbook.budgets.tokens), bot_login=rt.bot_login(), playbook=playbook,
                  skills=skills)

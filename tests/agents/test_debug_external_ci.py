@@ -21,7 +21,7 @@ from bot.debug.core.session import Session, new_session
 from bot.debug.core.settings import Phases
 from harness.fake_gitea import FakeGitea
 from bot.forge.client import GiteaClient
-from bot.config.repo import ExternalCi, RepoConfig
+from bot.config.repo import ExternalCiSettings, RepoConfig
 from bot.debug.store import MemorySessionStore
 
 REPO, CONTEXT, HOST = "acme/widget", "ci/jenkins", "jenkins.example.com"
@@ -184,16 +184,16 @@ def test_statuses_that_are_not_external_failures_on_a_branch_are_ignored(fake, f
     assert ci.seen == [] and bot_comments(fake, world["pull"]) == []
 
 
-@pytest.mark.parametrize("config", [{"enabled": False}, {"external_ci": ExternalCi(enabled=False)}])
+@pytest.mark.parametrize("config", [{"enabled": False}, {"external_ci": ExternalCiSettings(enabled=False)}])
 def test_repo_config_can_turn_external_sessions_off(fake, forge, world, ci, config) -> None:
     assert debugger.on_status(deps_for(forge, ci, **config), REPO, status(world["head"])) is None
 
 
 def test_external_ci_contexts_select_which_statuses_count(fake, forge, world, ci) -> None:
     ci.text(f"https://{HOST}/job/widget/3/consoleText", FAILED_LOG)
-    deps = deps_for(forge, ci, external_ci=ExternalCi(contexts=("ci/drone",)))
+    deps = deps_for(forge, ci, external_ci=ExternalCiSettings(contexts=("ci/drone",)))
     assert debugger.on_status(deps, REPO, status(world["head"])) is None
-    deps = deps_for(forge, ci, external_ci=ExternalCi(contexts=(CONTEXT,)))
+    deps = deps_for(forge, ci, external_ci=ExternalCiSettings(contexts=(CONTEXT,)))
     assert debugger.on_status(deps, REPO, status(world["head"])) is not None
 
 
@@ -293,8 +293,8 @@ def test_debug_starts_an_ended_session_over_but_leaves_a_running_one(fake, forge
 
 
 @pytest.mark.parametrize("phases, log, reason", [
-    (Phases(fix=False), FAILED_LOG, "the auto_debug workflow has no fix step"),
-    (Phases(rerun_flaky=False), TIMEOUT_LOG, "re-runs are off (rerun_flaky_once: false"),
+    (Phases(fix=False), FAILED_LOG, "fixes are off (phases.fix: false"),
+    (Phases(rerun_flaky=False), TIMEOUT_LOG, "re-runs are off (phases.rerun_flaky: false"),
 ])
 def test_the_workflow_phases_reach_the_decision(fake, forge, world, ci, phases, log, reason) -> None:
     ci.text(f"https://{HOST}/job/widget/3/consoleText", log)

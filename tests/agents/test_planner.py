@@ -15,7 +15,7 @@ from bot.forge.client import GiteaClient
 from bot.llm.client import make_llm
 from bot.plan.core.embed import extract
 from bot.config.skills import bundled_skills
-from bot.config.playbooks import bundled_workflows
+from bot.config.playbooks import bundled_playbooks
 from tests.agents.conftest import BOT
 
 EPICS = Path(__file__).parents[1] / "planning" / "epics"
@@ -24,7 +24,7 @@ SKILLS = {name: skill.instructions for name, skill in bundled_skills().items()}
 
 def run(forge: GiteaClient, number: int, args: str = "", *, llm=None, command: str = "plan", login: str = "alice") -> dict:
     request = PlanRequest("acme/widget", number, login, command, args)
-    return plan(request, forge=forge, llm=llm, bot_login=BOT, workflow=bundled_workflows()["plan"], skills=SKILLS)
+    return plan(request, forge=forge, llm=llm, bot_login=BOT, playbook=bundled_playbooks()["plan"], skills=SKILLS)
 
 
 def bot_comments(fake: FakeGitea, number: int) -> list[str]:

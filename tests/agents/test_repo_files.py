@@ -1,4 +1,4 @@
-"""teabot's files in a repository: settings, workflow and skill overrides from the default branch."""
+"""teabot's files in a repository: settings, playbook and skill overrides from the default branch."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ SKILL = "---\nname: auto_debug\ndescription: Our own debugging rules.\n---\nAlwa
 
 def test_without_overrides_the_bundled_files_serve(fake: FakeGitea, forge: GiteaClient) -> None:
     files = repo_files(forge, REPO)
-    assert files.workflow("auto_debug").budgets.attempts == 3 and files.config().debug.enabled
+    assert files.playbook("auto_debug").budgets.attempts == 3 and files.config().debug.enabled
     assert files.skill("auto_debug").instructions.startswith("# Auto-debug")  # the bundled skill
 
 
@@ -23,14 +23,14 @@ def test_overrides_from_the_default_branch_are_merged_and_cached_per_commit(fake
     fake.push(REPO, {".gitea/teabot/workflows/auto_debug.yaml": "budgets: {attempts: 5}\n",
                      ".gitea/teabot/skills/auto_debug/skill.md": SKILL}, author="alice")
     files = repo_files(forge, REPO)
-    flow = files.workflow("auto_debug")
+    flow = files.playbook("auto_debug")
     assert flow.budgets.attempts == 5 and flow.budgets.tokens == 200000  # merged onto the bundled workflow
     assert files.skill("auto_debug").instructions.strip() == "Always run `make check` first."
     reads = len(fake.calls("GET"))
-    assert repo_files(forge, REPO).workflow("auto_debug") == flow
+    assert repo_files(forge, REPO).playbook("auto_debug") == flow
     assert len(fake.calls("GET")) == reads + 2  # the branch head again (repo, branch), not the file
     fake.push(REPO, {".gitea/teabot/workflows/auto_debug.yaml": "budgets: {attempts: 2}\n"}, author="alice")
-    assert repo_files(forge, REPO).workflow("auto_debug").budgets.attempts == 2  # a new commit is read anew
+    assert repo_files(forge, REPO).playbook("auto_debug").budgets.attempts == 2  # a new commit is read anew
 
 
 @pytest.mark.parametrize("path, text, named", [
@@ -45,4 +45,4 @@ def test_a_broken_override_names_its_file_and_key(fake: FakeGitea, forge: GiteaC
     files = repo_files(forge, REPO)
     name = path.split("/")[3].removesuffix(".yaml")
     with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
-        files.skill(name) if "skills" in path else files.workflow(name)
+        files.skill(name) if "skills" in path else files.playbook(name)

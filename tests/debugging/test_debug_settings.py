@@ -9,13 +9,13 @@ from bot.debug.core.commits import fix_branch
 from bot.debug.core.decide import Facts, Kind, Rerun, decide
 from bot.debug.core.settings import Phases, effective_debug
 from bot.config.repo import parse_repo_config
-from bot.config.playbooks import bundled_dir, effective_workflow
+from bot.config.playbooks import bundled_dir, effective_playbook
 
 BUNDLED = (bundled_dir() / "auto_debug.yaml").read_text()
 
 
 def settings(override: str = "", repo: str = ""):
-    flow = effective_workflow(BUNDLED, override, file="workflows/auto_debug.yaml",
+    flow = effective_playbook(BUNDLED, override, file="workflows/auto_debug.yaml",
                               override_file=".gitea/teabot/workflows/auto_debug.yaml")
     return effective_debug(parse_repo_config(repo).debug, flow)
 
@@ -27,7 +27,7 @@ def test_the_bundled_workflow_and_the_built_in_defaults_agree() -> None:
 
 def test_the_workflow_sets_defaults_and_the_repo_config_wins() -> None:
     override = ("budgets: {attempts: 5, minutes: 45}\noptions: {poll_interval_seconds: 20, timeout_minutes: 3, "
-                "docs_folder: spec, deploy_workflow: deploy.yml}\n")
+                "docs_folder: spec}\nphases: {deploy: deploy.yml}\n")
     config, _ = settings(override)
     assert (config.budget.attempts, config.budget.minutes, config.budget.tokens) == (5, 45, 200000)
     assert (config.poll_interval_seconds, config.wait_timeout_seconds, config.docs_folder) == (20, 180, "spec")
@@ -37,28 +37,21 @@ def test_the_workflow_sets_defaults_and_the_repo_config_wins() -> None:
     assert config.poll_interval_seconds == 60 and config.deploy.workflow == "ship.yml"
 
 
-def test_steps_decide_which_phases_run() -> None:
-    steps_without_fix_and_deploy = """
-steps:
-  - {id: collect, uses: debug.collect}
-  - {id: triage, uses: debug.triage}
-  - {id: decide, uses: debug.decide}
-  - {id: acceptance, uses: debug.acceptance, only_if: acceptance_workflow}
-  - {id: report, uses: debug.report}
-"""
-    config, phases = settings(steps_without_fix_and_deploy, "debug:\n  deploy: {workflow: ship.yml}\n"
-                                                             "  acceptance: {workflow: accept.yml}\n")
+def test_phases_decide_what_a_session_may_do() -> None:
+    config, phases = settings("phases: {fix: false, acceptance: accept.yml}\n")
     assert config.deploy is None and config.acceptance.workflow == "accept.yml" and not phases.fix
     facts = Facts(category="test", fingerprint="f", has_model=True, can_fix=phases.fix)
     decision = decide(facts)
-    assert decision.kind is Kind.REPORT_ONLY and "no fix step" in decision.reason
+    assert decision.kind is Kind.REPORT_ONLY and "phases.fix: false" in decision.reason
+    config, _ = settings("phases: {deploy: deploy.yml}\n", "debug:\n  deploy: {workflow: ship.yml}\n")
+    assert config.deploy.workflow == "ship.yml"  # .gitea/teabot.yaml wins over the playbook
 
 
-def test_rerun_flaky_once_false_reports_instead_of_rerunning() -> None:
-    _, phases = settings("options: {rerun_flaky_once: false}\n")
+def test_rerun_flaky_false_reports_instead_of_rerunning() -> None:
+    _, phases = settings("phases: {rerun_flaky: false}\n")
     assert not phases.rerun_flaky
     decision = decide(Facts(category="infra", fingerprint="f", has_model=True, rerun=Rerun.OFF))
-    assert decision.kind is Kind.REPORT_ONLY and "rerun_flaky_once: false" in decision.reason
+    assert decision.kind is Kind.REPORT_ONLY and "phases.rerun_flaky: false" in decision.reason
 
 
 def test_the_branch_prefix_names_fix_branches_but_stays_under_teabot() -> None:

@@ -27,7 +27,7 @@ class Rerun(str, Enum):
     DISPATCH = "dispatch"   # the workflow has a workflow_dispatch trigger
     NONE = "none"
     EXTERNAL = "external"  # an external CI's build: re-run there, not through Gitea
-    OFF = "off"            # the auto_debug workflow turns re-runs off (rerun_flaky_once: false)
+    OFF = "off"            # the auto_debug playbook turns re-runs off (phases.rerun_flaky: false)
 
 
 class Kind(str, Enum):
@@ -63,7 +63,7 @@ class Facts:
     has_model: bool = False
     is_rerun: bool = False
     rerun: Rerun = Rerun.NONE
-    can_fix: bool = True  # the auto_debug workflow has a fix step
+    can_fix: bool = True  # the auto_debug playbook's fix phase is on
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def _rerun(facts: Facts, what: str) -> Decision:
     if facts.is_rerun:
         return Decision(Kind.REPORT_ONLY, f"{what} that failed again after one re-run: needs a person")
     if facts.rerun is Rerun.OFF:
-        return Decision(Kind.REPORT_ONLY, f"{what}; re-runs are off (rerun_flaky_once: false in the auto_debug workflow)")
+        return Decision(Kind.REPORT_ONLY, f"{what}; re-runs are off (phases.rerun_flaky: false in the auto_debug playbook)")
     if facts.rerun is Rerun.EXTERNAL:
         return Decision(Kind.REPORT_ONLY, f"{what}, on an external CI that teabot cannot re-run: re-run the build "
                                           "there")
@@ -130,7 +130,7 @@ def _code_failure(facts: Facts) -> Decision:
     known = next((past.fix for past in facts.history if past.fix and not past.flaky), "")
     if not facts.can_fix:
         cite = f"; it was fixed before by {known}" if known else ""
-        return Decision(Kind.REPORT_ONLY, f"the auto_debug workflow has no fix step: triage report only{cite}",
+        return Decision(Kind.REPORT_ONLY, f"fixes are off (phases.fix: false in the auto_debug playbook): triage report only{cite}",
                         known_fix=known)
     if not facts.has_model:
         cite = f"; it was fixed before by {known}" if known else ""
