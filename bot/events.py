@@ -150,12 +150,16 @@ class Event:
         p = self.payload
         if self.name == "issue_comment":
             return ("comment", _dig(p, "comment", "id"), _dig(p, "comment", "updated_at"))
+        # Gitea 1.26 re-runs keep the run id and leave `run_attempt` at 0 (PR #36768): the time the run or
+        # job ended tells a re-run's result from the first one's; a manual replay resends the same time.
         if self.name == "workflow_run":
             run = p.get("workflow_run") or {}
-            return ("run", run.get("id"), run.get("run_attempt"), run.get("status"), run.get("conclusion"))
+            return ("run", run.get("id"), run.get("run_attempt"), run.get("status"), run.get("conclusion"),
+                    run.get("completed_at") or run.get("updated_at"))
         if self.name == "workflow_job":
             job = p.get("workflow_job") or {}
-            return ("job", job.get("id"), job.get("run_attempt"), job.get("status"), job.get("conclusion"))
+            return ("job", job.get("id"), job.get("run_attempt"), job.get("status"), job.get("conclusion"),
+                    job.get("completed_at"))
         if self.name == "status":
             return ("status", p.get("id"), p.get("sha"), p.get("context"), p.get("state"), p.get("updated_at"))
         if self.name == "push":

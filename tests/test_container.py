@@ -280,7 +280,7 @@ def test_the_image_carries_no_test_harness(image: dict[str, Path]) -> None:
 @pytest.mark.integration
 def test_the_image_carries_the_bundled_workflows_and_skills(image: dict[str, Path]) -> None:
     code = ("import json; from bot.config import skills, playbooks; "
-            "print(json.dumps([sorted(playbooks.bundled_workflows()), sorted(skills.bundled_skills())]))")
+            "print(json.dumps([sorted(playbooks.bundled_playbooks()), sorted(skills.bundled_skills())]))")
     flows, skills = json.loads(run(["python", "-c", code], cwd=image["app"], env=image_env(image)).stdout)
     assert len(flows) == len(list((ROOT / "workflows").glob("*.yaml"))) > 0
     assert skills == sorted(p.parent.name for p in (ROOT / "skills").glob("*/skill.md")) != []

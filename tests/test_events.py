@@ -142,3 +142,13 @@ def test_pipeline_results_caused_by_the_bot_are_not_dropped(case: str) -> None:
     data = load_case(case)
     data["body"]["sender"]["login"] = "teabot"  # the bot's fix push started this run
     assert not is_bot_event(Event.from_http(*signed(data), TEST_SECRET), "teabot")
+
+
+def test_a_rerun_that_keeps_its_run_id_and_attempt_is_new_work() -> None:
+    """Gitea 1.26 re-runs in place (same id, run_attempt 0): the second failure must not be taken for a replay."""
+    first = load_case("workflow_run/completed_failure")
+    again = load_case("workflow_run/completed_failure")
+    first["body"]["workflow_run"].update(run_attempt=0, completed_at="2026-02-01T10:00:00Z")
+    again["body"]["workflow_run"].update(run_attempt=0, completed_at="2026-02-01T10:07:30Z")
+    key = lambda case, delivery: Event.from_http(*signed(case, delivery=delivery), TEST_SECRET).content_key  # noqa: E731
+    assert key(first, "d-1") == key(first, "d-2") != key(again, "d-3")
