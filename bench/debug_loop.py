@@ -29,6 +29,7 @@ from bot.config.settings import ModelSettings, Settings  # noqa: E402
 from bot.debug.core.prompts import MAX_CONTEXT_CHARS, TOOLS, fix_messages  # noqa: E402
 from bot.debug.core.session import new_session  # noqa: E402
 from harness.fake_ci import BUGS, CiRunner, install_sample  # noqa: E402
+from harness import cast  # noqa: E402
 from harness.fake_gitea import FakeGitea  # noqa: E402
 from harness.fake_model import FakeModelServer  # noqa: E402
 from bot.forge import make_forge  # noqa: E402
@@ -65,11 +66,8 @@ def loop_cost() -> None:
     right = {"tool_calls": [{"name": "propose_edits", "arguments": {"diagnosis": "threshold", "edits": [{
         "path": path, "search": search, "replace": replace}]}}]}
     runner = CiRunner()
-    fake = FakeGitea(ci_runner=runner)
-    fake.add_user("teabot", "bench-token")
-    fake.add_user("acme")
-    fake.add_repo("acme/widget")
-    fake.set_permission("acme/widget", "teabot", "admin")
+    # 1.26: the bench finds the fix's run by listing runs, which 1.25 allows only the owner
+    fake = cast.seed(FakeGitea("1.26", ci_runner=runner), cast=(cast.Person("teabot", "admin", "bench-token"),))
     sample = install_sample(fake, "acme/widget", bug="off_by_one")
     forge = make_forge(Settings(gitea_url="http://fake.test", gitea_token="bench-token"),
                        transport=httpx.WSGITransport(app=fake.app))
@@ -112,7 +110,7 @@ def prompt_tokens() -> None:
         print(f"prompt tokens: skipped: {CASES} is absent")
         return
     tools = json.dumps(TOOLS)
-    code = (ROOT / "bot" / "agents" / "debug_fix.py").read_text()[:MAX_CONTEXT_CHARS]  # real Python at the cap
+    code = (ROOT / "bot" / "debug" / "fix.py").read_text()[:MAX_CONTEXT_CHARS]  # real Python at the cap
     code_tokens = len(encoding.encode(code))
     counts, capped = [], []
     for case in sorted(CASES.iterdir()):

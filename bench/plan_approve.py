@@ -25,6 +25,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.plan.agent import PLAN_COMMENT, PlanRequest, plan  # noqa: E402
 from bot.config.settings import Settings  # noqa: E402
+from harness import cast  # noqa: E402
 from harness.fake_gitea import FakeGitea  # noqa: E402
 from bot.forge import make_forge  # noqa: E402
 from bot.plan.core.embed import embed  # noqa: E402
@@ -67,12 +68,7 @@ def main() -> None:
     parser.add_argument("--enablers", type=int, default=3)
     args = parser.parse_args()
 
-    fake = FakeGitea()
-    fake.add_user(BOT, TOKEN)
-    fake.add_user("acme")
-    fake.add_user("alice")
-    fake.add_repo(REPO)
-    fake.set_permission(REPO, BOT, "admin")
+    fake = cast.seed(FakeGitea(), REPO, cast=(cast.Person(BOT, "admin", TOKEN), cast.Person("alice", "write")))
     forge = make_forge(Settings(gitea_url="http://fake.test", gitea_token=TOKEN), transport=httpx.WSGITransport(app=fake.app))
     plan_value, errors = validate_plan(synthetic_plan(args.features, args.enablers))
     assert plan_value is not None, errors
@@ -87,7 +83,7 @@ def main() -> None:
     for round_name in ("first approval", "second approval"):
         before = len(fake.requests)
         started = time.perf_counter()
-        plan(request, forge=forge, llm=None, bot_login=BOT, playbook=workflow, skills={})
+        plan(request, forge=forge, llm=None, bot_login=BOT, playbook=playbook, skills={})
         elapsed = time.perf_counter() - started
         calls = collections.Counter(kind(c.method, c.path) for c in fake.requests[before:])
         print(f"\n{round_name}: {sum(calls.values())} API calls in {elapsed * 1000:.0f} ms (no model: all bot-side)")
