@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from bot.config.settings import ConfigError
 from bot.forge.client import GiteaClient
+from bot.forge.errors import EmptyRepository
 from bot.config.repo import CONFIG_PATH, RepoConfig, parse_repo_config
 from bot.config.skills import Skill, effective_skill
 from bot.config.skills import bundled_dir as skills_dir
@@ -34,9 +35,15 @@ class RepoFileError(ConfigError):
 
 
 def default_branch_head(client: GiteaClient, repo: str) -> tuple[str, str]:
-    """(default branch name, its head commit sha)."""
-    branch = str(client.get_repo(repo).get("default_branch") or "main")
-    return branch, str(client.get_branch(repo, branch)["commit"]["id"])
+    """(default branch name, its head commit sha); the sha is "" in an empty repository (no commits yet)."""
+    info = client.get_repo(repo)
+    branch = str(info.get("default_branch") or "main")
+    if info.get("empty"):  # Gitea answers 404 for the default branch of an empty repository (`GetBranch`)
+        return branch, ""
+    try:
+        return branch, str(client.get_branch(repo, branch)["commit"]["id"])
+    except EmptyRepository:
+        return branch, ""
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ class RepoFiles:
                 _cache.move_to_end(key)
                 return _cache[key]
         try:
-            value = parse(self.client.get_file(self.repo, path, ref=self.sha))
+            value = parse(self.client.get_file(self.repo, path, ref=self.sha) if self.sha else None)
         except ConfigError as exc:
             raise RepoFileError(str(exc)) from None
         with _lock:
