@@ -90,14 +90,10 @@ def list_dependencies(ctx: Ctx, owner: str, name: str, number: int) -> Response:
     return ctx.page([ctx.shapes.issue(i, r) for r, i in visible], headers=ctx.profile.dependency_list_headers)
 
 
-def add_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """POST /repos/{owner}/{repo}/issues/{number}/dependencies (`CreateIssueDependency`): 201.
-
-    `createIssueDependency`: dependencies off, or no write access to the target, is 404 (not 403);
-    every error of models/issues/dependency.go `CreateIssueDependency` is a 500: a duplicate
-    (ErrDependencyExists) and a DIRECT two-issue cycle (ErrCircularDependency checks only the
-    reverse pair). A longer cycle A→B→C→A is accepted.
-    """
+def _link(ctx: Ctx, owner: str, name: str, number: int) -> tuple[Repo, Issue, Issue, tuple[str, int]]:
+    """The target issue, the blocker named in the body and the link's key, checked as Gitea's shared
+    `createIssueDependency` / `removeIssueDependency` check (issue_dependency.go, v1.25.4): dependencies
+    off, no write access to the target or no read access to the blocker's repository is 404 (not 403)."""
     repo = ctx.repo(owner, name)
     issue = find_issue(repo, number)
     _dependencies_on(repo)
@@ -108,7 +104,17 @@ def add_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
     if other_repo is None or not ctx.state.can(other_repo, ctx.user, "read"):
         raise ApiError(404, "The target couldn't be found.")
     blocker = find_issue(other_repo, int(ctx.field("index") or 0))
-    key = (other_name, blocker.number)
+    return repo, issue, blocker, (other_name, blocker.number)
+
+
+def add_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
+    """POST /repos/{owner}/{repo}/issues/{number}/dependencies (`CreateIssueDependency`): 201.
+
+    Every error of models/issues/dependency.go `CreateIssueDependency` is a 500: a duplicate
+    (ErrDependencyExists) and a DIRECT two-issue cycle (ErrCircularDependency checks only the
+    reverse pair). A longer cycle A→B→C→A is accepted.
+    """
+    repo, issue, blocker, key = _link(ctx, owner, name, number)
     if key in issue.depends_on:
         raise ApiError(500, f"dependency already exists [issue_id: {issue.id}, dependency_id: {blocker.id}]")
     if blocker is issue or (repo.full_name, issue.number) in blocker.depends_on:
@@ -120,22 +126,11 @@ def add_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
 def remove_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
     """DELETE /repos/{owner}/{repo}/issues/{number}/dependencies (issue_dependency.go `RemoveIssueDependency`, v1.25.4).
 
-    The blocker is named in the body as for POST. `removeIssueDependency`: dependencies off, no write
-    access to the target or no read access to the blocker is 404; models/issues/dependency.go
-    `RemoveIssueDependency` fails with ErrDependencyNotExists when nothing was deleted, which the API
-    answers with 500. On success it answers 201 with the target issue (the swagger says 200; the code wins).
+    models/issues/dependency.go `RemoveIssueDependency` fails with ErrDependencyNotExists when nothing
+    was deleted, which the API answers with 500. On success it answers 201 with the target issue (the
+    swagger says 200; the code wins).
     """
-    repo = ctx.repo(owner, name)
-    issue = find_issue(repo, number)
-    _dependencies_on(repo)
-    if not ctx.state.can(repo, ctx.user, "write"):
-        raise ApiError(404, "The target couldn't be found.")
-    other_name = f"{ctx.field('owner') or owner}/{ctx.field('repo') or name}"
-    other_repo = ctx.state.repos.get(other_name)
-    if other_repo is None or not ctx.state.can(other_repo, ctx.user, "read"):
-        raise ApiError(404, "The target couldn't be found.")
-    blocker = find_issue(other_repo, int(ctx.field("index") or 0))
-    key = (other_name, blocker.number)
+    repo, issue, blocker, key = _link(ctx, owner, name, number)
     if key not in issue.depends_on:
         raise ApiError(500, f"dependency does not exist [issue_id: {issue.id}, dependency_id: {blocker.id}]")
     issue.depends_on.remove(key)
