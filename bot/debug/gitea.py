@@ -17,7 +17,7 @@ from bot.debug.core.pipeline import PipelineResult
 from bot.debug.core.prompts import REQUIREMENT_DOCS, dir_result, file_result, requirements_result, search_result
 from bot.forge.client import GiteaClient
 from bot.forge.errors import ForgeError, NotFound
-from bot.forge.models import Entry, Job, Pull, Run
+from bot.forge.models import Entry, Job, Pull, Run, tree_entries
 from bot.llm.reply import ToolCall
 from bot.triage import Triage, triage
 
@@ -151,7 +151,7 @@ def file_text(forge: GiteaClient, repo: str, path: str, ref: str) -> str | None:
 
 def tree_paths(forge: GiteaClient, repo: str, ref: str) -> list[str]:
     """Paths of the files at `ref`."""
-    return [entry.path for entry in map(Entry.from_api, forge.get_tree(repo, ref).get("tree") or []) if entry.type == "blob"]
+    return [entry.path for entry in tree_entries(forge.get_tree(repo, ref)) if entry.type == "blob"]
 
 
 def requirement_docs(forge: GiteaClient, repo: str, folder: str, ref: str) -> dict[str, str]:

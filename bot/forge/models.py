@@ -238,6 +238,12 @@ class Entry:
         return cls(path=_text(data, "path"), type=_text(data, "type"), sha=_text(data, "sha"))
 
 
+def tree_entries(tree: Json) -> list[Entry]:
+    """The entries of a GitTreeResponse (`tree` is absent for an empty tree)."""
+    entries = tree.get("tree")
+    return [Entry.from_api(entry) for entry in entries if isinstance(entry, Mapping)] if isinstance(entries, list) else []
+
+
 def commit_sha(change: Json) -> str:
     """The new commit's sha in a FileResponse / FilesResponse (`commit.sha`), "" when absent."""
     return _text(_object(change, "commit"), "sha")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.forge.models import (Branch, Comment, Entry, Issue, Job, Pull, Reaction, Repository, Run, Status,
-                              commit_sha)
+                              commit_sha, tree_entries)
 
 PAYLOADS = Path(__file__).parent.parent / "fixtures" / "payloads"
 
@@ -90,3 +90,5 @@ def test_small_values_of_the_code_api() -> None:
     assert Entry.from_api({"path": "a.py", "type": "blob", "sha": "s"}) == Entry("a.py", "blob", "s")
     assert Reaction.from_api({"content": "+1", "user": {"login": "bob"}}) == Reaction("+1", "bob")
     assert commit_sha({"commit": {"sha": "d" * 40}}) == "d" * 40 and commit_sha({}) == ""
+    assert tree_entries({"tree": [{"path": "a.py", "type": "blob"}, None]}) == [Entry("a.py", "blob")]
+    assert tree_entries({}) == [] and tree_entries({"tree": None}) == []
