@@ -99,22 +99,29 @@ def poll(deps: Deps, key: str, round_no: int = 1) -> Session | None:
     session = sessions.load(deps, key)
     if session is None or session.waiting_for is None:
         return session
-    wait = session.waiting_for
     found = _awaited_candidates(deps, session)
-    done = next((r for r in found if r.done and is_awaited(wait, session.run_id, r)), None)
+    done = next((r for r in found if r.done and is_awaited(session.waiting_for, session.run_id, r)), None)
     if done is not None:
         return results.resume(deps, key, done) or sessions.load(deps, key)
-    dispatch = not found and wait.kind is WaitKind.CI and not session.external and round_no == 1
-    if dispatch and gitea.dispatchable(deps.forge, session.repo, wait.workflow, wait.sha):
-        # No push-triggered run appeared within one poll interval (e.g. the workflow ignores teabot/ branches).
-        log.info("no CI run for %s: dispatching %s on %s", wait.sha[:7], wait.workflow, wait.branch, extra={"repo": session.repo})
-        deps.forge.dispatch_workflow(session.repo, wait.workflow, wait.branch)
+    if not found and round_no == 1:
+        _dispatch_missing_ci(deps, session)
     with deps.store.lock(key):
         session = sessions.load(deps, key)
         if session is None or session.waiting_for is None:
             return session
         moved = driver.advance(deps, session, round_no=round_no + 1)
         return moved if moved is session else sessions.save(deps, moved)
+
+
+def _dispatch_missing_ci(deps: Deps, session: Session) -> None:
+    """Dispatch the awaited CI workflow: no push-triggered run appeared in one poll interval (it may skip teabot/ branches)."""
+    wait = session.waiting_for
+    if wait is None or wait.kind is not WaitKind.CI or session.external:
+        return
+    if gitea.dispatchable(deps.forge, session.repo, wait.workflow, wait.sha):
+        log.info("no CI run for %s: dispatching %s on %s", wait.sha[:7], wait.workflow, wait.branch,
+                 extra={"repo": session.repo})
+        deps.forge.dispatch_workflow(session.repo, wait.workflow, wait.branch)
 
 
 def sweep(deps: Deps, repo: str, *, limit: int = 20) -> list[str]:

@@ -2,7 +2,8 @@
 
 A session is stored as its JSON text under its key, with three indexes: by fix branch (a CI result
 on `teabot/fix/...` finds its session), by fix commit (a pull_request run names no branch, only its
-commit) and by repository (the reconciliation sweep and the "waiting" list). A per-session lock keeps two steps of one session from running at once.
+commit) and by repository (the reconciliation sweep and the "waiting" list). A per-session lock
+keeps two steps of one session from running at once.
 """
 
 from __future__ import annotations

@@ -54,13 +54,14 @@ class PipelineResult:
                    attempt=run.run_attempt, ended=run.completed_at)
 
     @classmethod
-    def from_status(cls, repo: str, status: Status, *, branch: str, author: str = "", bot_login: str = "") -> PipelineResult:
+    def from_status(cls, repo: str, status: Status, *, branch: str, author: str = "",
+                    bot_login: str = "") -> PipelineResult:
         """An external CI's status on the commit at the head of `branch`."""
         conclusion = "failure" if status.state in FAILED else "success" if status.state in PASSED else ""
         by_bot = bool(bot_login) and status.creator.lower() == bot_login.lower()
         return cls(repo, status.sha, branch, status.context, status.id, conclusion, status.target_url,
-                   done=bool(conclusion), source=Source.STATUS, own=is_bot_branch(branch) or by_bot, author=author or status.author,
-                   run_number=status.id, ended=status.updated_at or status.created_at, description=status.description)
+                   done=bool(conclusion), source=Source.STATUS, own=is_bot_branch(branch) or by_bot,
+                   author=author or status.author, run_number=status.id, ended=status.updated_at or status.created_at, description=status.description)
 
     @property
     def external(self) -> bool:
