@@ -114,7 +114,7 @@ def poll(deps: Deps, key: str, round_no: int = 1) -> Session | None:
 
 
 def _dispatch_missing_ci(deps: Deps, session: Session) -> None:
-    """Dispatch the awaited CI workflow: no push-triggered run appeared in one poll interval (it may skip teabot/ branches)."""
+    """Dispatch the CI workflow when no push-triggered run came within one poll interval (it may skip teabot/ branches)."""
     wait = session.waiting_for
     if wait is None or wait.kind is not WaitKind.CI or session.external:
         return
