@@ -105,6 +105,8 @@ def poll(deps: Deps, key: str, round_no: int = 1) -> Session | None:
         return results.resume(deps, key, done) or sessions.load(deps, key)
     if not found and round_no == 1:
         _dispatch_missing_ci(deps, session)
+    if not session.wait_expired(deps.clock()):
+        return driver.advance(deps, session, round_no=round_no + 1)  # still waiting: the driver queues the next poll
     with deps.store.lock(key):
         session = sessions.load(deps, key)
         if session is None or session.waiting_for is None:
