@@ -137,10 +137,13 @@ def _report(client: GiteaClient, actions: ActionsEnv, payload: Mapping[str, Any]
 
 def _triage_job(client: GiteaClient, repo: str, run: Json, job: Mapping[str, Any], max_lines: int) -> JobReport:
     from bot.debug.gitea import triage_job  # imported here so that `teabot --help` stays fast
+    from bot.forge.models import Job, Run
 
     name, url = str(job.get("name") or job.get("id")), str(job.get("html_url") or "")
+    found = Run.from_api(run)
     try:
-        return JobReport(name, url, triage_job(client, repo, run, dict(job), max_lines=max_lines).result)
+        return JobReport(name, url, triage_job(client, repo, Job.from_api(job), workflow=found.workflow,
+                                               branch=found.head_branch, max_lines=max_lines).result)
     except ForgeError as exc:
         log.warning("could not read the log of job %s: %s", name, exc)
         return JobReport(name, url, error=str(exc))

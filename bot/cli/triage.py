@@ -41,9 +41,11 @@ def parse_run(ref: str) -> tuple[str, int]:
 def triage_run(forge: GiteaClient, repo: str, run_id: int, *, max_lines: int = 40) -> list[JobTriage]:
     """Triage each failed job of a run against the same job of the last green run of its workflow."""
     from bot.debug.gitea import failed_jobs, triage_job  # the debug agent's own reading of a run
+    from bot.forge.models import Run
 
-    run = forge.get_run(repo, run_id)
-    return [triage_job(forge, repo, run, job, max_lines=max_lines) for job in failed_jobs(forge, repo, run_id)]
+    run = Run.from_api(forge.get_run(repo, run_id))
+    return [triage_job(forge, repo, job, workflow=run.workflow, branch=run.head_branch, max_lines=max_lines)
+            for job in failed_jobs(forge, repo, run_id)]
 
 
 def render(result: Triage) -> str:

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
 
 import httpx
 
-from bot.debug.gitea import FailedRun
 from bot.debug.core.commits import is_bot_branch
-from bot.debug.core.external import FAILED, LogUnavailable, is_external_result, latest, log_url, refusal, state_of, status_run
+from bot.debug.core.external import FAILED, LogUnavailable, is_external_result, latest, log_url, refusal
+from bot.debug.core.pipeline import PipelineResult
+from bot.debug.gitea import FailedRun, pull_for_commit
 from bot.forge.client import GiteaClient
+from bot.forge.models import Branch, Pull, Status
 from bot.triage import triage
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class ExternalLogs:
     max_bytes: int = MAX_LOG_BYTES
     transport: httpx.BaseTransport | None = None  # tests
 
-    def fetch(self, status: Mapping[str, Any]) -> bytes:
+    def fetch(self, status: Status) -> bytes:
         """The log behind a status; LogUnavailable says why there is none."""
         url = log_url(self.template, status)
         if not url:
@@ -69,51 +70,53 @@ class ExternalLogs:
         raise LogUnavailable(f"the log at {_shown(url)} redirected more than {MAX_REDIRECTS} times")
 
 
-def failed_status_run(logs: ExternalLogs, run: Mapping[str, Any]) -> FailedRun:
-    """Triage the log of a failed external status (made into a run by `status_run`)."""
-    status = {"target_url": run.get("html_url"), "sha": run.get("head_sha"), "context": run.get("context")}
-    raw = logs.fetch(status)
-    return FailedRun(dict(run), str(run["context"]), triage(raw), 0, str(run["context"]), raw)
+def failed_status_run(logs: ExternalLogs, result: PipelineResult) -> FailedRun:
+    """Triage the log of a failed external status."""
+    raw = logs.fetch(Status(result.run_id, context=result.workflow, sha=result.sha, target_url=result.url))
+    return FailedRun(result, result.workflow, triage(raw), 0, result.workflow, raw)
 
 
-def commit_branch(forge: GiteaClient, repo: str, sha: str, *, branches: bool = True) -> tuple[str, dict | None] | None:
+def statuses(forge: GiteaClient, repo: str, sha: str) -> list[Status]:
+    """The commit statuses of `sha`, every one Gitea keeps."""
+    return [Status.from_api(status, sha=sha) for status in forge.list_statuses(repo, sha)] if sha else []
+
+
+def commit_branch(forge: GiteaClient, repo: str, sha: str, *, branches: bool = True) -> tuple[str, Pull | None] | None:
     """The branch whose head is `sha` and its open pull request: a status names only the commit.
 
     Open pull requests first, then (with `branches`) every branch. A person's branch is preferred: a fix
     branch starts at the failing commit, so both may have it as head.
     """
-    pulls = [(str(p["head"]["ref"]), p) for p in forge.list_pulls(repo, state="open")
-             if str((p.get("head") or {}).get("sha") or "") == sha]
-    if not pulls and branches:
-        pulls = [(str(b["name"]), None) for b in forge.list_branches(repo)
-                 if str((b.get("commit") or {}).get("id") or "") == sha]
-    return min(pulls, key=lambda found: is_bot_branch(found[0]), default=None)
+    pull = pull_for_commit(forge, repo, sha)
+    if pull is not None:
+        return pull.head_ref, pull
+    heads = [branch.name for branch in map(Branch.from_api, forge.list_branches(repo)) if branches and branch.sha == sha]
+    return min(((name, None) for name in heads), key=lambda found: is_bot_branch(found[0]), default=None)
 
 
-def current_status(forge: GiteaClient, repo: str, sha: str, context: str, *, branch: str = "") -> dict | None:
-    """The newest finished status of `context` on `sha`, as a run (None while pending or absent)."""
-    found = latest(forge.list_statuses(repo, sha), context)
-    if found is None or state_of(found) in ("pending", ""):
+def current_status(forge: GiteaClient, repo: str, sha: str, context: str, *, branch: str = "") -> PipelineResult | None:
+    """The newest finished status of `context` on `sha`, as a result (None while pending or absent)."""
+    found = latest(statuses(forge, repo, sha), context)
+    if found is None or found.state in ("pending", ""):
         return None
-    return status_run({**found, "sha": sha}, branch=branch)
+    return PipelineResult.from_status(repo, found, branch=branch)
 
 
-def failed_statuses(forge: GiteaClient, repo: str, sha: str, bot_login: str, contexts: Iterable[str] = ()) -> list[dict]:
+def failed_statuses(forge: GiteaClient, repo: str, sha: str, bot_login: str, contexts: Iterable[str] = ()) -> list[Status]:
     """The external contexts whose current status on `sha` is a failure (all of them, or those in `contexts`)."""
-    wanted, statuses = set(contexts), forge.list_statuses(repo, sha) if sha else []
+    wanted, known = set(contexts), statuses(forge, repo, sha)
     found = []
-    for context in sorted({str(s.get("context")) for s in statuses if s.get("context")}):
-        status = latest(statuses, context)
-        if status and (not wanted or context in wanted) and is_external_result(status, bot_login) and \
-                state_of(status) in FAILED:
-            found.append({**status, "sha": sha})
+    for context in sorted({s.context for s in known if s.context}):
+        status = latest(known, context)
+        if status and (not wanted or context in wanted) and is_external_result(status, bot_login) and status.state in FAILED:
+            found.append(status)
     return found
 
 
-def open_failures(forge: GiteaClient, repo: str, bot_login: str, contexts: Iterable[str] = ()) -> list[tuple[dict, dict]]:
+def open_failures(forge: GiteaClient, repo: str, bot_login: str, contexts: Iterable[str] = ()) -> list[tuple[Pull, Status]]:
     """(pull request, failed status) for each open pull request whose head has a failed external status."""
-    return [(pull, status) for pull in forge.list_pulls(repo, state="open")
-            for status in failed_statuses(forge, repo, str((pull.get("head") or {}).get("sha") or ""), bot_login, contexts)]
+    return [(pull, status) for pull in map(Pull.from_api, forge.list_pulls(repo, state="open"))
+            for status in failed_statuses(forge, repo, pull.head_sha, bot_login, contexts)]
 
 
 class _Text(HTMLParser):

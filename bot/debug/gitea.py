@@ -1,21 +1,23 @@
 """What the debug agent reads from Gitea: runs, failed jobs and their logs, code at a commit, documents.
 
-Thin helpers over the Gitea client, shared by the debugger's steps; the model's bounded tools are
-served from here too.
+Thin helpers over the Gitea client, shared by the debugger's steps; Gitea's JSON becomes
+`bot.forge.models` values here, as it arrives. The model's bounded tools are served from here too.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.debug.core.commits import is_bot_branch
 from bot.debug.core.decide import Rerun
+from bot.debug.core.pipeline import PipelineResult
 from bot.debug.core.prompts import REQUIREMENT_DOCS, dir_result, file_result, requirements_result, search_result
 from bot.forge.client import GiteaClient
 from bot.forge.errors import ForgeError, NotFound, RunsListForbidden
+from bot.forge.models import Entry, Job, Pull, Run, tree_entries
 from bot.llm.reply import ToolCall
 from bot.triage import Triage, triage
 
@@ -45,23 +47,12 @@ class JobTriage:
 class FailedRun:
     """A failed run, its failed jobs' triage, and what was read to get it."""
 
-    run: dict
-    workflow: str  # the workflow file, e.g. "ci.yml"
+    result: PipelineResult
+    workflow: str  # the workflow file, e.g. "ci.yml", or the external status's context
     triage: Triage
     job_id: int
     job_name: str
     raw_log: bytes
-
-
-def workflow_file(run: dict) -> str:
-    """The workflow file of a run ("ci.yml" from "ci.yml@refs/heads/main" or ".gitea/workflows/ci.yml").
-
-    An external CI's status made into a run (`debugging.external.status_run`) is named by its context.
-    """
-    if run.get("context"):
-        return str(run["context"])
-    path = str(run.get("path") or "")
-    return path.split("@", 1)[0].rsplit("/", 1)[-1]
 
 
 def read_log(forge: GiteaClient, repo: str, job_id: int) -> bytes:
@@ -75,68 +66,73 @@ def read_log(forge: GiteaClient, repo: str, job_id: int) -> bytes:
     return b"".join(chunks)
 
 
-def triage_job(forge: GiteaClient, repo: str, run: dict, job: dict, *, max_lines: int = 40) -> JobTriage:
-    """Triage one job of `run` against the same job of the last green run of its workflow.
+def runs(forge: GiteaClient, repo: str, **filters: str) -> list[Run]:
+    """Workflow runs, newest first (`branch`, `event`, `status`, `head_sha` filters as the runs API has them)."""
+    return [Run.from_api(run) for run in forge.list_runs(repo, **filters)]
+
+
+def triage_job(forge: GiteaClient, repo: str, job: Job, *, workflow: str, branch: str, max_lines: int = 40) -> JobTriage:
+    """Triage one job of a run of `workflow` on `branch` against the same job of its last green run there.
 
     The one way a run's job is triaged: by the debug agent, `teabot triage --run` and the Actions step.
     """
-    name = str(job.get("name") or "")
-    raw = read_log(forge, repo, int(job["id"]))
-    baseline = baseline_log(forge, repo, run, name)
-    return JobTriage(int(job["id"]), name, baseline is not None, triage(raw, baseline, max_lines=max_lines), raw)
+    raw = read_log(forge, repo, job.id)
+    baseline = baseline_log(forge, repo, job, workflow=workflow, branch=branch)
+    return JobTriage(job.id, job.name, baseline is not None, triage(raw, baseline, max_lines=max_lines), raw)
 
 
-def failed_jobs(forge: GiteaClient, repo: str, run_id: int) -> list[dict]:
+def failed_jobs(forge: GiteaClient, repo: str, run_id: int) -> list[Job]:
     """The jobs of a run that finished with a failure."""
-    return [j for j in forge.list_run_jobs(repo, run_id) if j.get("conclusion") == "failure"]
+    return [job for job in map(Job.from_api, forge.list_run_jobs(repo, run_id)) if job.conclusion == "failure"]
 
 
-def failed_run(forge: GiteaClient, repo: str, run: dict) -> FailedRun | None:
-    """Triage the first failed job of `run`, with the last green run of the same job as the baseline."""
-    failed = failed_jobs(forge, repo, int(run["id"]))
+def failed_run(forge: GiteaClient, repo: str, result: PipelineResult) -> FailedRun | None:
+    """Triage the first failed job of a run, with the last green run of the same job as the baseline."""
+    failed = failed_jobs(forge, repo, result.run_id)
     if not failed:
         return None
-    found = triage_job(forge, repo, run, failed[0])
-    return FailedRun(run, workflow_file(run), found.result, found.job_id, found.job_name, found.raw_log)
+    found = triage_job(forge, repo, failed[0], workflow=result.workflow, branch=result.branch)
+    return FailedRun(result, result.workflow, found.result, found.job_id, found.job_name, found.raw_log)
 
 
-def baseline_log(forge: GiteaClient, repo: str, run: dict, job_name: str) -> bytes | None:
-    """The log of `job_name` in the last green run of the same workflow on the same branch, if any."""
-    wanted, branch = workflow_file(run), str(run.get("head_branch") or "")
+def baseline_log(forge: GiteaClient, repo: str, job: Job, *, workflow: str, branch: str) -> bytes | None:
+    """The log of `job`'s namesake in the last green run of `workflow` on `branch` (not `job`'s own run), if any."""
     try:
-        greens = forge.list_runs(repo, branch=branch, status="success") if branch else []
-    except RunsListForbidden:  # Gitea 1.25 lets only the owner list runs: triage without a baseline
+        greens = runs(forge, repo, branch=branch, status="success") if branch else []
+    except RunsListForbidden:  # Gitea 1.25 lets only the owner or a site admin list runs: no baseline
         return None
     for green in greens:
-        if workflow_file(green) != wanted or green.get("id") == run.get("id"):
+        if green.workflow != workflow or green.id == job.run_id:
             continue
-        for job in forge.list_run_jobs(repo, int(green["id"])):
-            if job.get("name") == job_name:
-                return read_log(forge, repo, int(job["id"]))
+        for other in map(Job.from_api, forge.list_run_jobs(repo, green.id)):
+            if other.name == job.name:
+                return read_log(forge, repo, other.id)
         return None
     return None
 
 
-def ended_after(run: dict, since: float) -> bool:
-    """True when the run completed at or after `since` (a Unix time); runs without a time count as after."""
-    stamp = str(run.get("completed_at") or run.get("updated_at") or "")
-    try:
-        ended = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return True
-    return ended >= since - 1  # Gitea keeps whole seconds
-
-
-def latest_completed(forge: GiteaClient, repo: str, branch: str, workflow: str) -> dict | None:
+def latest_completed(forge: GiteaClient, repo: str, branch: str, workflow: str) -> Run | None:
     """The newest completed run of `workflow` on `branch` (None when Gitea does not let the bot list runs)."""
     try:
-        runs = forge.list_runs(repo, branch=branch)
+        found = runs(forge, repo, branch=branch)
     except RunsListForbidden:
         return None
-    for run in runs:
-        if workflow_file(run) == workflow and run.get("status") == "completed":
-            return run
-    return None
+    return next((run for run in found if run.workflow == workflow and run.done), None)
+
+
+def pull_for_commit(forge: GiteaClient, repo: str, sha: str) -> Pull | None:
+    """The open pull request whose head is `sha` (a person's before the bot's: a fix branch starts at the failing commit)."""
+    pulls = [pull for pull in map(Pull.from_api, forge.list_pulls(repo, state="open")) if sha and pull.head_sha == sha]
+    return min(pulls, key=lambda pull: is_bot_branch(pull.head_ref), default=None)
+
+
+def run_result(forge: GiteaClient, repo: str, run: Run, bot_login: str) -> PipelineResult:
+    """A run as a pipeline result; a pull_request run's branch is its pull request's (Gitea omits `head_branch`)."""
+    branch = ""
+    if not run.head_branch:
+        pull = pull_for_commit(forge, repo, run.head_sha)
+        branch = pull.head_ref if pull is not None else ""
+    return PipelineResult.from_run(repo, run, bot_login=bot_login, branch=branch)
 
 
 def dispatchable(forge: GiteaClient, repo: str, workflow: str, sha: str) -> bool:
@@ -163,7 +159,7 @@ def file_text(forge: GiteaClient, repo: str, path: str, ref: str) -> str | None:
 
 def tree_paths(forge: GiteaClient, repo: str, ref: str) -> list[str]:
     """Paths of the files at `ref`."""
-    return [e["path"] for e in forge.get_tree(repo, ref).get("tree", []) if e.get("type") == "blob"]
+    return [entry.path for entry in tree_entries(forge.get_tree(repo, ref)) if entry.type == "blob"]
 
 
 def requirement_docs(forge: GiteaClient, repo: str, folder: str, ref: str) -> dict[str, str]:
@@ -233,6 +229,7 @@ def blob_shas(forge: GiteaClient, repo: str, ref: str, paths: Sequence[str]) -> 
             entry = forge.get_contents(repo, path, ref)
         except NotFound:
             continue
-        if isinstance(entry, dict) and entry.get("sha"):
-            shas[path] = str(entry["sha"])
+        found = Entry.from_api(entry) if isinstance(entry, dict) else None  # a folder's contents are a list
+        if found is not None and found.sha:
+            shas[path] = found.sha
     return shas

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.commands import parse_command
+from bot.debug.core.commits import is_bot_branch
 from bot.debug.core.external import is_external_result
 from bot.debug.core.settings import job_timeout
 from bot.events import COMPLETED, CREATED, Event
+from bot.forge.models import Status
 from bot.routing import Context, Router
 
 router = Router()
@@ -29,7 +31,7 @@ def on_workflow_job_completed(event: Event, ctx: Context) -> None:
     run_id, branch = event.get("workflow_job", "run_id"), str(event.get("workflow_job", "head_branch") or "")
     if not isinstance(run_id, int) or not event.repo:
         return
-    if branch.startswith("teabot/"):
+    if is_bot_branch(branch):
         ctx.enqueue("bot.debug.jobs.debug_run_completed", key=event.content_key, timeout=job_timeout(ctx.settings),
                     repo=event.repo, run_id=run_id, delivery_id=event.delivery_id)
         return
@@ -45,7 +47,7 @@ def on_status(event: Event, ctx: Context) -> None:
     status = {key: event.payload.get(key) for key in STATUS_FIELDS}
     status["sender"] = {"login": event.sender}
     status["commit"] = {"author": {"username": event.get("commit", "author", "username") or ""}}
-    if not event.repo or not is_external_result(status, ctx.settings.bot_login or ""):
+    if not event.repo or not is_external_result(Status.from_api(status), ctx.settings.bot_login or ""):
         return
     ctx.enqueue("bot.debug.jobs.debug_status", key=event.content_key, timeout=job_timeout(ctx.settings), repo=event.repo,
                 status=status, delivery_id=event.delivery_id)

@@ -9,17 +9,20 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from typing import Any
 
 from bot.config.repo import ROLE_RANK
 from bot.config.repo_files import RepoFileError, load_repo_config, repo_files
 from bot.debug import agent as debugger
+from bot.debug.core.commits import is_bot_branch
+from bot.debug.core.external import FAILED
 from bot.debug.core.settings import effective_debug, job_timeout
+from bot.debug.deps import Deps, Schedule
 from bot.debug.external_logs import ExternalLogs
 from bot.debug.ledger import Ledger
 from bot.debug.store import RedisSessionStore
 from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
+from bot.forge.models import Run, Status
 from bot.redact import redact
 from bot.worker.jobs import job, refusal, role_of
 from bot.worker.queues import JobRequest
@@ -29,7 +32,7 @@ CONFIG_STATUS = "teabot/config"
 STEP_JOBS = {"attempt": "bot.debug.jobs.debug_attempt", "poll": "bot.debug.jobs.debug_poll"}
 
 
-def _debug_deps(rt: Runtime, repo: str, *, docs_folder: str | None = None) -> debugger.Deps:
+def _debug_deps(rt: Runtime, repo: str, *, docs_folder: str | None = None) -> Deps:
     """Everything a debug step needs, for `repo`."""
     client = rt.forge()
     files = repo_files(client, repo)
@@ -37,17 +40,17 @@ def _debug_deps(rt: Runtime, repo: str, *, docs_folder: str | None = None) -> de
     if docs_folder:
         config = config.model_copy(update={"docs_folder": docs_folder})
     store = RedisSessionStore(rt.redis) if rt.redis is not None else rt.memory_sessions()
-    return debugger.Deps(forge=client, llm=rt.llm(config.budget.tokens), store=store, config=config,
+    return Deps(forge=client, llm=rt.llm(config.budget.tokens), store=store, config=config,
                          schedule=_scheduler(rt), clock=rt.clock, bot_login=rt.bot_login(),
                          skill=files.skill("auto_debug").instructions,
                          ledger=Ledger(rt.redis) if rt.redis is not None else None,
                          external=ExternalLogs(rt.settings.ci_log_hosts, config.external_ci.log_url), phases=phases)
 
 
-def _scheduler(rt: Runtime) -> Callable[..., None]:
+def _scheduler(rt: Runtime) -> Schedule:
     """`schedule(step, delay, **kwargs)`: queue a session's next step on this runtime's queue."""
 
-    def schedule(step: str, delay: float, **kwargs: Any) -> None:
+    def schedule(step: str, delay: float, **kwargs: str | int) -> None:
         key = hashlib.sha1(f"{step}:{kwargs}:{time.time_ns()}".encode()).hexdigest()
         request = JobRequest(STEP_JOBS[step], key, kwargs, timeout=job_timeout(rt.settings))
         if delay > 0:
@@ -62,7 +65,7 @@ def _repo_of(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-def _deps_for_failure(rt: Runtime, repo: str, failed_commit: Callable[[GiteaClient], str]) -> debugger.Deps:
+def _deps_for_failure(rt: Runtime, repo: str, failed_commit: Callable[[GiteaClient], str]) -> Deps:
     """The debug deps for a pipeline result; when a teabot file of the repo is broken, the failed commit
     (if any) gets a `teabot/config` error status that says what is wrong, since no issue is there to tell."""
     try:
@@ -79,9 +82,8 @@ def _deps_for_failure(rt: Runtime, repo: str, failed_commit: Callable[[GiteaClie
 
 def _failed_run_commit(repo: str, run_id: int) -> Callable[[GiteaClient], str]:
     def commit(client: GiteaClient) -> str:
-        run = client.get_run(repo, run_id)
-        failed = run.get("conclusion") == "failure" and not str(run.get("head_branch") or "").startswith("teabot/")
-        return str(run.get("head_sha") or "") if failed else ""
+        run = Run.from_api(client.get_run(repo, run_id))
+        return run.head_sha if run.conclusion == "failure" and not is_bot_branch(run.head_branch) else ""
     return commit
 
 
@@ -100,15 +102,14 @@ def debug_attempt(rt: Runtime, *, key: str) -> None:
 @job("the CI result")
 def debug_run_completed(rt: Runtime, *, repo: str, run_id: int, delivery_id: str = "") -> None:
     """A run completed: resume the session waiting for it, if any; open a session when it failed."""
-    deps = _deps_for_failure(rt, repo, _failed_run_commit(repo, run_id))
-    if debugger.ci_result(deps, repo, run_id) is None:
-        debugger.start(deps, repo, run_id, trigger="workflow_run")
+    debugger.on_run(_deps_for_failure(rt, repo, _failed_run_commit(repo, run_id)), repo, run_id)
 
 
 @job("the external CI status")
 def debug_status(rt: Runtime, *, repo: str, status: dict, delivery_id: str = "") -> None:
     """A commit status from external CI: resume the session waiting for it, or open one when it failed."""
-    failed = str(status.get("sha") or "") if status.get("state") in ("failure", "error") else ""
+    found = Status.from_api(status)
+    failed = found.sha if found.state in FAILED else ""
     debugger.on_status(_deps_for_failure(rt, repo, lambda client: failed), repo, status)
 
 

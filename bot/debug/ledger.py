@@ -22,6 +22,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
+import redis
+
 from bot.triage import Triage
 from bot.triage.fingerprint import jaccard
 
@@ -54,7 +56,7 @@ class FailureRecord:
 
     @classmethod
     def from_triage(cls, result: Triage, *, repo: str, run_id: int | str, raw_log: bytes | None = None,
-                    **meta: Any) -> FailureRecord:
+                    **meta: str | int) -> FailureRecord:
         """A record from a triage result plus the run's metadata."""
         return cls(repo=repo, run_id=run_id, excerpt=result.excerpt, fingerprint=result.fingerprint,
                    category=result.category.value, summary=result.summary, lines=result.lines,
@@ -91,7 +93,7 @@ class StoredFailure:
 class Ledger:
     """Record failures, their outcomes and feedback; query history, similar failures and counts."""
 
-    def __init__(self, redis_conn: Any, *, max_raw_bytes: int = 1 << 20, ttl_days: float = 90,
+    def __init__(self, redis_conn: redis.Redis, *, max_raw_bytes: int = 1 << 20, ttl_days: float = 90,
                  clock: Callable[[], float] = time.time) -> None:
         self.redis = redis_conn
         self.max_raw_bytes = max_raw_bytes

@@ -1,15 +1,16 @@
 """Where debug sessions live between steps: Redis (shared by every worker), or memory (embedded mode).
 
-A session is stored as its JSON text under its key, with two indexes: by fix branch (a CI result
-on `teabot/fix/...` finds its session) and by repository (the reconciliation sweep and the
-"waiting" list). A per-session lock keeps two steps of one session from running at once.
+A session is stored as its JSON text under its key, with three indexes: by fix branch (a CI result
+on `teabot/fix/...` finds its session), by fix commit (a pull_request run names no branch, only its
+commit) and by repository (the reconciliation sweep and the "waiting" list). A per-session lock
+keeps two steps of one session from running at once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 import redis
@@ -21,8 +22,10 @@ class SessionStore(Protocol):
     """Storage for session JSON."""
 
     def load(self, key: str) -> str | None: ...
-    def save(self, key: str, data: str, *, repo: str, branch: str | None = None) -> None: ...
+    def save(self, key: str, data: str, *, repo: str, branch: str | None = None,
+             commits: Iterable[str] = ()) -> None: ...
     def key_for_branch(self, repo: str, branch: str) -> str | None: ...
+    def key_for_commit(self, repo: str, sha: str) -> str | None: ...
     def keys(self, repo: str) -> list[str]: ...
     def lock(self, key: str, timeout: float = 600) -> contextlib.AbstractContextManager[None]: ...
 
@@ -39,19 +42,28 @@ class RedisSessionStore:
         value = self.redis.get(f"{PREFIX}:{key}")
         return value.decode() if isinstance(value, bytes) else value
 
-    def save(self, key: str, data: str, *, repo: str, branch: str | None = None) -> None:
-        """Store the session and index it by repository and fix branch."""
+    def save(self, key: str, data: str, *, repo: str, branch: str | None = None, commits: Iterable[str] = ()) -> None:
+        """Store the session and index it by repository, fix branch and fix commits."""
         with self.redis.pipeline() as pipe:
             pipe.set(f"{PREFIX}:{key}", data, ex=self.ttl)
             pipe.sadd(f"{PREFIX}-repo:{repo}", key)
             pipe.expire(f"{PREFIX}-repo:{repo}", self.ttl)
             if branch:
                 pipe.set(f"{PREFIX}-branch:{repo}:{branch}", key, ex=self.ttl)
+            for sha in commits:
+                pipe.set(f"{PREFIX}-commit:{repo}:{sha}", key, ex=self.ttl)
             pipe.execute()
 
     def key_for_branch(self, repo: str, branch: str) -> str | None:
         """The session that owns fix branch `branch`."""
-        value = self.redis.get(f"{PREFIX}-branch:{repo}:{branch}")
+        return self._text(self.redis.get(f"{PREFIX}-branch:{repo}:{branch}"))
+
+    def key_for_commit(self, repo: str, sha: str) -> str | None:
+        """The session that pushed commit `sha`."""
+        return self._text(self.redis.get(f"{PREFIX}-commit:{repo}:{sha}"))
+
+    @staticmethod
+    def _text(value: bytes | str | None) -> str | None:
         return value.decode() if isinstance(value, bytes) else value
 
     def keys(self, repo: str) -> list[str]:
@@ -71,6 +83,7 @@ class MemorySessionStore:
     def __init__(self) -> None:
         self._data: dict[str, str] = {}
         self._branches: dict[tuple[str, str], str] = {}
+        self._commits: dict[tuple[str, str], str] = {}
         self._repos: dict[str, set[str]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -79,17 +92,22 @@ class MemorySessionStore:
         """The session's JSON, or None."""
         return self._data.get(key)
 
-    def save(self, key: str, data: str, *, repo: str, branch: str | None = None) -> None:
+    def save(self, key: str, data: str, *, repo: str, branch: str | None = None, commits: Iterable[str] = ()) -> None:
         """Store the session and index it."""
         with self._guard:
             self._data[key] = data
             self._repos.setdefault(repo, set()).add(key)
             if branch:
                 self._branches[(repo, branch)] = key
+            self._commits.update(((repo, sha), key) for sha in commits)
 
     def key_for_branch(self, repo: str, branch: str) -> str | None:
         """The session that owns fix branch `branch`."""
         return self._branches.get((repo, branch))
+
+    def key_for_commit(self, repo: str, sha: str) -> str | None:
+        """The session that pushed commit `sha`."""
+        return self._commits.get((repo, sha))
 
     def keys(self, repo: str) -> list[str]:
         """Keys of the sessions of a repository."""

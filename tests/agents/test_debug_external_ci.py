@@ -21,6 +21,7 @@ from bot.debug.core.session import Session, new_session
 from bot.debug.core.settings import Phases
 from harness.fake_gitea import FakeGitea
 from bot.forge.client import GiteaClient
+from bot.forge.models import Status
 from bot.config.repo import ExternalCiSettings, RepoConfig
 from bot.debug.store import MemorySessionStore
 
@@ -137,11 +138,11 @@ def test_an_html_build_page_is_read_as_text(fake, forge, world, ci) -> None:
 def test_only_the_tail_of_a_huge_log_is_kept(fake, forge, world, ci) -> None:
     ci.text(f"https://{HOST}/job/widget/3/consoleText", b"progress line\n" * 200_000 + FAILED_LOG)
     logs = ExternalLogs((HOST,), "{target}/consoleText", max_bytes=512 * 1024, transport=httpx.MockTransport(ci))
-    raw = logs.fetch(status(world["head"]))  # 2.8 MB: the last 512 KiB are kept
+    raw = logs.fetch(Status.from_api(status(world["head"])))  # 2.8 MB: the last 512 KiB are kept
     assert len(raw) == 512 * 1024 and raw.endswith(FAILED_LOG)
     small = ExternalLogs((HOST,), "{target}/consoleText", max_bytes=64 * 1024, transport=httpx.MockTransport(ci))
     with pytest.raises(LogUnavailable, match="was not read: the log is larger than 524,288 bytes"):
-        small.fetch(status(world["head"]))  # more than 8 × 64 KiB: not read to its end
+        small.fetch(Status.from_api(status(world["head"])))  # more than 8 × 64 KiB: not read to its end
 
 
 def test_an_unreachable_log_is_a_reason_not_a_crash(fake, forge, world, ci) -> None:

@@ -1,13 +1,14 @@
-"""External CI statuses: which ones count, their run shape, where their log may be read from."""
+"""External CI statuses: which ones count, their pipeline result, where their log may be read from."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.debug.core.external import (LogUnavailable, is_actions_status, is_external_result, latest, log_url, refusal,
-                                    status_run)
+from bot.debug.core.external import LogUnavailable, is_actions_status, is_external_result, latest, log_url, refusal
 from bot.debug.core.paths import workflow_stem
+from bot.debug.core.pipeline import PipelineResult
 from bot.debug.core.session import session_key
+from bot.forge.models import Status
 
 JENKINS = {"id": 7, "sha": "c" * 40, "context": "ci/jenkins", "state": "failure", "description": "Build #3 failed",
            "target_url": "https://jenkins.example.com/job/widget/3/", "sender": {"login": "jenkins"},
@@ -27,22 +28,28 @@ JENKINS = {"id": 7, "sha": "c" * 40, "context": "ci/jenkins", "state": "failure"
     ({"context": ""}, False),
 ])
 def test_only_finished_statuses_of_external_ci_count(change: dict, external: bool) -> None:
-    assert is_external_result({**JENKINS, **change}, "teabot") is external
+    assert is_external_result(Status.from_api({**JENKINS, **change}), "teabot") is external
 
 
 def test_actions_statuses_are_known_by_their_creator_or_their_link() -> None:
-    assert is_actions_status({"creator": {"login": "gitea-actions"}, "target_url": ""})
-    assert is_actions_status({"target_url": "http://gitea:3000/sub/acme/widget/actions/runs/4"})
-    assert not is_actions_status(JENKINS)
+    assert is_actions_status(Status.from_api({"creator": {"login": "gitea-actions"}, "target_url": ""}))
+    assert is_actions_status(Status.from_api({"target_url": "http://gitea:3000/sub/acme/widget/actions/runs/4"}))
+    assert not is_actions_status(Status.from_api(JENKINS))
 
 
-def test_a_status_takes_the_shape_of_a_run() -> None:
-    run = status_run(JENKINS, branch="feature/x", author="alice")
-    assert run["conclusion"] == "failure" and run["status"] == "completed" and run["head_branch"] == "feature/x"
-    assert run["context"] == "ci/jenkins" and run["html_url"] == JENKINS["target_url"] and run["actor"]["login"] == "alice"
+def result_of(status: dict, branch: str = "b", author: str = "") -> PipelineResult:
+    return PipelineResult.from_status("acme/widget", Status.from_api(status), branch=branch, author=author)
+
+
+def test_a_status_becomes_a_pipeline_result() -> None:
+    run = result_of(JENKINS, branch="feature/x", author="alice")
+    assert run.conclusion == "failure" and run.done and run.failed and run.branch == "feature/x" and run.external
+    assert run.workflow == "ci/jenkins" and run.url == JENKINS["target_url"] and run.author == "alice"
+    assert run.run_id == 7 and run.sha == "c" * 40 and not run.own
     api_shape = {**JENKINS, "state": None, "status": "success"}  # the statuses API calls the field `status`
-    assert status_run(api_shape, branch="b")["conclusion"] == "success"
-    assert status_run({**JENKINS, "state": "pending"}, branch="b")["status"] == "in_progress"
+    assert result_of(api_shape).conclusion == "success" and result_of(api_shape).passed
+    assert not result_of({**JENKINS, "state": "pending"}).done
+    assert result_of(JENKINS, branch="teabot/fix/ci-jenkins-7").own
 
 
 def test_two_contexts_ending_alike_get_different_sessions_and_branches() -> None:
@@ -54,16 +61,19 @@ def test_two_contexts_ending_alike_get_different_sessions_and_branches() -> None
 def test_the_newest_status_of_a_context_is_the_current_one() -> None:
     statuses = [{"id": 3, "context": "ci/jenkins", "status": "failure"}, {"id": 9, "context": "ci/jenkins", "status": "success"},
                 {"id": 12, "context": "other", "status": "failure"}]
-    assert latest(statuses, "ci/jenkins")["id"] == 9 and latest(statuses, "nope") is None
+    found = latest([Status.from_api(s) for s in statuses], "ci/jenkins")
+    assert found is not None and found.id == 9 and found.state == "success"
+    assert latest([Status.from_api(s) for s in statuses], "nope") is None
 
 
 def test_the_log_url_template() -> None:
-    assert log_url("{target_url}", JENKINS) == JENKINS["target_url"]
-    assert log_url("{target}/consoleText", JENKINS) == "https://jenkins.example.com/job/widget/3/consoleText"
-    assert log_url("https://ci.example.com/logs/{sha}?ctx={context}", JENKINS).endswith("c" * 40 + "?ctx=ci/jenkins")
-    assert log_url("{target_url}", {**JENKINS, "target_url": ""}) == ""
+    jenkins = Status.from_api(JENKINS)
+    assert log_url("{target_url}", jenkins) == JENKINS["target_url"]
+    assert log_url("{target}/consoleText", jenkins) == "https://jenkins.example.com/job/widget/3/consoleText"
+    assert log_url("https://ci.example.com/logs/{sha}?ctx={context}", jenkins).endswith("c" * 40 + "?ctx=ci/jenkins")
+    assert log_url("{target_url}", Status.from_api({**JENKINS, "target_url": ""})) == ""
     with pytest.raises(LogUnavailable, match="debug.external_ci.log_url.*{target_url}"):
-        log_url("{build_url}/log", JENKINS)
+        log_url("{build_url}/log", jenkins)
 
 
 @pytest.mark.parametrize("url, hosts, reason", [

@@ -1,8 +1,8 @@
 """Commit statuses from external CI (Jenkins, Drone, Woodpecker …) as debug-session input.  PURE.
 
-A failed commit status stands in for a failed run: `status_run` gives it the shape of a Gitea
-Actions run (its `context` names it, its `target_url` links it), so the debugger's steps work on
-both. The log comes from the status's `target_url` (or a `log_url` template built from it) — only
+A failed commit status stands in for a failed run: `PipelineResult.from_status` makes it the same
+value as a Gitea Actions run's result (its `context` names it, its `target_url` links it), so the
+debugger's steps work on both. The log comes from the status's `target_url` (or a `log_url` template built from it) — only
 from hosts the operator allowed (`TEABOT_CI_LOG_HOSTS`), so a status cannot point the bot at an
 internal address. Statuses that Gitea Actions writes for its own jobs are not external.
 """
@@ -10,9 +10,10 @@ internal address. Statuses that Gitea Actions writes for its own jobs are not ex
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 from urllib.parse import urlsplit
+
+from bot.forge.models import Status
 
 ACTIONS_USER = "gitea-actions"  # the pseudo-user Gitea Actions writes commit statuses as
 BOT_CONTEXT_PREFIX = "teabot"  # the bot's own statuses (e.g. "teabot/triage")
@@ -25,60 +26,33 @@ class LogUnavailable(Exception):
     """The external CI's log cannot be read; the message says why (it is shown in the report)."""
 
 
-def state_of(status: Mapping[str, Any]) -> str:
-    """A status's state: webhooks call the field `state`, the statuses API calls it `status`."""
-    return str(status.get("state") or status.get("status") or "")
-
-
-def is_actions_status(status: Mapping[str, Any]) -> bool:
+def is_actions_status(status: Status) -> bool:
     """True for a status Gitea Actions wrote for one of its jobs (the workflow_run events cover those)."""
-    creator = status.get("creator") or status.get("sender") or {}
-    if str(creator.get("login") or "").lower() == ACTIONS_USER:
+    if status.creator.lower() == ACTIONS_USER:
         return True
-    return bool(_ACTIONS_PATH.search(urlsplit(str(status.get("target_url") or "")).path))
+    return bool(_ACTIONS_PATH.search(urlsplit(status.target_url).path))
 
 
-def is_external_result(status: Mapping[str, Any], bot_login: str) -> bool:
+def is_external_result(status: Status, bot_login: str) -> bool:
     """True for a finished status of an external CI: not Actions', not the bot's, not pending."""
-    context = str(status.get("context") or "")
-    creator = status.get("creator") or status.get("sender") or {}
-    if not context or context.lower().startswith(BOT_CONTEXT_PREFIX) or is_actions_status(status):
+    if not status.context or status.context.lower().startswith(BOT_CONTEXT_PREFIX) or is_actions_status(status):
         return False
-    if bot_login and str(creator.get("login") or "").lower() == bot_login.lower():
+    if bot_login and status.creator.lower() == bot_login.lower():
         return False
-    return state_of(status) in FAILED | PASSED
+    return status.state in FAILED | PASSED
 
 
-def status_run(status: Mapping[str, Any], *, branch: str, author: str = "") -> dict[str, Any]:
-    """The status in the shape of a run (the fields the debugger reads), marked by its `context`."""
-    state = state_of(status)
-    conclusion = "failure" if state in FAILED else "success" if state in PASSED else ""
-    stamp = str(status.get("updated_at") or status.get("created_at") or "")
-    return {"id": int(status.get("id") or 0), "run_number": int(status.get("id") or 0), "context": str(status["context"]),
-            "head_branch": branch, "head_sha": str(status.get("sha") or ""), "html_url": str(status.get("target_url") or ""),
-            "status": "completed" if conclusion else "in_progress", "conclusion": conclusion, "state": state,
-            "description": str(status.get("description") or ""), "actor": {"login": author},
-            "completed_at": stamp, "updated_at": stamp}
-
-
-def is_status_run(run: Mapping[str, Any]) -> bool:
-    """True for a run made by `status_run`."""
-    return bool(run.get("context"))
-
-
-def latest(statuses: Iterable[Mapping[str, Any]], context: str) -> Mapping[str, Any] | None:
+def latest(statuses: Iterable[Status], context: str) -> Status | None:
     """The newest status of `context` (Gitea keeps every status; the highest id is the current one)."""
-    found = [s for s in statuses if s.get("context") == context]
-    return max(found, key=lambda s: int(s.get("id") or 0), default=None)
+    return max((s for s in statuses if s.context == context), key=lambda s: s.id, default=None)
 
 
-def log_url(template: str, status: Mapping[str, Any]) -> str:
+def log_url(template: str, status: Status) -> str:
     """The log's address from the repo's `log_url` template ({target_url}, {sha}, {context}); '' when none."""
-    target = str(status.get("target_url") or "")
-    if not target:
+    if not status.target_url:
         return ""
-    values = {"target_url": target, "target": target.rstrip("/"), "sha": str(status.get("sha") or ""),
-              "context": str(status.get("context") or "")}
+    values = {"target_url": status.target_url, "target": status.target_url.rstrip("/"), "sha": status.sha,
+              "context": status.context}
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError) as exc:

@@ -98,6 +98,11 @@ class Session:
         return last if last is not None and last.result is Result.PENDING else None
 
     @property
+    def fix_commits(self) -> tuple[str, ...]:
+        """The commits the bot pushed for this session, oldest first."""
+        return tuple(a.commit for a in self.attempts if a.commit)
+
+    @property
     def tokens_used(self) -> int:
         """Model tokens spent over all attempts."""
         return sum(a.tokens for a in self.attempts)

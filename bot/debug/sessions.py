@@ -1,0 +1,66 @@
+"""Sessions kept between steps: loaded from the store, saved with their status comment and ledger outcome."""
+
+from __future__ import annotations
+
+import json
+
+from bot.debug.core.records import State
+from bot.debug.core.report import render_status
+from bot.debug.core.session import Session
+from bot.debug.deps import Deps
+from bot.debug.gitea import FailedRun
+from bot.debug.ledger import FailureRecord
+from bot.forge.models import Comment, Issue
+
+
+def load(deps: Deps, key: str) -> Session | None:
+    """The stored session, or None."""
+    data = deps.store.load(key)
+    return None if data is None else Session.from_json(data)
+
+
+def save(deps: Deps, session: Session) -> Session:
+    """Report the session on Gitea, note its outcome in the ledger and store it."""
+    session = report(deps, session)
+    _outcome(deps, session)
+    deps.store.save(session.key, json.dumps(session.to_json()), repo=session.repo, branch=session.fix_branch or None,
+                    commits=session.fix_commits)
+    return session
+
+
+def report(deps: Deps, session: Session) -> Session:
+    """Create or edit the session's one status comment (on the failing PR, else the fix PR, else an issue)."""
+    body = render_status(session, now=deps.clock())
+    if session.comment_id is not None:
+        deps.forge.edit_comment(session.repo, session.comment_id, body)
+        return session
+    number = session.pr_number or session.fix_pr or _report_issue(deps, session)
+    comment = Comment.from_api(deps.forge.create_comment(session.repo, number, body))
+    return session.with_ids(comment_id=comment.id)
+
+
+def _report_issue(deps: Deps, session: Session) -> int:
+    title = f"CI failure: {session.workflow} on {session.branch} ({session.sha[:7]})"
+    issue = deps.forge.create_issue(session.repo, title, f"teabot is looking into {session.run_url or 'the failed run'}.")
+    return Issue.from_api(issue).number
+
+
+def record(deps: Deps, session: Session, found: FailedRun) -> None:
+    """Put the failure in the ledger."""
+    if deps.ledger is None:
+        return
+    deps.ledger.record(FailureRecord.from_triage(
+        found.triage, repo=session.repo, run_id=session.run_id, raw_log=found.raw_log, job_id=found.job_id,
+        workflow=session.workflow, branch=session.branch, commit=session.sha, trigger=session.trigger))
+
+
+def _outcome(deps: Deps, session: Session) -> None:
+    """Note a finished session's outcome in the ledger, so a recurring failure knows how it ended."""
+    if deps.ledger is None or not session.done:
+        return
+    outcome = {State.GREEN: "flaky" if session.flaky else "fixed"}.get(session.state, session.state.value)
+    last = session.attempts[-1].commit[:12] if session.attempts else ""
+    detail = f"{session.fix_branch}@{last}" if session.fix_branch and last else session.outcome
+    for past in deps.ledger.history(session.repo, session.fingerprint, limit=5):
+        if past.commit == session.sha and not past.outcome:
+            deps.ledger.set_outcome(past.id, outcome, detail)
