@@ -1,4 +1,4 @@
-"""The planning agent: `/plan`, `/plan <feedback>`, `/plan approve`, `/summarize`, `/classify`.
+"""The planning agent: `/plan`, `/plan <feedback>`, `/plan approve`.
 
 Logic only: the Gitea client and the model (or None, for model-free mode) arrive as arguments.
 The steps of `workflows/plan.yaml` run in order; each `uses:` names one function here
@@ -23,7 +23,6 @@ from bot.llm.client import LLM
 from bot.llm.errors import LLMError
 from bot.plan.core import prompts
 from bot.plan.core.diff import diff_plans
-from bot.plan.core.discussion import classify_outline, render_classification, render_summary, requirement_lines, summarize_outline
 from bot.plan.core.embed import embed, latest_plan
 from bot.plan.core.model import Plan
 from bot.plan.core.outline import outline_plan
@@ -46,7 +45,7 @@ class PlanRequest:
     repo: str
     number: int
     login: str
-    command: str  # plan | summarize | classify
+    command: str  # plan (the job carries the command name)
     args: str = ""
 
     @property
@@ -100,9 +99,6 @@ def plan(request: PlanRequest, *, forge: GiteaClient, llm: LLM | None, bot_login
          skills: dict[str, str]) -> dict[str, Any]:
     """Carry out one planning command on an epic; returns what was done (for logs and tests)."""
     run = Run(request, forge, llm, bot_login, skills, workflow)
-    if request.command in ("summarize", "classify"):
-        _discussion(run)
-        return run.result
     for step in workflow.steps_for(request.mode):
         if not workflow.enabled(step):
             continue
@@ -253,24 +249,6 @@ def _model_plan(run: Run, messages: list[dict[str, Any]]) -> None:
     plan_value, errors = run.ask_model(messages, prompts.parse_plan_reply, "plan")
     run.plan = plan_value if not errors else None
     run.result["errors"] = errors
-
-
-def _discussion(run: Run) -> None:
-    epic = epic_io.read_epic(run.forge, run.request.repo, run.request.number, bot_login=run.bot_login)
-    thread = epic.posts()
-    if run.request.command == "summarize":
-        summary, errors = (run.ask_model(prompts.summarize_messages(_skill(run, "summarize"), thread),
-                                         prompts.parse_summary_reply, "summarize") if run.llm else (None, []))
-        text = render_summary(summary or summarize_outline(thread), model_free=summary is None)
-    else:
-        requirements = [line for post in thread for line in requirement_lines(post.body)]
-        items, errors = (run.ask_model(prompts.classify_messages(_skill(run, "classify"), requirements),
-                                       prompts.parse_classification_reply, "classify") if run.llm else (None, []))
-        text = render_classification(items or classify_outline(requirements), model_free=items is None)
-    if errors:
-        text += "\n\n> The model's answer was invalid, so this was built without it."
-    run.forge.create_comment(run.request.repo, run.request.number, f"{BOT_MARKER}:{run.request.command} -->\n{text}")
-    run.result["comment"] = text
 
 
 def _epic(run: Run) -> epic_io.Epic:

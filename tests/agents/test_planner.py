@@ -96,15 +96,6 @@ def test_model_plan_revision_and_cycle(fake: FakeGitea, forge: GiteaClient, epic
     assert extract(comments[1])[1] == 2 and not created_issues(fake)
 
 
-def test_summarize_and_classify_model_free(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
-    fake.add_comment("acme/widget", epic, "We decided to use argon2id. Who owns the SMTP vendor? @bob", author="alice")
-    run(forge, epic, command="summarize")
-    run(forge, epic, command="classify")
-    summary, classification = bot_comments(fake, epic)
-    assert "argon2id" in summary and "@bob" in summary
-    assert "non-functional" in classification.lower() and "functional" in classification.lower()
-
-
 def test_missing_label_permission_still_creates_tickets_and_says_why(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
     run(forge, epic)
     fake.fail_next("POST", "/repos/acme/widget/labels", status=403, times=100)
