@@ -229,8 +229,13 @@ def links(run: Run) -> None:
 
 
 def board(run: Run) -> None:
-    """Post or update the board comment on the epic."""
+    """The board on the epic: posted or updated on approval; after a new plan version, its draft-vs-created view."""
     assert run.plan is not None and run.epic is not None
+    if run.request.mode != "approve":
+        run.result["board"] = tickets.update_draft_board(run.forge, run.request.repo, run.request.number, run.plan,
+                                                         run.result["version"], comments=run.epic.comment_ids,
+                                                         bot_login=run.bot_login)
+        return
     tickets.post_board(run.forge, run.request.repo, run.request.number, run.plan, run.stories, run.result["tickets"],
                        run.result["changes"], run.problems, comments=run.epic.comment_ids, bot_login=run.bot_login)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
 from bot.forge.errors import DependenciesDisabled, DependencyExists, ForgeError
+from bot.plan.core.board import draft_board, render_draft_board
 from bot.plan.core.model import Plan
 from bot.plan.core.reconcile import ExistingTicket, links_to_add, links_to_remove, missing_labels, reconcile
 from bot.plan.core.stories import Story
@@ -98,11 +99,29 @@ def post_board(forge: GiteaClient, repo: str, number: int, plan: Plan, stories: 
                comments: Iterable[tuple[str, int, str]], bot_login: str) -> None:
     """Edit the bot's board comment on the epic, or post it."""
     body = f"{BOARD_MARKER}\n" + render_board(plan, tickets, changes, stories=stories, problems=problems)
-    board = next((cid for author, cid, text in comments if author.lower() == bot_login.lower() and BOARD_MARKER in text), None)
+    board = _board_id(comments, bot_login)
     if board is None:
         forge.create_comment(repo, number, body)
     else:
         forge.edit_comment(repo, board, body)
+
+
+def update_draft_board(forge: GiteaClient, repo: str, number: int, plan: Plan, version: int, *,
+                       comments: Iterable[tuple[str, int, str]], bot_login: str) -> bool:
+    """Rewrite an existing board as the "draft vs. created" view of a new plan version; False when there is no board."""
+    board = _board_id(comments, bot_login)
+    if board is None:  # never approved: no tickets, nothing stale to correct
+        return False
+    existing = [ExistingTicket(i["number"], i["title"], i.get("body") or "", (), i.get("html_url") or "")
+                for i in forge.list_issues(repo, state="all", type="issues")]
+    view = draft_board(plan, version, existing, plan_id=plan_id(repo, number))
+    forge.edit_comment(repo, board, f"{BOARD_MARKER}\n" + render_draft_board(view))
+    return True
+
+
+def _board_id(comments: Iterable[tuple[str, int, str]], bot_login: str) -> int | None:
+    return next((cid for author, cid, text in comments if author.lower() == bot_login.lower() and BOARD_MARKER in text),
+                None)
 
 
 def _note_dropped(forge: GiteaClient, repo: str, epic: int, ticket: ExistingTicket, problems: list[str]) -> None:
