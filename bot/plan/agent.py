@@ -86,13 +86,19 @@ class Run:
     def ask_model(self, messages: list[dict[str, Any]], parse: Callable[[str], tuple[Any, list[str]]], task: str) -> tuple[Any, list[str]]:
         """Ask the model for JSON; one repair round with the validation errors."""
         assert self.llm is not None
-        reply = self.llm.complete(messages, task=task, json_mode=True)
-        value, errors = parse(reply.text)
-        if errors:
-            log.info("model reply invalid (%d errors); asking for a repair", len(errors))
-            repair = prompts.repair_messages(reply.text, errors, base=messages)
-            value, errors = parse(self.llm.complete(repair, task=task, json_mode=True).text)
-        return value, errors
+        return ask_json(self.llm, messages, parse, task)
+
+
+def ask_json(llm: LLM, messages: list[dict[str, Any]], parse: Callable[[str], tuple[Any, list[str]]],
+             task: str) -> tuple[Any, list[str]]:
+    """The model's JSON reply through `parse` (the plan rules); one repair round with the validation errors."""
+    reply = llm.complete(messages, task=task, json_mode=True)
+    value, errors = parse(reply.text)
+    if errors:
+        log.info("model reply invalid (%d errors); asking for a repair", len(errors))
+        repair = prompts.repair_messages(reply.text, errors, base=messages)
+        value, errors = parse(llm.complete(repair, task=task, json_mode=True).text)
+    return value, errors
 
 
 def plan(request: PlanRequest, *, forge: GiteaClient, llm: LLM | None, bot_login: str, workflow: Workflow,
