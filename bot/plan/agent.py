@@ -224,13 +224,13 @@ def ticket_step(run: Run) -> None:
     assert run.plan is not None
     outcome = tickets.sync_tickets(run.forge, run.request.repo, run.request.number, run.stories)
     run.problems.extend(outcome.problems)
-    run.result.update(tickets=outcome.tickets, changes=outcome.changes, created=outcome.created)
+    run.result.update(tickets=outcome.tickets, changes=outcome.changes, created=outcome.created, dropped=outcome.dropped)
 
 
 def links(run: Run) -> None:
     """Gitea dependencies that mirror the stories' dependencies."""
     run.result["links"], problems = tickets.sync_links(run.forge, run.request.repo, run.stories, run.result["tickets"],
-                                                       run.result.get("created", ()))
+                                                       run.result.get("created", ()), run.result.get("dropped", ()))
     run.problems.extend(problems)
 
 

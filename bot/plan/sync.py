@@ -31,6 +31,7 @@ class TicketOutcome:
     changes: list[str]
     created: tuple[str, ...]
     problems: list[str]
+    dropped: tuple[int, ...] = ()  # tickets of items the plan no longer has (left open, with a note)
 
 
 def plan_id(repo: str, number: int) -> str:
@@ -61,21 +62,24 @@ def sync_tickets(forge: GiteaClient, repo: str, number: int, stories: Sequence[S
         if missing:
             forge.add_labels(repo, ticket.number, missing)
         tickets[story.key] = (ticket.number, ticket.url)
-    return TicketOutcome(tickets, changes.summary(), tuple(s.key for s in changes.create), problems)
+    return TicketOutcome(tickets, changes.summary(), tuple(s.key for s in changes.create), problems,
+                         tuple(t.number for t in changes.orphaned))
 
 
 def sync_links(forge: GiteaClient, repo: str, stories: Sequence[Story], tickets: Mapping[str, tuple[int, str]],
-               created: Iterable[str]) -> tuple[int, list[str]]:
-    """Add the dependencies the stories imply and the forge lacks; returns (added, problems)."""
+               created: Iterable[str], dropped: Iterable[int] = ()) -> tuple[int, list[str]]:
+    """Add the dependencies the stories imply and the forge lacks, remove those they no longer imply
+    (dropped tickets included); returns (added, problems)."""
     numbers = {key: value[0] for key, value in tickets.items()}
-    fresh = set(created)
+    fresh, dropped = set(created), tuple(dropped)
     try:
         existing = {n: [d["number"] for d in forge.list_dependencies(repo, n)] for key, n in numbers.items()
                     if key not in fresh}
+        existing.update({n: [d["number"] for d in forge.list_dependencies(repo, n)] for n in dropped})
     except DependenciesDisabled as exc:  # nothing can be linked; the tickets themselves are fine
         return 0, [f"no dependency links: {exc}"]
     added, problems = 0, []
-    for issue, blocker in links_to_remove(stories, numbers, existing):
+    for issue, blocker in links_to_remove(stories, numbers, existing, dropped):
         try:  # the revised plan no longer implies this link: a dropped dependency must stop blocking
             forge.remove_dependency(repo, issue, blocker)
         except ForgeError as exc:

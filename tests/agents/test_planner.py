@@ -150,3 +150,12 @@ def test_a_revision_turns_the_board_into_a_draft_vs_created_view(fake: FakeGitea
 def test_a_first_plan_posts_no_board(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
     result = run(forge, epic)
     assert result["board"] is False and not [b for b in bot_comments(fake, epic) if "## Plan board" in b]
+
+
+def test_links_of_a_dropped_ticket_are_removed_too() -> None:
+    from bot.plan.core.reconcile import links_to_remove
+    from bot.plan.core.stories import Story
+
+    stories = [Story("FEAT_A_001/S1", "FEAT_A_001", "t", "story", "Do it", "c", ("a",), (), "", 1.0, ())]
+    on_forge = {1: [], 5: [1, 99]}  # #5 was dropped: it waited on #1 (ours) and on #99 (a human's link)
+    assert links_to_remove(stories, {"FEAT_A_001/S1": 1}, on_forge, dropped=[5]) == [(5, 1)]
