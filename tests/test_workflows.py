@@ -46,10 +46,10 @@ def test_the_planners_actions_are_the_ones_playbooks_may_use() -> None:
 def test_plan_workflow_steps_and_modes() -> None:
     plan = bundled_playbooks()["plan"]
     assert plan.commands == ("plan",) and plan.modes == ("draft", "revise", "approve")
-    assert [s.id for s in plan.steps_for("draft")] == ["gather", "draft", "validate", "render", "post"]
-    assert [s.id for s in plan.steps_for("revise")] == ["gather", "revise", "validate", "render", "post"]
+    assert [s.id for s in plan.steps_for("draft")] == ["gather", "draft", "validate", "render", "post", "draft_board"]
+    assert [s.id for s in plan.steps_for("revise")] == ["gather", "revise", "validate", "render", "post", "draft_board"]
     assert [s.id for s in plan.steps_for("approve")] == ["stories", "tickets", "links", "board"]
-    assert len(plan.steps_for()) == 10
+    assert len(plan.steps_for()) == 11
     assert plan.budgets.attempts == 2 and plan.budgets.tokens > 0 and plan.budgets.minutes > 0
     board = plan.steps_for("approve")[-1]
     assert plan.enabled(board) and plan.steps[1].skill == "pi_planning" and plan.steps[1].on_error == "report"

@@ -1,15 +1,19 @@
-"""`/help` on an issue or pull request: answer with the list of commands."""
+"""`/help`, `/summarize` and `/classify` on an issue: queue the reply."""
 
 from __future__ import annotations
 
 from bot.commands import parse_command
+from bot.config.settings import Settings
 from bot.events import CREATED, Event
+from bot.llm.limits import max_call_seconds
 from bot.routing import Context, Router
 
-router = Router()
+DISCUSSION_COMMANDS = ("summarize", "classify")
+help_router = Router()
+discussion_router = Router()
 
 
-@router.register("issue_comment", action=CREATED)
+@help_router.register("issue_comment", action=CREATED)
 def on_issue_comment_created(event: Event, ctx: Context) -> None:
     """Queue the help reply when the comment is `/help`."""
     command = parse_command(str(event.get("comment", "body") or ""))
@@ -17,3 +21,24 @@ def on_issue_comment_created(event: Event, ctx: Context) -> None:
     if command is None or command.name != "help" or not isinstance(number, int) or not event.repo:
         return
     ctx.enqueue("bot.assist.jobs.reply_help", key=event.content_key, timeout=120, repo=event.repo, number=number, delivery_id=event.delivery_id)
+
+
+@discussion_router.register("issue_comment", action=CREATED)
+def on_discussion_comment_created(event: Event, ctx: Context) -> None:
+    """Queue `/summarize` or `/classify` on an issue (not on a pull request)."""
+    command = parse_command(str(event.get("comment", "body") or ""))
+    number, login = event.get("issue", "number"), event.get("comment", "user", "login") or event.sender
+    if command is None or command.name not in DISCUSSION_COMMANDS or event.is_pull:
+        return
+    if not isinstance(number, int) or not event.repo or not login:
+        return
+    ctx.enqueue("bot.assist.jobs.answer_discussion", key=event.content_key, timeout=discussion_timeout(ctx.settings),
+                repo=event.repo, number=number, login=str(login), command=command.name, delivery_id=event.delivery_id)
+
+
+def discussion_timeout(settings: Settings) -> int:
+    """Job timeout of `/summarize` or `/classify`: room for a model call and its repair, and the Gitea calls."""
+    return int(2 * max_call_seconds(settings.model)) + 300
+
+
+router = Router(help_router, discussion_router)

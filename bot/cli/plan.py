@@ -75,11 +75,15 @@ commands = [plan]
                    "`<!-- epic-bench:comment -->` lines).")
 @click.option("--json", "as_json", is_flag=True, required=True, help="Print the tickets as JSON (the only format).")
 def tickets(epic_file: Path, as_json: bool) -> None:
-    """Print the tickets `/plan approve` would create from an epic: {"tickets": [{key, title, body, depends_on}]}."""
-    from bot.cli.plan_tickets import epic_tickets, read_epic_file
+    """Print the tickets `/plan approve` would create from an epic: {"tickets": [{key, title, body, depends_on}]}.
+
+    Model-free unless a model is configured (TEABOT_MODEL_BASE_URL …): then the model plans, through the same
+    validation as `/plan`, and the model-free planner answers whenever its reply stays invalid.
+    """
+    from bot.cli.plan_tickets import configured_llm, epic_tickets, read_epic_file
 
     title, body, comments = read_epic_file(epic_file)
-    click.echo(json.dumps({"tickets": epic_tickets(title, body, comments)}, ensure_ascii=False))
+    click.echo(json.dumps({"tickets": epic_tickets(title, body, comments, configured_llm())}, ensure_ascii=False))
 
 
 @plan.command("export")

@@ -9,10 +9,12 @@ from typing import Any
 
 import click
 
+from bot.forge.client import GiteaClient
+from bot.llm.client import LLM
 from bot.plan.core.embed import embed, extract, latest_plan
 from bot.plan.core.model import Plan
 from bot.plan.core.outline import outline_plan
-from bot.plan.core.stories import split_into_stories
+from bot.plan.core.stories import Story, split_into_stories
 from bot.plan.core.tickets import item_marker, render_ticket_body
 
 COMMENT_MARK = re.compile(r"^<!-- epic-bench:comment -->$", re.M)
@@ -29,13 +31,18 @@ def read_epic_file(path: Path) -> tuple[str, str, list[str]]:
     return title, parts[0].rstrip("\n"), [part.strip("\n") for part in parts[1:]]
 
 
-def epic_tickets(title: str, body: str, comments: list[str]) -> list[dict[str, Any]]:
-    """The tickets an approval would create (or, with `issue`, link) from this epic, in execution order."""
-    plan = _model_plan(title, body, comments) or outline_plan(title, body, comments)[0]
+def epic_tickets(title: str, body: str, comments: list[str], llm: LLM | None = None) -> list[dict[str, Any]]:
+    """The tickets an approval would create (or, with `issue`, link) from this epic, in execution order.
+
+    With `llm`, the model plans and splits into stories as `/plan` and `/plan approve` do: its replies go
+    through the same validation (one repair round), and an invalid answer falls back to the model-free path.
+    """
+    plan = (_model_plan(llm, title, body, comments) if llm else None) or outline_plan(title, body, comments)[0]
     found = extract(embed(plan, 1))  # approval reads the plan back from its hidden block
     assert found is not None, "a plan always survives its own block"
+    stories = (_model_stories(llm, found[0]) if llm else None) or split_into_stories(found[0])
     out = []
-    for story in split_into_stories(found[0]):
+    for story in stories:
         ticket = {"key": story.key, "title": story.title, "depends_on": list(story.depends_on),
                   "body": render_ticket_body(story, EPIC_REF, item_marker(EPIC_REF, story.key))}
         if story.issue is not None:
@@ -44,37 +51,54 @@ def epic_tickets(title: str, body: str, comments: list[str]) -> list[dict[str, A
     return out
 
 
-def _model_plan(title: str, body: str, comments: list[str]) -> Plan | None:
-    """The model's plan when a model is configured and its reply validates (the same rules), else None."""
+def configured_llm() -> LLM | None:
+    """The model of the environment's settings, or None when none is configured (model-free)."""
     from bot.config.settings import ConfigError, Settings
     from bot.llm.client import make_llm
-    from bot.plan.core import prompts
-    from bot.config.skills import load_skill
 
     try:
-        llm = make_llm(Settings.from_env(os.environ))
-    except ConfigError:  # no model configured (or an incomplete setup): the model-free planner answers
+        return make_llm(Settings.from_env(os.environ))
+    except ConfigError:  # an incomplete model setup: the model-free planner answers
         return None
-    if llm is None:
-        return None
+
+
+def _model_plan(llm: LLM, title: str, body: str, comments: list[str]) -> Plan | None:
+    """The model's plan when its reply validates (the rules of `/plan`), else None."""
+    from bot.config.skills import load_skill
+    from bot.plan.agent import ask_json
+    from bot.plan.core import prompts
+
     epic = "\n\n".join([f"# {title}", body, *comments])
     messages = prompts.draft_messages(load_skill("pi_planning").instructions, epic, "")
-    plan, errors = prompts.parse_plan_reply(llm.complete(messages, task="plan", json_mode=True).text)
+    plan, errors = ask_json(llm, messages, prompts.parse_plan_reply, "plan")
     return None if errors else plan
 
 
-def export_plan(ref: str) -> dict[str, Any]:
-    """The current plan on issue OWNER/REPO#N, as plan JSON."""
-    from bot.config.settings import Settings
-    from bot.forge import make_forge
+def _model_stories(llm: LLM, plan: Plan) -> list[Story] | None:
+    """The model's stories when its reply validates against the plan (the rules of `/plan approve`), else None."""
+    from bot.config.skills import load_skill
+    from bot.plan.agent import ask_json
+    from bot.plan.core import prompts
 
+    messages = prompts.stories_messages(load_skill("pi_planning").instructions, plan)
+    stories, errors = ask_json(llm, messages, lambda text: prompts.parse_stories_reply(text, plan), "plan")
+    return None if errors or not stories else list(stories)
+
+
+def export_plan(ref: str, forge: GiteaClient | None = None, bot_login: str | None = None) -> dict[str, Any]:
+    """The current plan on issue OWNER/REPO#N, as plan JSON (the forge and bot login from the environment by default)."""
     match = ISSUE_REF.match(ref)
     if not match:
         raise click.UsageError(f"{ref!r}: expected OWNER/REPO#N, e.g. acme/shop#12")
-    settings = Settings.from_env(os.environ)
-    forge = make_forge(settings)
+    if forge is None or bot_login is None:
+        from bot.config.settings import Settings
+        from bot.forge import make_forge
+
+        settings = Settings.from_env(os.environ)
+        forge = forge or make_forge(settings)
+        bot_login = bot_login or settings.bot_login or forge.current_user()["login"]
     comments = forge.list_comments(match["repo"], int(match["number"]))
-    found = latest_plan([(c["user"]["login"], c.get("body") or "") for c in comments], author=settings.bot_login)
+    found = latest_plan([(c["user"]["login"], c.get("body") or "") for c in comments], author=bot_login)
     if found is None:
-        raise click.ClickException(f"{ref}: no plan by {settings.bot_login} on this issue (comment `/plan` first)")
+        raise click.ClickException(f"{ref}: no plan by {bot_login} on this issue (comment `/plan` first)")
     return found[0].to_dict()

@@ -177,6 +177,7 @@ def triage_step(run_id: int | None, max_lines: int, dry_run: bool) -> None:
 
 def run_comment_event(settings: Settings, actions: ActionsEnv, payload: Mapping[str, Any], *, dry_run: bool) -> str:
     """Put the job's comment through the receiver's path and run the planning job here; returns what was done."""
+    from bot.assist import handler as assist_handlers
     from bot.plan import handler as plan_handlers
     from bot.worker.runtime import Runtime, install
     from bot.receiver.intake import Intake
@@ -188,7 +189,7 @@ def run_comment_event(settings: Settings, actions: ActionsEnv, payload: Mapping[
     if not dry_run:
         step_forge(settings)  # fail early, with the step's own message, when there is no token
         install(Runtime.from_settings(settings, queue=queue))
-    outcome = Intake(settings, Router(plan_handlers.router), queue, Spool(settings.spool_dir)).process(event)
+    outcome = Intake(settings, Router(plan_handlers.router, assist_handlers.discussion_router), queue, Spool(settings.spool_dir)).process(event)
     if not queue.requests:
         return f"nothing to do: {outcome.message}\n"
     verb = "would run" if dry_run else "ran"

@@ -1,4 +1,4 @@
-"""The planning agent: `/plan`, `/plan <feedback>`, `/plan approve`, `/summarize`, `/classify`.
+"""The planning agent: `/plan`, `/plan <feedback>`, `/plan approve`.
 
 Logic only: the Gitea client and the model (or None, for model-free mode) arrive as arguments.
 The steps of `workflows/plan.yaml` run in order; each `uses:` names one function here
@@ -23,7 +23,6 @@ from bot.llm.client import LLM
 from bot.llm.errors import LLMError
 from bot.plan.core import prompts
 from bot.plan.core.diff import diff_plans
-from bot.plan.core.discussion import classify_outline, render_classification, render_summary, requirement_lines, summarize_outline
 from bot.plan.core.embed import embed, latest_plan
 from bot.plan.core.model import Plan
 from bot.plan.core.outline import outline_plan
@@ -46,7 +45,7 @@ class PlanRequest:
     repo: str
     number: int
     login: str
-    command: str  # plan | summarize | classify
+    command: str  # plan (the job carries the command name)
     args: str = ""
 
     @property
@@ -87,22 +86,25 @@ class Run:
     def ask_model(self, messages: list[dict[str, Any]], parse: Callable[[str], tuple[Any, list[str]]], task: str) -> tuple[Any, list[str]]:
         """Ask the model for JSON; one repair round with the validation errors."""
         assert self.llm is not None
-        reply = self.llm.complete(messages, task=task, json_mode=True)
-        value, errors = parse(reply.text)
-        if errors:
-            log.info("model reply invalid (%d errors); asking for a repair", len(errors))
-            repair = prompts.repair_messages(reply.text, errors, base=messages)
-            value, errors = parse(self.llm.complete(repair, task=task, json_mode=True).text)
-        return value, errors
+        return ask_json(self.llm, messages, parse, task)
+
+
+def ask_json(llm: LLM, messages: list[dict[str, Any]], parse: Callable[[str], tuple[Any, list[str]]],
+             task: str) -> tuple[Any, list[str]]:
+    """The model's JSON reply through `parse` (the plan rules); one repair round with the validation errors."""
+    reply = llm.complete(messages, task=task, json_mode=True)
+    value, errors = parse(reply.text)
+    if errors:
+        log.info("model reply invalid (%d errors); asking for a repair", len(errors))
+        repair = prompts.repair_messages(reply.text, errors, base=messages)
+        value, errors = parse(llm.complete(repair, task=task, json_mode=True).text)
+    return value, errors
 
 
 def plan(request: PlanRequest, *, forge: GiteaClient, llm: LLM | None, bot_login: str, playbook: Playbook,
          skills: dict[str, str]) -> dict[str, Any]:
     """Carry out one planning command on an epic; returns what was done (for logs and tests)."""
     run = Run(request, forge, llm, bot_login, skills, playbook)
-    if request.command in ("summarize", "classify"):
-        _discussion(run)
-        return run.result
     for step in playbook.steps_for(request.mode):
         if not playbook.enabled(step):
             continue
@@ -222,19 +224,24 @@ def ticket_step(run: Run) -> None:
     assert run.plan is not None
     outcome = tickets.sync_tickets(run.forge, run.request.repo, run.request.number, run.stories)
     run.problems.extend(outcome.problems)
-    run.result.update(tickets=outcome.tickets, changes=outcome.changes, created=outcome.created)
+    run.result.update(tickets=outcome.tickets, changes=outcome.changes, created=outcome.created, dropped=outcome.dropped)
 
 
 def links(run: Run) -> None:
     """Gitea dependencies that mirror the stories' dependencies."""
     run.result["links"], problems = tickets.sync_links(run.forge, run.request.repo, run.stories, run.result["tickets"],
-                                                       run.result.get("created", ()))
+                                                       run.result.get("created", ()), run.result.get("dropped", ()))
     run.problems.extend(problems)
 
 
 def board(run: Run) -> None:
-    """Post or update the board comment on the epic."""
+    """The board on the epic: posted or updated on approval; after a new plan version, its draft-vs-created view."""
     assert run.plan is not None and run.epic is not None
+    if run.request.mode != "approve":
+        run.result["board"] = tickets.update_draft_board(run.forge, run.request.repo, run.request.number, run.plan,
+                                                         run.result["version"], comments=run.epic.comment_ids,
+                                                         bot_login=run.bot_login)
+        return
     tickets.post_board(run.forge, run.request.repo, run.request.number, run.plan, run.stories, run.result["tickets"],
                        run.result["changes"], run.problems, comments=run.epic.comment_ids, bot_login=run.bot_login)
 
@@ -253,24 +260,6 @@ def _model_plan(run: Run, messages: list[dict[str, Any]]) -> None:
     plan_value, errors = run.ask_model(messages, prompts.parse_plan_reply, "plan")
     run.plan = plan_value if not errors else None
     run.result["errors"] = errors
-
-
-def _discussion(run: Run) -> None:
-    epic = epic_io.read_epic(run.forge, run.request.repo, run.request.number, bot_login=run.bot_login)
-    thread = epic.posts()
-    if run.request.command == "summarize":
-        summary, errors = (run.ask_model(prompts.summarize_messages(_skill(run, "summarize"), thread),
-                                         prompts.parse_summary_reply, "summarize") if run.llm else (None, []))
-        text = render_summary(summary or summarize_outline(thread), model_free=summary is None)
-    else:
-        requirements = [line for post in thread for line in requirement_lines(post.body)]
-        items, errors = (run.ask_model(prompts.classify_messages(_skill(run, "classify"), requirements),
-                                       prompts.parse_classification_reply, "classify") if run.llm else (None, []))
-        text = render_classification(items or classify_outline(requirements), model_free=items is None)
-    if errors:
-        text += "\n\n> The model's answer was invalid, so this was built without it."
-    run.forge.create_comment(run.request.repo, run.request.number, f"{BOT_MARKER}:{run.request.command} -->\n{text}")
-    run.result["comment"] = text
 
 
 def _epic(run: Run) -> epic_io.Epic:

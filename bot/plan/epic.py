@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot.forge.client import GiteaClient
 from bot.forge.errors import ForgeError
 from bot.llm.prompts import strip_hidden
-from bot.plan.core.discussion import Post
+from bot.plan.core.model import Post
 from bot.redact import redact
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""`/plan`, `/summarize` and `/classify` on an issue: queue the planning job."""
+"""`/plan` on an issue: queue the planning job."""
 
 from __future__ import annotations
 
@@ -9,15 +9,14 @@ from bot.llm.limits import max_call_seconds
 from bot.routing import Context, Router
 
 router = Router()
-PLANNING_COMMANDS = ("plan", "summarize", "classify")
 
 
 @router.register("issue_comment", action=CREATED)
 def on_issue_comment_created(event: Event, ctx: Context) -> None:
-    """Queue a planning job for a planning command on an issue (not on a pull request)."""
+    """Queue the planning job for `/plan …` on an issue (not on a pull request)."""
     command = parse_command(str(event.get("comment", "body") or ""))
     number, login = event.get("issue", "number"), event.get("comment", "user", "login") or event.sender
-    if command is None or command.name not in PLANNING_COMMANDS or event.is_pull:
+    if command is None or command.name != "plan" or event.is_pull:
         return
     if not isinstance(number, int) or not event.repo or not login:
         return

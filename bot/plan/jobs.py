@@ -14,14 +14,13 @@ from bot.worker.runtime import Runtime
 @job("the planning command")
 def plan_command(rt: Runtime, *, repo: str, number: int, login: str, command: str, args: str = "",
                  delivery_id: str = "") -> None:
-    """Run `/plan`, `/plan <feedback>`, `/plan approve`, `/summarize` or `/classify` on an issue."""
+    """Run `/plan`, `/plan <feedback>` or `/plan approve` on an issue."""
     client = rt.forge()
     files = repo_files(client, repo)
     config = files.config()
     role = role_of(client, repo, login)
     request = PlanRequest(repo, number, login, command, args)
-    needed = "plan" if command == "plan" else command
-    if not config.may(needed, role, login) or (request.mode == "approve" and ROLE_RANK.get(role, 0) < ROLE_RANK["write"]):
+    if not config.may("plan", role, login) or (request.mode == "approve" and ROLE_RANK.get(role, 0) < ROLE_RANK["write"]):
         client.create_comment(repo, number, refusal(command, args, login, repo))
         return
     playbook = files.playbook("plan")

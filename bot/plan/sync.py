@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
 from bot.forge.errors import DependenciesDisabled, DependencyExists, ForgeError
+from bot.plan.core.board import draft_board, render_draft_board
 from bot.plan.core.model import Plan
 from bot.plan.core.reconcile import ExistingTicket, links_to_add, links_to_remove, missing_labels, reconcile
 from bot.plan.core.stories import Story
@@ -30,6 +31,7 @@ class TicketOutcome:
     changes: list[str]
     created: tuple[str, ...]
     problems: list[str]
+    dropped: tuple[int, ...] = ()  # tickets of items the plan no longer has (left open, with a note)
 
 
 def plan_id(repo: str, number: int) -> str:
@@ -60,21 +62,24 @@ def sync_tickets(forge: GiteaClient, repo: str, number: int, stories: Sequence[S
         if missing:
             forge.add_labels(repo, ticket.number, missing)
         tickets[story.key] = (ticket.number, ticket.url)
-    return TicketOutcome(tickets, changes.summary(), tuple(s.key for s in changes.create), problems)
+    return TicketOutcome(tickets, changes.summary(), tuple(s.key for s in changes.create), problems,
+                         tuple(t.number for t in changes.orphaned))
 
 
 def sync_links(forge: GiteaClient, repo: str, stories: Sequence[Story], tickets: Mapping[str, tuple[int, str]],
-               created: Iterable[str]) -> tuple[int, list[str]]:
-    """Add the dependencies the stories imply and the forge lacks; returns (added, problems)."""
+               created: Iterable[str], dropped: Iterable[int] = ()) -> tuple[int, list[str]]:
+    """Add the dependencies the stories imply and the forge lacks, remove those they no longer imply
+    (dropped tickets included); returns (added, problems)."""
     numbers = {key: value[0] for key, value in tickets.items()}
-    fresh = set(created)
+    fresh, dropped = set(created), tuple(dropped)
     try:
         existing = {n: [d["number"] for d in forge.list_dependencies(repo, n)] for key, n in numbers.items()
                     if key not in fresh}
+        existing.update({n: [d["number"] for d in forge.list_dependencies(repo, n)] for n in dropped})
     except DependenciesDisabled as exc:  # nothing can be linked; the tickets themselves are fine
         return 0, [f"no dependency links: {exc}"]
     added, problems = 0, []
-    for issue, blocker in links_to_remove(stories, numbers, existing):
+    for issue, blocker in links_to_remove(stories, numbers, existing, dropped):
         try:  # the revised plan no longer implies this link: a dropped dependency must stop blocking
             forge.remove_dependency(repo, issue, blocker)
         except ForgeError as exc:
@@ -98,11 +103,29 @@ def post_board(forge: GiteaClient, repo: str, number: int, plan: Plan, stories: 
                comments: Iterable[tuple[str, int, str]], bot_login: str) -> None:
     """Edit the bot's board comment on the epic, or post it."""
     body = f"{BOARD_MARKER}\n" + render_board(plan, tickets, changes, stories=stories, problems=problems)
-    board = next((cid for author, cid, text in comments if author.lower() == bot_login.lower() and BOARD_MARKER in text), None)
+    board = _board_id(comments, bot_login)
     if board is None:
         forge.create_comment(repo, number, body)
     else:
         forge.edit_comment(repo, board, body)
+
+
+def update_draft_board(forge: GiteaClient, repo: str, number: int, plan: Plan, version: int, *,
+                       comments: Iterable[tuple[str, int, str]], bot_login: str) -> bool:
+    """Rewrite an existing board as the "draft vs. created" view of a new plan version; False when there is no board."""
+    board = _board_id(comments, bot_login)
+    if board is None:  # never approved: no tickets, nothing stale to correct
+        return False
+    existing = [ExistingTicket(i["number"], i["title"], i.get("body") or "", (), i.get("html_url") or "")
+                for i in forge.list_issues(repo, state="all", type="issues")]
+    view = draft_board(plan, version, existing, plan_id=plan_id(repo, number))
+    forge.edit_comment(repo, board, f"{BOARD_MARKER}\n" + render_draft_board(view))
+    return True
+
+
+def _board_id(comments: Iterable[tuple[str, int, str]], bot_login: str) -> int | None:
+    return next((cid for author, cid, text in comments if author.lower() == bot_login.lower() and BOARD_MARKER in text),
+                None)
 
 
 def _note_dropped(forge: GiteaClient, repo: str, epic: int, ticket: ExistingTicket, problems: list[str]) -> None:

@@ -96,15 +96,6 @@ def test_model_plan_revision_and_cycle(fake: FakeGitea, forge: GiteaClient, epic
     assert extract(comments[1])[1] == 2 and not created_issues(fake)
 
 
-def test_summarize_and_classify_model_free(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
-    fake.add_comment("acme/widget", epic, "We decided to use argon2id. Who owns the SMTP vendor? @bob", author="alice")
-    run(forge, epic, command="summarize")
-    run(forge, epic, command="classify")
-    summary, classification = bot_comments(fake, epic)
-    assert "argon2id" in summary and "@bob" in summary
-    assert "non-functional" in classification.lower() and "functional" in classification.lower()
-
-
 def test_missing_label_permission_still_creates_tickets_and_says_why(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
     run(forge, epic)
     fake.fail_next("POST", "/repos/acme/widget/labels", status=403, times=100)
@@ -124,3 +115,47 @@ def test_links_a_revision_no_longer_implies_are_listed_for_removal() -> None:
     numbers = {"FEAT_A_001/S1": 1, "FEAT_B_001/S1": 2, "FEAT_C_001/S1": 3}
     on_forge = {2: [1, 3, 99], 3: [2]}  # 2<-3 and 3<-2 are stale; #99 is not ours, so it stays
     assert links_to_remove(stories, numbers, on_forge) == [(2, 3), (3, 2)]
+
+
+def test_a_revision_turns_the_board_into_a_draft_vs_created_view(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
+    store = {"enabler_id": "ENAB_DB_001", "title": "Create user store", "architectural_purpose": "Accounts table"}
+    login = {"feature_id": "FEAT_AUTH_001", "title": "Add email login", "benefit_hypothesis": "Users sign in",
+             "acceptance_criteria": ["User signs in with email and password"]}
+    mobile = {"feature_id": "FEAT_MOBILE_001", "title": "Build mobile client", "benefit_hypothesis": "Phones",
+              "acceptance_criteria": ["App signs in"]}
+    nfrs = {"performance": "p99 < 300 ms at 500 QPS", "security": "TLS 1.3"}
+    first = {"pi_vision": "Accounts", "features": [login], "enablers": [store], "nfrs": nfrs,
+             "dependencies": [{"source_id": "ENAB_DB_001", "target_id": "FEAT_AUTH_001", "reason": "needs the store"}]}
+    revised = {"pi_vision": "Accounts", "features": [mobile], "enablers": [store], "nfrs": nfrs, "dependencies": []}
+    not_stories = {"stories": []}  # approval falls back to the deterministic split
+    script = {"replies": [{"json": first}, {"json": not_stories}, {"json": not_stories}, {"json": revised}]}
+    with FakeModelServer(script) as server:
+        llm = make_llm(ModelSettings(base_url=server.base_url, api_key="k", max_retries=0))
+        run(forge, epic, llm=llm)
+        approved = run(forge, epic, "approve", llm=llm)
+        boards_before = len(fake.calls("POST", r"/repos/acme/widget/issues/\d+/comments"))
+        result = run(forge, epic, "drop login, add a mobile client", llm=llm)
+    [board] = [b for b in bot_comments(fake, epic) if "## Plan board" in b]
+    assert result["board"] is True and "**Plan v2 is a draft.**" in board
+    store_ticket = approved["tickets"]["ENAB_DB_001/S1"][0]
+    login_ticket = approved["tickets"]["FEAT_AUTH_001/S1"][0]
+    assert f"`ENAB_DB_001` | Create user store (enabler) | created | [#{store_ticket}]" in board
+    assert "`FEAT_MOBILE_001` | Build mobile client (feature) | **draft** (new, not created) | —" in board
+    assert "### Dropped by this revision" in board and f"[#{login_ticket}]" in board.split("### Dropped")[1]
+    # one new comment (the plan v2); the board was edited in place, and nothing was created or closed
+    assert len(fake.calls("POST", r"/repos/acme/widget/issues/\d+/comments")) == boards_before + 1
+    assert len(created_issues(fake)) == len(approved["tickets"]) and not fake.calls("PATCH", r"/repos/acme/widget/issues/\d+$")
+
+
+def test_a_first_plan_posts_no_board(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
+    result = run(forge, epic)
+    assert result["board"] is False and not [b for b in bot_comments(fake, epic) if "## Plan board" in b]
+
+
+def test_links_of_a_dropped_ticket_are_removed_too() -> None:
+    from bot.plan.core.reconcile import links_to_remove
+    from bot.plan.core.stories import Story
+
+    stories = [Story("FEAT_A_001/S1", "FEAT_A_001", "t", "story", "Do it", "c", ("a",), (), "", 1.0, ())]
+    on_forge = {1: [], 5: [1, 99]}  # #5 was dropped: it waited on #1 (ours) and on #99 (a human's link)
+    assert links_to_remove(stories, {"FEAT_A_001/S1": 1}, on_forge, dropped=[5]) == [(5, 1)]

@@ -27,14 +27,14 @@ GOOD = {"pi_vision": "Self-service accounts cut support tickets by 30%",
         "enablers": [{"enabler_id": "ENAB_DB_001", "title": "Create user store", "architectural_purpose": "Accounts table",
                       "estimate_hours": 12}],
         "nfrs": {"performance": ["p99 < 300 ms at 500 QPS"], "security": ["TLS 1.3 on every endpoint"]},
-        "dependencies": [{"source_id": "FEAT_AUTH_001", "target_id": "ENAB_DB_001", "reason": "needs the store"}]}
+        "dependencies": [{"source_id": "ENAB_DB_001", "target_id": "FEAT_AUTH_001", "reason": "login needs the store"}]}
 
 
 def _revised() -> dict:
     plan = json.loads(json.dumps(GOOD))
     plan["features"].append({"feature_id": "FEAT_MOBILE_001", "title": "Build mobile client", "benefit_hypothesis":
                              "Reach users on phones", "acceptance_criteria": ["The app signs in", "The app shows the profile"]})
-    plan["dependencies"].append({"source_id": "FEAT_MOBILE_001", "target_id": "FEAT_AUTH_001", "reason": "uses login"})
+    plan["dependencies"].append({"source_id": "FEAT_AUTH_001", "target_id": "FEAT_MOBILE_001", "reason": "the app uses login"})
     return plan
 
 
@@ -109,6 +109,56 @@ def test_plan_revise_approve_and_approve_again_with_a_model(model_rig: Rig, mode
     assert len(issues_created(rig)) == len(stories)  # zero new issues
 
 
+def test_a_revision_removes_stale_links_and_leaves_dropped_tickets_open_with_one_note(model_rig: Rig,
+                                                                                    model: FakeModelServer) -> None:
+    rig = model_rig
+    first, _ = validate_plan(_revised())  # store -> login -> mobile
+    smaller = json.loads(json.dumps(GOOD))
+    smaller["dependencies"] = []  # the revision drops the mobile client and the login's need for the store
+    second, _ = validate_plan(smaller)
+    assert first is not None and second is not None
+
+    def stories_reply(plan) -> dict:
+        return {"json": {"stories": [s.to_dict() for s in split_into_stories(plan)]}}
+
+    model.set_script({"replies": [{"json": _revised()}, stories_reply(first), {"json": smaller}, stories_reply(second),
+                                  stories_reply(second)]})
+    epic = rig.fake.add_issue(REPO, "Epic: accounts", "We want self-service accounts.", author="alice")
+    comment(rig, epic, "/plan")
+    wait_for(lambda: len(bot_comments(rig, epic)) == 1, 30, what=f"the draft\n{rig.logs()}")
+    comment(rig, epic, "/plan approve")
+    wait_for(lambda: board(rig, epic), 30, what=f"the board\n{rig.logs()}")
+    numbers = {i["body"].split("item=")[1].split(" ")[0]: i["number"] for i in _all_issues(rig) if "item=" in i["body"]}
+    login, store, mobile = numbers["FEAT_AUTH_001/S1"], numbers["ENAB_DB_001/S1"], numbers["FEAT_MOBILE_001/S1"]
+    assert store in _blockers(rig, login)  # the source (the store) blocks its target (login)
+
+    comment(rig, epic, "/plan drop the mobile client; login no longer waits for the store")
+    wait_for(lambda: "is a draft" in (board(rig, epic) or ""), 30, what=f"the draft board\n{rig.logs()}")
+    draft = board(rig, epic)
+    assert "**Plan v2 is a draft.**" in draft and f"#{mobile}" in draft.split("### Dropped by this revision")[1]
+    assert store in _blockers(rig, login)  # nothing on Gitea changes before approval
+
+    for _ in range(2):  # approving twice changes nothing the second time
+        marks = len(rig.fake.calls("PATCH", rf"/repos/{REPO}/issues/comments/\d+"))
+        comment(rig, epic, "/plan approve")
+        wait_for(lambda: len(rig.fake.calls("PATCH", rf"/repos/{REPO}/issues/comments/\d+")) > marks, 30,
+                 what=f"the approved board\n{rig.logs()}")
+        assert "is a draft" not in board(rig, epic)
+        assert _blockers(rig, login) == [] and _blockers(rig, mobile) == []  # no stale "blocked by" link
+        mobile_issue = next(i for i in _all_issues(rig) if i["number"] == mobile)
+        notes = [c for c in rig.fake.list_comments(REPO, mobile) if "teabot:dropped" in c["body"]]
+        assert mobile_issue["state"] == "open" and len(notes) == 1
+    assert len(rig.fake.calls("DELETE", rf"/repos/{REPO}/issues/{login}/dependencies")) == 1
+
+
+def _blockers(rig: Rig, number: int) -> list[int]:
+    import httpx
+
+    reply = httpx.get(f"{rig.gitea_url}/api/v1/repos/{REPO}/issues/{number}/dependencies",
+                      headers={"Authorization": "token bot-token-0123456789"})
+    return sorted(i["number"] for i in reply.json())
+
+
 def _created_issues(rig: Rig, calls: list) -> list[dict]:
     titles = [c.json["title"] for c in calls]
     issues = [i for i in _all_issues(rig) if i["title"] in titles]
@@ -125,7 +175,7 @@ def _all_issues(rig: Rig) -> list[dict]:
 
 def test_a_cycle_is_named_and_nothing_is_created(model_rig: Rig, model: FakeModelServer) -> None:
     cyclic = json.loads(json.dumps(GOOD))
-    cyclic["dependencies"].append({"source_id": "ENAB_DB_001", "target_id": "FEAT_AUTH_001", "reason": "loop"})
+    cyclic["dependencies"].append({"source_id": "FEAT_AUTH_001", "target_id": "ENAB_DB_001", "reason": "loop"})
     model.set_script({"replies": [{"json": cyclic}, {"json": cyclic}]})
     epic = model_rig.fake.add_issue(REPO, "Epic: loops", "Circular.", author="alice")
     comment(model_rig, epic, "/plan")

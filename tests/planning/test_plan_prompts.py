@@ -6,20 +6,15 @@ import json
 
 import pytest
 
-from bot.plan.core.discussion import Post
 from bot.plan.core.model import Plan
 from bot.plan.core.prompts import (
-    classify_messages,
     draft_messages,
-    parse_classification_reply,
     parse_json,
     parse_plan_reply,
     parse_stories_reply,
-    parse_summary_reply,
     repair_messages,
     revise_messages,
     stories_messages,
-    summarize_messages,
 )
 from bot.plan.core.stories import split_into_stories
 from tests.planning.conftest import plan_data
@@ -55,13 +50,9 @@ def test_repair_messages_append_the_errors() -> None:
     assert len(repair_messages("x", ["e"])) == 2
 
 
-def test_other_builders(plan: Plan) -> None:
+def test_stories_builder(plan: Plan) -> None:
     stories = stories_messages(SKILL, plan)
     assert '"feature_id": "FEAT_AUTH_001"' in stories[1]["content"] and "<parent_id>/S<n>" in stories[0]["content"]
-    thread = summarize_messages("sum", [Post("alice", "We must export CSV <!-- x -->")])
-    assert "## @alice\n\nWe must export CSV" in thread[1]["content"] and "<!--" not in thread[1]["content"]
-    classify = classify_messages("cls", ["p99 < 200 ms", "Export CSV"])
-    assert "- p99 < 200 ms\n- Export CSV" in classify[1]["content"]
 
 
 @pytest.mark.parametrize("reply", [
@@ -89,28 +80,3 @@ def test_parse_stories_reply(plan: Plan) -> None:
     reply = json.dumps({"stories": [s.to_dict() for s in stories]})
     assert parse_stories_reply(reply, plan) == (stories, [])
     assert parse_stories_reply("nope", plan)[0] is None
-
-
-def test_parse_summary_reply() -> None:
-    reply = json.dumps({"requirements": [{"text": "Export CSV", "author": "alice"}], "decisions": [],
-                        "questions": [{"text": "PDF too?", "asked_by": "bob", "owner": None}]})
-    summary, errors = parse_summary_reply(reply)
-    assert errors == [] and summary.requirements[0].author == "alice" and summary.questions[0].owner is None
-    assert parse_summary_reply('{"requirements": [{"author": "x"}]}')[1] == ["requirements[0].text: required"]
-    assert parse_summary_reply('{"other": 1}')[1][0].startswith("reply.other: unknown key")
-    assert parse_summary_reply("[1]")[1] == ["reply: must be an object"]
-    assert parse_summary_reply("x")[0] is None
-    assert parse_summary_reply('{"questions": [3]}')[1] == ["questions[0]: must be an object"]
-
-
-def test_parse_classification_reply() -> None:
-    good = {"items": [{"text": "p99 < 200 ms", "kind": "non-functional", "category": "performance",
-                       "reason": "latency target"}]}
-    items, errors = parse_classification_reply(json.dumps(good))
-    assert errors == [] and items[0].kind == "non-functional"
-    bad = {"items": [{**good["items"][0], "kind": "maybe"}]}
-    assert parse_classification_reply(json.dumps(bad))[1] == [
-        "items[0].kind: must be one of functional|non-functional, got 'maybe'"]
-    assert parse_classification_reply('{"items": []}')[1] == ["items: at least one item"]
-    assert parse_classification_reply("[]")[1] == ["reply: must be an object"]
-    assert parse_classification_reply("x")[0] is None

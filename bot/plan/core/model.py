@@ -64,6 +64,14 @@ Item = Feature | Enabler
 
 
 @dataclass(frozen=True)
+class Post:
+    """One message in an issue's thread: the body or a comment (what the planner and /summarize read)."""
+
+    author: str
+    body: str
+
+
+@dataclass(frozen=True)
 class Nfrs:
     """Quantified non-functional requirements."""
 

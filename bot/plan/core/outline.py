@@ -19,8 +19,9 @@ from bot.plan.core import phrases
 from bot.plan.core import vocabulary as vocab
 from bot.plan.core.markdown import clean_text, strip_marker
 from bot.plan.core.model import Plan
-from bot.plan.core.order import PHRASE, stated_order
-from bot.plan.core.units import ITEM, REF, Unit, find_units, plain
+from bot.plan.core.order import stated_order
+from bot.plan.core.prose import prose_units
+from bot.plan.core.units import ITEM, Unit, find_units, plain
 from bot.plan.core.validation import is_verb_object, validate_plan
 
 EPIC_PREFIX = re.compile(r"^\s*(?:\[?epic\]?\s*[:\-–—]?\s*)", re.I)
@@ -34,7 +35,9 @@ TITLE_LIMIT = 80
 def outline_plan(title: str, body: str, comments: Sequence[str] = ()) -> tuple[Plan, list[str]]:
     """A valid plan whose items are the epic's units of work, and hints for the author."""
     text = "\n\n".join([body, *comments])
-    units = _work_units(find_units(text, title)) or _prose_units(text)
+    units = _work_units(find_units(text, title))
+    if not any(u.status == "open" for u in units):  # no list states open work: the prose may name it
+        units += prose_units(text, "" if units else title)
     prose = [plain(line) for line in clean_text(text).split("\n") if line.strip() and not ITEM.match(line)]
     pairs = stated_order(units, prose)
     merged, index_of = _merge(units)
@@ -50,17 +53,6 @@ def _work_units(units: list[Unit]) -> list[Unit]:
     if ref_groups:
         work = [u for u in work if u.group or u.issue is not None]
     return work
-
-
-def _prose_units(text: str) -> list[Unit]:
-    """Without any list: `#N` references in lines that state an order between them ("#681 depends on #682")."""
-    units: list[Unit] = []
-    for number, line in enumerate(clean_text(text).split("\n")):
-        refs = REF.findall(line)
-        if len(refs) >= 2 and PHRASE.search(line):
-            units += [Unit(f"#{n}", "", "open", int(n), line=number) for n in refs
-                      if all(u.issue != int(n) for u in units)]
-    return units
 
 
 def _merge(units: list[Unit]) -> tuple[list[Unit], dict[int, int]]:

@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.llm.reply import find_json
-from bot.plan.core.discussion import Classified, Note, Post, Question, Summary
 from bot.plan.core.markdown import clean_text
 from bot.plan.core.model import Plan
 from bot.plan.core.stories import Story
 from bot.plan.core.story_check import validate_stories
-from bot.plan.core.validation import Reader, validate_plan
+from bot.plan.core.validation import validate_plan
 
 Message = dict[str, str]
 
@@ -45,14 +44,8 @@ STORY_SHAPE = """{"stories": [{"key": "<parent_id>/S<n>", "parent_id": "FEAT_…
 Rules: 1–3 stories per feature (kind story or spike), 1–2 per enabler (kind enabler or spike); every plan
 item gets at least one; keys are stable <parent_id>/S1, /S2 …; depends_on names keys of this reply."""
 
-SUMMARY_SHAPE = """{"requirements": [{"text": "…", "author": "login"}], "decisions": [{"text": "…", "author": "login"}],
- "questions": [{"text": "…", "asked_by": "login", "owner": "login or null"}]}"""
-
-CLASSIFY_SHAPE = """{"items": [{"text": "the requirement as given", "kind": "functional|non-functional",
- "category": "behaviour|performance|security|reliability|usability|compliance|maintainability", "reason": "…"}]}"""
-
-
-def _system(skill_text: str, shape: str) -> Message:
+def system_message(skill_text: str, shape: str) -> Message:
+    """The skill as the system message, with the JSON shape the reply must follow."""
     return {"role": "system", "content": f"{skill_text.strip()}\n\n## Reply format\n\nReply with ONE JSON object "
                                          f"and nothing else, shaped like this:\n\n{shape}"}
 
@@ -62,7 +55,7 @@ def draft_messages(skill_text: str, epic_text: str, extra_instructions: str = ""
     user = f"# Epic\n\n{clean_text(epic_text).strip()}"
     if extra_instructions.strip():
         user += f"\n\n# Extra instructions from the requester\n\n{clean_text(extra_instructions).strip()}"
-    return [_system(skill_text, PLAN_SHAPE), {"role": "user", "content": user}]
+    return [system_message(skill_text, PLAN_SHAPE), {"role": "user", "content": user}]
 
 
 def revise_messages(skill_text: str, current_plan_json: str, feedback: str, epic_text: str = "") -> list[Message]:
@@ -71,7 +64,7 @@ def revise_messages(skill_text: str, current_plan_json: str, feedback: str, epic
             f"{current_plan_json.strip()}\n```\n\n# Feedback\n\n{clean_text(feedback).strip()}")
     if epic_text.strip():
         user += f"\n\n# Epic (for reference)\n\n{clean_text(epic_text).strip()}"
-    return [_system(skill_text, PLAN_SHAPE), {"role": "user", "content": user}]
+    return [system_message(skill_text, PLAN_SHAPE), {"role": "user", "content": user}]
 
 
 def repair_messages(previous_reply: str, errors: Sequence[str], *, base: Sequence[Message] = ()) -> list[Message]:
@@ -85,20 +78,8 @@ def repair_messages(previous_reply: str, errors: Sequence[str], *, base: Sequenc
 def stories_messages(skill_text: str, plan: Plan) -> list[Message]:
     """Ask for the stories of an approved plan."""
     plan_json = json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)
-    return [_system(skill_text, STORY_SHAPE),
+    return [system_message(skill_text, STORY_SHAPE),
             {"role": "user", "content": f"# Approved plan\n\n```json\n{plan_json}\n```\n\nSplit it into stories."}]
-
-
-def summarize_messages(skill_text: str, thread: Sequence[Post]) -> list[Message]:
-    """Ask for a thread summary."""
-    posts = "\n\n".join(f"## @{p.author}\n\n{clean_text(p.body).strip()}" for p in thread)
-    return [_system(skill_text, SUMMARY_SHAPE), {"role": "user", "content": f"# Thread\n\n{posts}"}]
-
-
-def classify_messages(skill_text: str, requirements: Sequence[str]) -> list[Message]:
-    """Ask for each requirement's kind."""
-    listed = "\n".join(f"- {clean_text(r).strip()}" for r in requirements)
-    return [_system(skill_text, CLASSIFY_SHAPE), {"role": "user", "content": f"# Requirements\n\n{listed}"}]
 
 
 def parse_json(text: str) -> tuple[Any, list[str]]:
@@ -119,44 +100,3 @@ def parse_stories_reply(text: str, plan: Plan) -> tuple[list[Story] | None, list
     """Validated stories from a model reply."""
     data, errors = parse_json(text)
     return (None, errors) if errors else validate_stories(data, plan)
-
-
-def parse_summary_reply(text: str) -> tuple[Summary | None, list[str]]:
-    """A validated thread summary from a model reply."""
-    data, errors = parse_json(text)
-    if errors:
-        return None, errors
-    reader = Reader()
-    top = reader.mapping(data, "reply", ("requirements", "decisions", "questions"))
-    if top is None:
-        return None, reader.errors
-    notes = {key: tuple(Note(reader.text(o, "text", p), reader.text(o, "author", p, required=False))
-                        for p, o in _objects(reader, top, key, ("text", "author")))
-             for key in ("requirements", "decisions")}
-    questions = tuple(Question(reader.text(o, "text", p), reader.text(o, "asked_by", p, required=False),
-                               reader.text(o, "owner", p, required=False) or None)
-                      for p, o in _objects(reader, top, "questions", ("text", "asked_by", "owner")))
-    summary = Summary(notes["requirements"], notes["decisions"], questions)
-    return (None, reader.errors) if reader.errors else (summary, [])
-
-
-def parse_classification_reply(text: str) -> tuple[list[Classified] | None, list[str]]:
-    """Validated classifications from a model reply."""
-    data, errors = parse_json(text)
-    if errors:
-        return None, errors
-    reader = Reader()
-    top = reader.mapping(data, "reply", ("items",))
-    if top is None:
-        return None, reader.errors
-    items = [Classified(reader.text(o, "text", p), reader.choice(o, "kind", p, ("functional", "non-functional")),
-                        reader.text(o, "category", p), reader.text(o, "reason", p))
-             for p, o in _objects(reader, top, "items", ("text", "kind", "category", "reason"))]
-    if not items:
-        reader.fail("items", "at least one item")
-    return (None, reader.errors) if reader.errors else (items, [])
-
-
-def _objects(reader: Reader, top: Any, key: str, keys: tuple[str, ...]) -> list[tuple[str, Any]]:
-    pairs = [(f"{key}[{i}]", reader.mapping(v, f"{key}[{i}]", keys)) for i, v in enumerate(reader.items(top, key, ""))]
-    return [(path, obj) for path, obj in pairs if obj is not None]

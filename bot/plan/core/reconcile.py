@@ -85,13 +85,15 @@ def links_to_add(stories: Sequence[Story], numbers: Mapping[str, int],
     return pairs
 
 
-def links_to_remove(stories: Sequence[Story], numbers: Mapping[str, int],
-                    existing: Mapping[int, Iterable[int]]) -> list[tuple[int, int]]:
+def links_to_remove(stories: Sequence[Story], numbers: Mapping[str, int], existing: Mapping[int, Iterable[int]],
+                    dropped: Iterable[int] = ()) -> list[tuple[int, int]]:
     """(issue, blocked-by issue) links between the plan's tickets that the stories no longer imply.
 
-    Only links between two tickets of this plan are touched: links a human added to other issues stay.
+    Only links between two tickets of this plan (its current ones and those it `dropped`) are touched:
+    links a human added to other issues stay. A dropped ticket stays open, but no longer blocks or waits
+    on the plan's tickets: the revised plan implies no link to it.
     """
-    ours = set(numbers.values())
+    ours = set(numbers.values()) | set(dropped)
     wanted = {(numbers[s.key], numbers[k]) for s in stories for k in s.depends_on if s.key in numbers and k in numbers}
     return [(issue, blocker) for issue, blockers in existing.items() for blocker in blockers
             if issue in ours and blocker in ours and (issue, blocker) not in wanted]

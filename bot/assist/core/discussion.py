@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.plan.core.markdown import BULLET, clean_text, strip_marker
+from bot.plan.core.model import Post
 from bot.plan.core.phrases import PERF, SECURITY
 
 DECISION = re.compile(r"\b(decided|decision|agreed|we will|we'll|let's go with|going with|settled on|resolved|"
@@ -31,14 +32,6 @@ NFR_VOCABULARY = (  # (category, pattern)
     ("maintainability", re.compile(r"\b(maintainab\w*|test coverage|coverage|documented|observab\w*|monitor\w*|"
                                    r"logging|metrics)\b", re.I)),
 )
-
-
-@dataclass(frozen=True)
-class Post:
-    """One message in a thread: the issue body or a comment."""
-
-    author: str
-    body: str
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot.plan.core.discussion import (
+from bot.assist.core.discussion import (
     Classified,
-    Post,
     Question,
     Summary,
     classify_outline,
@@ -14,6 +13,7 @@ from bot.plan.core.discussion import (
     summarize_outline,
     thread_lines,
 )
+from bot.plan.core.model import Post
 
 THREAD = [
     Post("alice", "We need invoice export.\n\n- Users can export invoices as CSV\n"
