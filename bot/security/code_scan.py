@@ -54,7 +54,7 @@ RULES: tuple[tuple[Reach, str, re.Pattern[str]], ...] = tuple((reach, what, re.c
     (Reach.RUNNER, "detects the test runner", r"PYTEST_CURRENT_TEST|PYTEST_VERSION|[\"']_?pytest[\"']\s+in\s+sys\.modules"
                                               r"|\bsys\.modules\s*\[\s*[\"']_?pytest|\bJEST_WORKER_ID\b|\bprocess\.env\.NODE_ENV\s*===?\s*[\"']test"
                                               r"|\b(?:import|from)\s+_?pytest\b|\bunittest\.(?:TestCase|TestResult|main)\b|\bpytest_\w+\s*\("),
-    (Reach.RUNNER, "ends the process early", r"\bos\._exit\s*\(|\batexit\.register\b|\bsys\.excepthook\b|\bos\.kill\s*\("
+    (Reach.RUNNER, "ends the process early", r"\bos\._exit\s*\(|\bsys\.exit\s*\(\s*(?:0|None|False)?\s*\)|\batexit\.register\b|\bsys\.excepthook\b|\bos\.kill\s*\("
                                              r"|\bsignal\.signal\s*\("),
     (Reach.RUNNER, "patches built-ins or loaded modules", r"\bbuiltins\.\w+\s*=|\b__builtins__\b|\bsys\.modules\s*\[[^\]]+\]\s*="
                                                           r"|\bsetattr\s*\(\s*(?:builtins|sys|unittest|pytest)\b"),
@@ -63,7 +63,7 @@ RULES: tuple[tuple[Reach, str, re.Pattern[str]], ...] = tuple((reach, what, re.c
                                                             r"|\bcodecs\.decode\s*\(|\bmarshal\.loads\s*\(|\bpickle\.loads?\s*\("
                                                             r"|\bsubprocess\b|\bos\.(?:system|popen|exec\w*|spawn\w*)\s*\(|\bctypes\b"),
     (Reach.SHELL, "ignores a command's failure", r"\|\|\s*(?:true|:|exit\s+0)\b|\bset\s+\+e\b|^\s*exit\s+0\b|\bcontinue-on-error\b"
-                                                 r"|\bignore_errors\b"),
+                                                 r"|\bignore_errors\b|^\t-(?!-)\S|\bexit_?code\s*=\s*0\b"),
 ))
 
 

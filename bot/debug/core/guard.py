@@ -30,7 +30,7 @@ from bot.security.pytest_facts import facts
 from bot.security.sections import runner_settings_change
 
 _PROSE = (".md", ".rst", ".txt", ".adoc", ".csv", ".lock", ".svg", ".png", ".jpg", ".gif", ".po", ".pot")
-_RESTORED = frozenset({Protection.TEST, Protection.TEST_CONFIG, Protection.STARTUP})
+_RESTORED = frozenset({Protection.TEST, Protection.TEST_CONFIG, Protection.STARTUP, Protection.CI})
 
 
 class Rule(str, Enum):
@@ -92,20 +92,23 @@ def check_edits(old: Mapping[str, str | None], new: Mapping[str, str | None], *,
     return found
 
 
-def verification_files(original: Mapping[str, str | None], patched: Mapping[str, str | None]) -> dict[str, str | None]:
+def verification_files(original: Mapping[str, str | None], patched: Mapping[str, str | None],
+                       protected: Iterable[str] = ()) -> dict[str, str | None]:
     """The files to put back as they were on the failing commit before the run that decides the verdict.
 
     `patched` holds every file the fix branch changed (all attempts), `original` those files on the
-    failing commit (None = absent). Tests, test configuration and start-up files go back (a new one is
-    deleted); so does a shared file whose test sections changed. {} means the fix commit itself decides.
+    failing commit (None = absent). Tests, test configuration, CI definitions, start-up files and the
+    `protected` paths (scripts the workflows run) go back, a new one is deleted; so does a shared file
+    whose test sections changed. {} means the fix commit itself decides.
     """
+    protected = frozenset(protected)
     restore: dict[str, str | None] = {}
     for path in sorted(patched):
         before = original.get(path)
         if patched[path] == before:
             continue
         name = path_key(path).rsplit("/", 1)[-1]
-        if protection(path) in _RESTORED or runner_settings_change(name, before, patched[path]):
+        if protection(path) in _RESTORED or path in protected or runner_settings_change(name, before, patched[path]):
             restore[path] = before
     return restore
 
