@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BOT = ROOT / "bot"
 FEATURES = {"plan", "debug", "assist", "triage"}
-INFRASTRUCTURE = {"receiver", "worker", "config", "forge", "llm", "cli", "bundled"}
+INFRASTRUCTURE = {"receiver", "worker", "config", "forge", "llm", "security", "cli", "bundled"}
 TOP_MODULES = {"__init__", "__main__", "events", "routing", "commands", "redact", "logs"}
 
 

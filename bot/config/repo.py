@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.config.settings import ConfigError
 
@@ -64,6 +64,35 @@ class ExternalCiSettings(_Strict):
     log_url: str = "{target_url}"  # where the log is, e.g. "{target}/consoleText" for Jenkins
 
 
+class Guard(_Strict):
+    """Paths the fix may change although the guard protects them (globs; `**` crosses folders)."""
+
+    allow: tuple[str, ...] = ()  # e.g. ["tests/fixtures/**", "Makefile"]; teabot.yaml itself never opens
+
+    @field_validator("allow")
+    @classmethod
+    def _relative(cls, globs: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [g for g in globs if not g.strip() or g.startswith(("/", "~")) or ".." in g.replace("\\", "/").split("/")]
+        if bad:
+            raise ValueError(f"allow globs must be repository-relative without '..': {bad}")
+        return globs
+
+
+class Trust(_Strict):
+    """Whose code the bot may check out, branch from or push: by the author's role, never forks by default."""
+
+    role: Role = "write"  # the commit author's (and pusher's) role in this repository
+    users: tuple[str, ...] = ()  # logins trusted in addition to the role
+    forks: bool = False  # pull requests from other repositories are never trusted automatically
+
+
+class Limits(_Strict):
+    """Model calls per UTC day; 0 turns a cap off."""
+
+    repo_daily_calls: int = Field(300, ge=0)
+    user_daily_calls: int = Field(30, ge=0)
+
+
 class Debug(_Strict):
     """The auto-debug agent."""
 
@@ -75,7 +104,8 @@ class Debug(_Strict):
     docs_folder: str = "docs"  # prd.md, techDoc.md, testCase.md
     poll_interval_seconds: int = Field(50, ge=5)
     wait_timeout_seconds: int = Field(600, ge=30)
-    allow_ci_edits: bool = False
+    allow_ci_edits: bool = False  # opens CI definitions only; prefer guard.allow
+    guard: Guard = Guard()
     external_ci: ExternalCiSettings = ExternalCiSettings()
 
 
@@ -92,6 +122,8 @@ class RepoConfig(_Strict):
     commands: Commands = Commands()
     debug: Debug = Debug()
     planning: Planning = Planning()
+    trust: Trust = Trust()
+    limits: Limits = Limits()
 
     def may(self, command: str, role: str, login: str) -> bool:
         """True when a user with repository `role` may run `command`."""
@@ -118,7 +150,7 @@ def parse_repo_config(text: str | bytes | None, *, path: str = CONFIG_PATH) -> R
     if data is None:
         return RepoConfig()
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of keys (commands, debug, planning)")
+        raise ConfigError(f"{path}: the top level must be a mapping of keys (commands, debug, planning, trust, limits)")
     try:
         return RepoConfig.model_validate(data)
     except ValidationError as exc:

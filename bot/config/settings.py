@@ -8,7 +8,9 @@ whose message names the variable and what to do about it.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +61,14 @@ class Settings:
     log_format: str = "json"
     model: ModelSettings = field(default_factory=ModelSettings)
     server_url: str | None = None  # a teabot server that Actions steps hand work to (e.g. failed runs)
-    ci_log_hosts: tuple[str, ...] = ()  # hosts (or host:port) of external CI whose logs the bot may read
+    ci_log_hosts: tuple[str, ...] = ()  # host:port of external CI whose logs the bot may read (host: default port)
+    ci_log_deadline: float = 30.0  # seconds one external log fetch may take in total, redirects included
+    plan_key: str | None = None  # signs plan blocks (HMAC); never the webhook secret
+
+    @property
+    def plan_key_file(self) -> Path:
+        """Where a generated plan-signing key is kept when TEABOT_PLAN_KEY is unset."""
+        return self.data_dir / "plan-key"
 
     @property
     def spool_dir(self) -> Path:
@@ -108,7 +117,12 @@ class Settings:
             model=model,
             server_url=reader.url("TEABOT_SERVER_URL"),
             ci_log_hosts=reader.hosts("TEABOT_CI_LOG_HOSTS"),
+            ci_log_deadline=reader.number("TEABOT_CI_LOG_DEADLINE", cls.ci_log_deadline),
+            plan_key=reader.text("TEABOT_PLAN_KEY"),
         )
+        if settings.plan_key and settings.webhook_secret and settings.plan_key == settings.webhook_secret:
+            reader.errors.append("TEABOT_PLAN_KEY must differ from TEABOT_WEBHOOK_SECRET: the webhook secret is "
+                                 "shared with Gitea, the plan key never leaves the server")
         reader.raise_errors()
         return settings
 
@@ -183,3 +197,19 @@ class _Reader:
     def raise_errors(self) -> None:
         if self.errors:
             raise ConfigError("invalid environment: " + "; ".join(self.errors))
+
+
+def ensure_plan_key(settings: Settings) -> Settings:
+    """Settings with a plan key: TEABOT_PLAN_KEY, else one generated once into the data directory (mode 0600)."""
+    if settings.plan_key:
+        return settings
+    path = settings.plan_key_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL with mode 0600: the key is never readable by others, not even for a moment.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return settings.replace(plan_key=path.read_text().strip())
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+    return settings.replace(plan_key=path.read_text().strip())

@@ -10,6 +10,7 @@ message the status comment shows.
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from bot.triage import triage
 log = logging.getLogger(__name__)
 MAX_LOG_BYTES = 16 * 1024 * 1024
 TIMEOUT_SECONDS = 15.0
+DEADLINE_SECONDS = 30.0  # the whole fetch, redirects and a slow-drip body included
 MAX_REDIRECTS = 3
 READ_FACTOR = 8  # bytes read at most, as a multiple of the bytes kept
 
@@ -40,17 +42,22 @@ class ExternalLogs:
     template: str = "{target_url}"
     timeout: float = TIMEOUT_SECONDS
     max_bytes: int = MAX_LOG_BYTES
+    deadline: float = DEADLINE_SECONDS
+    clock: Any = time.monotonic  # tests
     transport: httpx.BaseTransport | None = None  # tests
 
     def fetch(self, status: Status) -> bytes:
         """The log behind a status; LogUnavailable says why there is none."""
         url = log_url(self.template, status)
+        until = self.clock() + self.deadline
         if not url:
             raise LogUnavailable("the status has no target_url to read a log from")
-        with httpx.Client(timeout=self.timeout, follow_redirects=False, transport=self.transport,
+        with httpx.Client(timeout=min(self.timeout, self.deadline), follow_redirects=False, transport=self.transport,
                           headers={"Accept": "text/plain, text/html;q=0.8"}) as http:
             for _ in range(MAX_REDIRECTS + 1):
                 why = refusal(url, self.allowed_hosts)
+                if not why and self.clock() > until:
+                    why = f"reading it took longer than {self.deadline:g} s in total"
                 if why:
                     raise LogUnavailable(f"the log at {_shown(url)} was not read: {why}")
                 try:
@@ -60,7 +67,7 @@ class ExternalLogs:
                             continue
                         if response.status_code != 200:
                             raise LogUnavailable(f"the log at {_shown(url)} answered HTTP {response.status_code}")
-                        body = _tail(response.iter_bytes(), self.max_bytes)
+                        body = _tail(_until(response.iter_bytes(), until, self.clock, self.deadline), self.max_bytes)
                         kind = response.headers.get("content-type", "")
                 except httpx.HTTPError as exc:
                     raise LogUnavailable(f"the log at {_shown(url)} could not be read: {type(exc).__name__}") from None
@@ -169,6 +176,14 @@ def _tail(chunks: Iterable[bytes], limit: int) -> bytes:
         while size - len(kept[0]) >= limit:
             size -= len(kept.popleft())
     return b"".join(kept)[-limit:]
+
+
+def _until(chunks: Iterable[bytes], until: float, clock: Any, deadline: float) -> Iterable[bytes]:
+    """The chunks while the total deadline holds; a server that drips bytes cannot hold a worker past it."""
+    for chunk in chunks:
+        if clock() > until:
+            raise LogUnavailable(f"reading it took longer than {deadline:g} s in total")
+        yield chunk
 
 
 def _shown(url: str) -> str:

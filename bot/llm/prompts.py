@@ -1,7 +1,8 @@
 """Prompt helpers shared by the agents: make any text safe to send to the model.
 
-`sanitize` is applied to every message the LLM client sends; agents may also call it early,
-when they assemble a prompt from issue bodies, comments or CI logs.
+`sanitize` is applied to every message the LLM client sends (character-level: it is safe on code
+and logs). Issue bodies and comments are Markdown: agents pass them through `sanitize_markdown`,
+which keeps only what a reader sees (`bot.security.visible`), when they assemble a prompt.
 """
 
 from __future__ import annotations
@@ -11,27 +12,28 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.redact import redact
+from bot.security.text import visible_chars
+from bot.security.visible import visible_text
 
-# HTML comments are invisible in Gitea's rendered Markdown, so they are a place to hide
-# instructions for the model. An unterminated `<!--` hides the rest of the text when rendered.
+# An HTML comment is invisible in Gitea's rendered Markdown and in code previews; an
+# unterminated `<!--` hides the rest of the text.
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-
-# Characters that render as nothing or reorder text: zero-width spaces and joiners, LRM/RLM
-# (U+200B–U+200F), bidi embeddings and overrides (U+202A–U+202E), word joiner and invisible
-# operators (U+2060–U+2064), bidi isolates (U+2066–U+2069), the BOM / zero-width no-break
-# space (U+FEFF), and Unicode "tag" characters (U+E0000–U+E007F) that can spell out hidden ASCII.
-_HIDDEN_CHARS = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
 
 
 def strip_hidden(text: str) -> str:
-    """Remove HTML comments and invisible or direction-changing characters."""
-    return _HTML_COMMENT.sub("", _HIDDEN_CHARS.sub("", text))
+    """Remove HTML comments, invisible characters and concealed or overwritten terminal text."""
+    return _HTML_COMMENT.sub("", visible_chars(text or ""))
 
 
 def sanitize(text: str) -> str:
-    """Text fit for the model: hidden text stripped, then secrets redacted."""
+    """Text fit for the model (any kind: logs, code, prose): hidden text stripped, then secrets redacted."""
     # Strip first: a zero-width space inside a token would otherwise hide it from redaction.
     return redact(strip_hidden(text))
+
+
+def sanitize_markdown(text: str) -> str:
+    """An issue body or comment as the model may see it: only its visible text (markdown-it-py), redacted."""
+    return redact(_HTML_COMMENT.sub("", visible_text(text or "")))
 
 
 def sanitize_messages(messages: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -58,3 +58,45 @@ class TokenBudget:
 
     def __repr__(self) -> str:
         return f"TokenBudget(limit={self.limit!r}, used={self.used})"
+
+
+@dataclass(frozen=True)
+class SessionBudget:
+    """What a whole session may spend, over all its attempts: tokens, attempts and minutes."""
+
+    tokens: int
+    attempts: int
+    minutes: float
+
+    def refusal(self, *, tokens_used: int, attempts_started: int, minutes_elapsed: float, needed: int = 0) -> str:
+        """Why the next model call may not be made ("" when it may); check before EVERY call."""
+        if tokens_used + needed >= self.tokens:
+            return f"the session's token budget of {self.tokens} is spent ({tokens_used} used)"
+        if attempts_started > self.attempts:
+            return f"the session's {self.attempts} attempts are used"
+        if minutes_elapsed >= self.minutes:
+            return f"the session's {self.minutes:g} minutes are over ({minutes_elapsed:.1f} elapsed)"
+        return ""
+
+
+@dataclass(frozen=True)
+class DailyCaps:
+    """Model calls allowed per UTC day, per repository and per user (0 = no cap)."""
+
+    per_repo: int
+    per_user: int
+
+    def refusal(self, *, repo: str, user: str, repo_calls: int, user_calls: int) -> str:
+        """Why one more model call today is refused ("" when it is allowed): a message for the comment."""
+        if self.per_repo and repo_calls >= self.per_repo:
+            return (f"{repo} has used its {self.per_repo} model calls for today (UTC); teabot answers again "
+                    "tomorrow, or a maintainer raises limits.repo_daily_calls in .gitea/teabot.yaml")
+        if self.per_user and user and user_calls >= self.per_user:
+            return (f"@\u2060{user} has used their {self.per_user} model calls in {repo} for today (UTC); "
+                    "try again tomorrow, or ask a maintainer to raise limits.user_daily_calls")
+        return ""
+
+
+def day_keys(repo: str, user: str, day: str) -> tuple[str, str]:
+    """The counter keys of one UTC day (`day` as YYYY-MM-DD) for the repository and the user in it."""
+    return f"teabot:calls:{day}:{repo.lower()}", f"teabot:calls:{day}:{repo.lower()}:{user.lower()}"

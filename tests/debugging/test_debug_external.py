@@ -80,7 +80,7 @@ def test_the_log_url_template() -> None:
     ("https://jenkins.example.com/job/1/", ["jenkins.example.com"], None),
     ("https://jenkins.example.com/job/1/", ["jenkins.example.com:443"], None),
     ("http://127.0.0.1:8080/x", ["127.0.0.1:8080"], None),
-    ("http://127.0.0.1:8081/x", ["127.0.0.1:8080"], "host 127.0.0.1:8081 is not in TEABOT_CI_LOG_HOSTS"),
+    ("http://127.0.0.1:8081/x", ["127.0.0.1:8080"], "127.0.0.1:8081 is not in TEABOT_CI_LOG_HOSTS"),
     ("http://169.254.169.254/latest/meta-data", ["jenkins.example.com"], "169.254.169.254:80 is not in"),
     ("https://jenkins.example.com/job/1/", [], "no CI log host is allowed"),
     ("file:///etc/passwd", ["jenkins.example.com"], "not an http(s) URL"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.debug.core.guard import Rule, Violation, check_edits, render_violations
+from bot.debug.core.guard import GuardPolicy, Rule, Violation, check_edits, render_violations
 from bot.debug.core.paths import is_ci_config, is_runner_config, is_test_path, language, workflow_stem
 from bot.debug.core import patterns
 from bot.debug.core.patterns import code_lines, holds_tests, is_tautology
@@ -89,7 +89,13 @@ OLD = {"tests/test_calc.py": PY_TEST, "test/calc.test.js": JS_TEST, "calc_test.g
        ".gitea/workflows/ci.yml": "on: push\n", "pyproject.toml": "[tool.pytest.ini_options]\naddopts = \"-ra\"\n"}
 
 
+# The content rules below apply where a repository opened tests with `debug.guard.allow`;
+# by default any change to a test or runner file is refused outright (tests/security/).
+OPEN = GuardPolicy(allow=("**",))
+
+
 def _rules(path: str, new_text: str | None, **options) -> list[Rule]:
+    options = options or {"policy": OPEN}
     return [v.rule for v in check_edits(OLD, {path: new_text}, **options)]
 
 
@@ -107,11 +113,12 @@ def _rules(path: str, new_text: str | None, **options) -> list[Rule]:
     ("tests/fixtures/new.json", "{}"),
 ])
 def test_legitimate_edits_pass(path, new_text):
-    assert check_edits(OLD, {path: new_text}) == []
+    assert check_edits(OLD, {path: new_text}, policy=OPEN) == []
 
 
 def test_removed_tests_are_named():
-    violations = check_edits(OLD, {"tests/test_calc.py": PY_TEST.split("\n\ndef test_add_negative")[0] + "\n"})
+    violations = check_edits(OLD, {"tests/test_calc.py": PY_TEST.split("\n\ndef test_add_negative")[0] + "\n"},
+                             policy=OPEN)
     assert violations[0].detail == "2 tests before, 1 after: test_add_negative"
 
 
@@ -125,11 +132,11 @@ def test_unchanged_files_are_not_checked():
     ("tests/test_calc.py", None, [Rule.TEST_DELETED]),
     ("src/lib.rs", None, [Rule.TEST_DELETED]),
     ("tests/test_calc.py", PY_TEST.split("\n\ndef test_add_negative")[0] + "\n",
-     [Rule.TESTS_REMOVED, Rule.ASSERTIONS_REMOVED]),
+     [Rule.TESTS_REMOVED, Rule.ASSERTIONS_REMOVED, Rule.ASSERTION_CHANGED]),
     ("tests/test_calc.py", PY_TEST.replace("def test_add():", "def _test_add():"), [Rule.TESTS_REMOVED]),
     ("tests/test_calc.py", PY_TEST.replace('def test_add_negative():\n    assert add(-1, -1) == -2\n',
                                            '"""\ndef test_add_negative():\n    assert add(-1, -1) == -2\n"""\n'),
-     [Rule.TESTS_REMOVED, Rule.ASSERTIONS_REMOVED]),
+     [Rule.TESTS_REMOVED, Rule.ASSERTIONS_REMOVED, Rule.ASSERTION_CHANGED]),
     ("calc_test.go", GO_TEST.split("\nfunc TestSub")[0], [Rule.TESTS_REMOVED, Rule.ASSERTIONS_REMOVED]),
     ("test/calc.test.js", JS_TEST.replace("  test('adds negatives'", "  xtest('adds negatives'"),
      [Rule.TESTS_REMOVED, Rule.SKIP_ADDED]),
@@ -149,7 +156,7 @@ def test_deleting_or_removing_tests_is_caught(path, new_text, rules):
 ])
 def test_python_skip_decorators_are_caught(path, marker):
     new_text = PY_TEST.replace("def test_add():", marker + "def test_add():")
-    violations = check_edits(OLD, {path: new_text})
+    violations = check_edits(OLD, {path: new_text}, policy=OPEN)
     assert [v.rule for v in violations] == [Rule.SKIP_ADDED]
     assert violations[0].detail == f"adds {marker.strip()!r}"
 
@@ -180,7 +187,7 @@ def test_skips_in_every_language_are_caught(path, old, new):
     ("src/lib.rs", "assert_eq!(add(2, 3), 5)", "assert!(true)"),
 ])
 def test_tautologies_replacing_assertions_are_caught(path, old, new):
-    assert _rules(path, OLD[path].replace(old, new)) == [Rule.ASSERTION_WEAKENED]
+    assert _rules(path, OLD[path].replace(old, new))[0] == Rule.ASSERTION_WEAKENED
 
 
 @pytest.mark.parametrize("path, old, new", [
@@ -191,8 +198,8 @@ def test_tautologies_replacing_assertions_are_caught(path, old, new):
     ("src/test/java/calc/CalcTest.java", "        assertEquals(1, Calc.sub(3, 2));", "        Calc.sub(3, 2);"),
 ])
 def test_removed_assertions_are_caught(path, old, new):
-    violations = check_edits(OLD, {path: OLD[path].replace(old, new)})
-    assert [v.rule for v in violations] == [Rule.ASSERTIONS_REMOVED]
+    violations = check_edits(OLD, {path: OLD[path].replace(old, new)}, policy=OPEN)
+    assert Rule.ASSERTIONS_REMOVED in [v.rule for v in violations]
     assert violations[0].detail.endswith("after")
 
 

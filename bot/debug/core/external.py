@@ -63,6 +63,10 @@ def log_url(template: str, status: Status) -> str:
 def refusal(url: str, allowed_hosts: Iterable[str]) -> str | None:
     """Why `url` may not be fetched, or None when it may: http(s), no credentials, host allowed."""
     parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # `http://host:port:80/`, a port out of range: urlsplit only complains when asked
+        return "its address has no valid port"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"{url!r} is not an http(s) URL"
     if parts.username or parts.password:
@@ -71,7 +75,10 @@ def refusal(url: str, allowed_hosts: Iterable[str]) -> str | None:
     if not allowed:
         return "no CI log host is allowed: the operator lists them in TEABOT_CI_LOG_HOSTS"
     host = parts.hostname.lower()
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    if host in allowed or f"{host}:{port}" in allowed or f"[{host}]:{port}" in allowed:
+    default = 443 if parts.scheme == "https" else 80
+    # A host-only entry means that host on the scheme's default port only: `ci.example` never opens :6379.
+    if (host in allowed or f"[{host}]" in allowed) and port == default:
         return None
-    return f"host {host}:{port} is not in TEABOT_CI_LOG_HOSTS"
+    if f"{host}:{port}" in allowed or f"[{host}]:{port}" in allowed:
+        return None
+    return f"{host}:{port} is not in TEABOT_CI_LOG_HOSTS (a host without a port allows port {default} only)"

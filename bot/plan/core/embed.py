@@ -8,8 +8,11 @@ depended on `target_id`); such blocks are converted on read, so old plans keep t
 Edits to the visible part of the comment never touch it. `sum` catches a damaged block; it is
 no defence against forgery, since anyone can paste a well-formed block into their own comment.
 Trust therefore comes from WHO wrote the comment: callers must only `extract` from comments
-authored by the bot account (`latest_plan` does that), and may additionally pass a `secret`
-so that only blocks signed with it (HMAC-SHA256) are accepted.
+authored by the bot account (`latest_plan` does that) and pass the server's plan key
+(`Settings.plan_key`, never the webhook secret) as `secret`: then only blocks signed with it
+(HMAC-SHA256 over version, schema and data) count. Migration: blocks written before signing
+have no `sig`; `latest_plan(..., signed_since=<upgrade time>)` still accepts an unsigned block
+from a bot-authored comment created before that time, and no other; the next revision is signed.
 """
 
 from __future__ import annotations
@@ -41,23 +44,33 @@ def embed(plan: Plan, version: int, *, secret: bytes | None = None) -> str:
     return f"<!-- teabot:plan v={version} schema={SCHEMA} sum={_sum(data)}{sig} data={data} -->"
 
 
-def extract(comment_body: str, *, secret: bytes | None = None) -> tuple[Plan, int] | None:
+def extract(comment_body: str, *, secret: bytes | None = None,
+            allow_unsigned: bool = False) -> tuple[Plan, int] | None:
     """The plan and version from the last intact block in a comment, or None.
 
     A block counts only when its checksum matches, it decodes to a valid plan and, when a
     `secret` is given, its signature verifies. The caller must still check the comment's author.
     """
     for match in reversed(list(BLOCK.finditer(comment_body))):
-        found = _decode(match, secret)
+        found = _decode(match, None if allow_unsigned and not match["sig"] else secret)
         if found is not None:
             return found
     return None
 
 
-def latest_plan(comments: Iterable[tuple[str, str]], *, author: str,
-                secret: bytes | None = None) -> tuple[Plan, int] | None:
-    """The highest-version plan among `(author_login, body)` comments written by `author`."""
-    found = [extract(body, secret=secret) for login, body in comments if login == author]
+def latest_plan(comments: Iterable[tuple[str, ...]], *, author: str, secret: bytes | None = None,
+                signed_since: str | None = None) -> tuple[Plan, int] | None:
+    """The highest-version plan among `(author_login, body[, created_at])` comments written by `author`.
+
+    With `secret`, blocks must be signed, except (with `signed_since`, an ISO time) unsigned blocks
+    of comments created before it: the plans written before the upgrade.
+    """
+    found = []
+    for login, body, *rest in comments:
+        if login != author:
+            continue
+        legacy = bool(secret and signed_since and rest and str(rest[0]) < signed_since)
+        found.append(extract(body, secret=secret, allow_unsigned=legacy))
     return max((f for f in found if f is not None), key=lambda f: f[1], default=None)
 
 
