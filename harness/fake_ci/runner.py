@@ -1,7 +1,9 @@
 """CiRunner: the `ci_runner` of the fake Gitea test harness, which runs a repository's workflows for real.
 
-Plugged in as `FakeGitea(ci_runner=CiRunner())`, it is called for every push, dispatch and re-run
-while the fake still answers the request that caused it (under the fake's lock): it records the
+Plugged in as `FakeGitea(ci_runner=CiRunner())`, it is called for every push, pull request opened or
+reopened, dispatch and re-run while the fake still answers the request that caused it (under the
+fake's lock; which runs start is decided in `triggers`, as Gitea does, including the pull_request
+runs of a push onto a pull request's head branch): it records the
 runs as queued and sends `workflow_run` requested and `workflow_job` queued, then returns at once,
 like Gitea. One background thread works through the queue, one run at a time: the run goes
 in_progress (webhooks, and a pending commit status per job), each job runs for real
@@ -19,14 +21,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.fake_ci import triggers
 from harness.fake_ci.executor import RUNNER, JobContext, JobResult, run_job
 from harness.fake_ci.worker import SerialWorker, python_shims
 from harness.fake_gitea import ci
 from harness.fake_gitea.app import Trigger
 from harness.fake_gitea.payloads import Event
 from harness.fake_gitea.state import Repo, Run, State, Step
-from harness.fake_gitea.workflow_spec import (WORKFLOW_DIR, JobSpec, WorkflowFileError, WorkflowSpec, glob_match,
-                                                   parse_workflow, workflow_files)
+from harness.fake_gitea.workflow_spec import (WORKFLOW_DIR, JobSpec, WorkflowFileError, WorkflowSpec, parse_workflow,
+                                                   workflow_dir)
 
 if TYPE_CHECKING:
     from harness.fake_gitea.server import FakeGitea
@@ -61,7 +64,10 @@ class CiRunner(SerialWorker[_Work]):
         with fake.state.lock:
             repo = fake.state.repos[trigger.repo]
             if trigger.event == "push":
-                runs = self._push_runs(fake.state, repo, trigger)
+                runs = triggers.push_runs(fake.state, repo, trigger, self.push_branches)
+                runs += triggers.synchronized_runs(fake.state, repo, trigger)
+            elif trigger.event == "pull_request":
+                runs = triggers.opened_runs(fake.state, repo, trigger)
             else:
                 runs = [repo.runs[trigger.run_id]] if trigger.run_id in repo.runs else []
             for run in runs:  # a re-run already announced `requested`; its jobs are queued again
@@ -71,27 +77,11 @@ class CiRunner(SerialWorker[_Work]):
         for run in runs:
             self._submit(_Work(fake, trigger.repo, run.id, dict(inputs)))
 
-    # --- queueing --------------------------------------------------------------------------
-
-    def _push_runs(self, state: State, repo: Repo, trigger: Trigger) -> list[Run]:
-        branch = trigger.ref.removeprefix("refs/heads/")
-        if not any(glob_match(pattern, branch) for pattern in self.push_branches):
-            return []
-        commit = repo.commits[trigger.sha]
-        actor = state.users.get(trigger.actor or "") or repo.owner
-        runs = []
-        for file, spec in _workflows(commit.files).items():
-            if spec.jobs and spec.runs_on_push(branch):
-                jobs = [{"name": j.name, "labels": list(j.labels)} for j in spec.jobs]
-                runs.append(ci.new_run(state, repo, workflow=file, head_sha=commit.sha, head_branch=branch,
-                                       event="push", actor=actor, jobs=jobs))
-        return runs
+    # --- one run ---------------------------------------------------------------------------
 
     def _crashed(self, work: _Work, error: Exception, trace: str) -> None:
         """A run that could not run fails, with the workflow file's problem or the traceback as its logs."""
         self._abort(work, str(error) if isinstance(error, WorkflowFileError) else trace)
-
-    # --- one run ---------------------------------------------------------------------------
 
     def _execute(self, work: _Work) -> None:
         fake = work.fake
@@ -99,7 +89,7 @@ class CiRunner(SerialWorker[_Work]):
             repo = fake.state.repos[work.repo]
             run = repo.runs[work.run_id]
             files = dict(repo.commits[run.head_sha].files)
-            spec = parse_workflow(run.workflow, files[WORKFLOW_DIR + run.workflow])
+            spec = parse_workflow(run.workflow, files[workflow_dir(files) + run.workflow])
             todo = [i for i, job in enumerate(run.jobs) if job.status != "completed"]
             started = ci.start_run(fake.state, repo, run)
             self._send(fake, repo, started + self._job_statuses(fake.state, repo, run, todo))
@@ -156,15 +146,16 @@ class CiRunner(SerialWorker[_Work]):
 
     def _context(self, state: State, repo: Repo, run: Run, spec: WorkflowSpec, job: JobSpec, index: int,
                  given: Mapping[str, Any]) -> JobContext:
-        github = {"sha": run.head_sha, "ref": f"refs/heads/{run.head_branch}", "ref_name": run.head_branch,
-                  "event_name": run.event, "repository": repo.full_name, "repository_owner": repo.owner.login,
+        github = {"sha": run.head_sha, **_refs(repo, run), "event_name": ci.trigger_event(run.event),
+                  "repository": repo.full_name, "repository_owner": repo.owner.login,
                   "run_id": str(run.id), "run_number": str(run.number), "run_attempt": str(run.attempt),
                   "actor": run.actor.login, "workflow": spec.name, "job": job.id, "server_url": state.base_url}
         inputs = spec.inputs(given) if run.event == "workflow_dispatch" else {}
         env = self._base_env(repo.full_name)
         env.update({f"GITHUB_{key.upper()}": value for key, value in github.items()})
         env.update({f"INPUT_{name.upper().replace('-', '_').replace(' ', '_')}": v for name, v in inputs.items()})
-        header = f"{RUNNER} received task {run.jobs[index].id} of job {job.id}, be triggered by event: {run.event}"
+        header = (f"{RUNNER} received task {run.jobs[index].id} of job {job.id}, be triggered by event: "
+                  f"{github['event_name']}")
         return JobContext(env, inputs, github, self.job_timeout, header)
 
     def _base_env(self, repo: str) -> dict[str, str]:
@@ -176,15 +167,20 @@ class CiRunner(SerialWorker[_Work]):
         return env
 
 
-def _workflows(files: Mapping[str, bytes]) -> dict[str, WorkflowSpec]:
-    """The readable workflows of a snapshot (Gitea skips a file it cannot parse)."""
-    found = {}
-    for file, text in workflow_files(files).items():
-        try:
-            found[file] = parse_workflow(file, text)
-        except WorkflowFileError as exc:
-            log.warning("fake CI: %s", exc)
-    return found
+def _refs(repo: Repo, run: Run) -> dict[str, str]:
+    """github.ref, ref_name, head_ref and base_ref of a run.
+
+    services/actions/context.go `GenerateGiteaContext` (v1.25.4): ref is the run's ref (refs/pull/<n>/head
+    for a pull request), ref_name its `ShortName()` (the number, modules/git/ref.go `PullName`), and only
+    pull request runs have head_ref and base_ref (the pull request's branches).
+    """
+    if not run.full_ref.startswith("refs/pull/"):
+        return {"ref": run.full_ref, "ref_name": run.branch, "head_ref": "", "base_ref": ""}
+    number = run.full_ref.removeprefix("refs/pull/").rsplit("/", 1)[0]
+    issue = repo.issues.get(int(number)) if number.isdigit() else None
+    pull = issue.pull if issue else None
+    return {"ref": run.full_ref, "ref_name": number, "head_ref": pull.head if pull else "",
+            "base_ref": pull.base if pull else ""}
 
 
 def _dispatched_inputs(repo: Repo, run_id: int | None) -> dict[str, Any]:

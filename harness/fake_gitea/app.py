@@ -78,7 +78,11 @@ class Failure:
 
 @dataclass(frozen=True)
 class Trigger:
-    """Something that would start CI in Gitea: a push, a dispatch or a re-run (see `ci_runner`)."""
+    """Something that would start CI in Gitea: a push, a pull request, a dispatch or a re-run (see `ci_runner`).
+
+    A pull request trigger has event "pull_request", ref refs/pull/<n>/head, the head sha and its
+    `action` ("opened", "reopened"); its synchronisation comes with the push of its head branch.
+    """
 
     repo: str
     event: str
@@ -88,6 +92,7 @@ class Trigger:
     inputs: dict[str, Any] = field(default_factory=dict)
     run_id: int | None = None
     actor: str | None = None  # login of who pushed, dispatched or re-ran
+    action: str = ""  # the pull request's action, for event "pull_request"
 
 
 class Ctx:

@@ -19,6 +19,16 @@ CONCLUSIONS = ("success", "failure", "cancelled", "skipped")
 FAILED = ("failure", "cancelled")
 # The pseudo-user Gitea Actions writes commit statuses as (models/user ActionsUserID = -2).
 ACTIONS_USER = User(-2, "gitea-actions", "Gitea Actions")
+# A run's `event` is the webhook event that started it (services/actions/notifier_helper.go
+# `handleWorkflows` @v1.25.4: `Event: input.Event`), so a synchronised pull request's run says
+# pull_request_sync; the workflow's trigger (`TriggerEvent`, github.event_name) is still pull_request.
+PULL_EVENTS = ("pull_request", "pull_request_sync", "pull_request_assign", "pull_request_label",
+               "pull_request_review_request", "pull_request_milestone")
+
+
+def trigger_event(event: str) -> str:
+    """The workflow trigger a run's event stands for: pull_request for the whole pull request family."""
+    return "pull_request" if event in PULL_EVENTS else event
 
 
 def log_lines(log: bytes, start: datetime) -> bytes:
@@ -102,7 +112,8 @@ def job_status(state: State, repo: Repo, run: Run, index: int, description: str)
     job = run.jobs[index]
     value = {"success": "success", "failure": "failure", "cancelled": "failure", "skipped": "skipped"}.get(
         job.conclusion, "pending")  # services/actions/commit_status.go
-    context = f"{workflow_name(repo, run.workflow)} / {job.name} ({run.event})"
+    # services/actions/commit_status.go `createCommitStatus`: "(pull_request)" for every pull request event.
+    context = f"{workflow_name(repo, run.workflow)} / {job.name} ({trigger_event(run.event)})"
     target = f"{state.base_url}/{repo.full_name}/actions/runs/{run.number}/jobs/{index}"
     status = Status(state.next_id("status"), run.head_sha, value, context, description, target, ACTIONS_USER)
     repo.statuses.append(status)

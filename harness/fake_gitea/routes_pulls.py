@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from harness.fake_gitea.app import ApiError, Ctx, Route
+from harness.fake_gitea.app import ApiError, Ctx, Route, Trigger
 from harness.fake_gitea.payloads import issue_event
 from harness.fake_gitea.state import Issue, Pull, Repo, now
 
@@ -26,6 +26,16 @@ def open_pull(repo: Repo, number: int, author, title: str, body: str, head: str,
     issue = Issue(issue_id, number, author, title, body, pull=Pull(pull_id, head, base, merge_base))
     repo.issues[number] = issue
     return issue
+
+
+def pull_trigger(repo: Repo, issue: Issue, action: str, actor: str) -> Trigger:
+    """The CI trigger of a pull request opened or reopened (its synchronisation comes with the push).
+
+    services/actions/notifier.go `NewPullRequest` / `IssueChangeStatus` (v1.25.4) notify Actions with
+    the event pull_request and, through `WithPullRequest`, the ref refs/pull/<n>/head.
+    """
+    return Trigger(repo.full_name, "pull_request", f"refs/pull/{issue.number}/head", repo.branches[issue.pull.head],
+                   actor=actor, action=action)
 
 
 def list_pulls(ctx: Ctx, owner: str, name: str) -> Response:
@@ -62,6 +72,7 @@ def create_pull(ctx: Ctx, owner: str, name: str) -> Response:
     issue = open_pull(repo, ctx.state.next_number(repo), ctx.signed_in(), ctx.field("title"),
                       ctx.field("body") or "", head, base, ctx.state.next_id("pull"), ctx.state.next_id("issue"))
     ctx.emit(repo, issue_event(ctx.shapes, "opened", issue, repo, issue.user))
+    ctx.triggers.append(pull_trigger(repo, issue, "opened", issue.user.login))
     return ctx.json(ctx.shapes.pull(issue, repo), 201)
 
 
@@ -86,6 +97,8 @@ def edit_pull(ctx: Ctx, owner: str, name: str, number: int) -> Response:
     if state in ("open", "closed") and state != issue.state:
         issue.state, issue.closed = state, (now() if state == "closed" else None)
         ctx.emit(repo, issue_event(ctx.shapes, "closed" if state == "closed" else "reopened", issue, repo, ctx.user))
+        if state == "open" and issue.pull.head in repo.branches:
+            ctx.triggers.append(pull_trigger(repo, issue, "reopened", ctx.user.login))
     return ctx.json(ctx.shapes.pull(issue, repo), 201)
 
 

@@ -22,7 +22,7 @@ from harness.fake_gitea.routes_admin import ROUTES as ADMIN
 from harness.fake_gitea.routes_code import ROUTES as CODE, push_events, push_files
 from harness.fake_gitea.routes_issues import ROUTES as ISSUES
 from harness.fake_gitea.routes_labels import ROUTES as LABELS
-from harness.fake_gitea.routes_pulls import ROUTES as PULLS, open_pull
+from harness.fake_gitea.routes_pulls import ROUTES as PULLS, open_pull, pull_trigger
 from harness.fake_gitea.routes_hooks import ROUTES as HOOKS
 from harness.fake_gitea.routes_repo import ROUTES as REPO
 from harness.fake_gitea.serialize_code import Shapes
@@ -111,7 +111,8 @@ class FakeGitea:
                   is_pull: bool = False, head: str | None = None, base: str | None = None) -> int:
         """`author` opens an issue (or a pull request from `head`, made if missing); returns its number.
 
-        Like a user acting in Gitea's web UI: the repository's hooks get the `opened` event.
+        Like a user acting in Gitea's web UI: the repository's hooks get the `opened` event, and a pull
+        request starts its `on: pull_request` workflows.
         """
         with self.state.lock:
             target, user = self._repo(repo), self.state.users[author]
@@ -127,6 +128,8 @@ class FakeGitea:
                 target.issues[number] = issue
             issue.labels = [self._label(target, name) for name in labels]
             self._deliver(target, [issue_event(Shapes(self.state, user), "opened", issue, target, user)])
+            if issue.pull:
+                self._run_ci([pull_trigger(target, issue, "opened", author)])
             return number
 
     def add_comment(self, repo: str, number: int, body: str, *, author: str) -> int:

@@ -1,7 +1,8 @@
 """Gitea Actions workflow files, read the way the fake Gitea test harness needs them.  PURE.
 
 Only what the fake uses: the workflow `name`, its triggers (`on:` as a word, a list or a mapping,
-with `branches` / `branches-ignore` globs for push and `inputs` for workflow_dispatch), and its
+with `branches` / `branches-ignore` globs for push, `types`, `branches` / `branches-ignore` and
+`paths` / `paths-ignore` for pull_request, and `inputs` for workflow_dispatch), and its
 jobs (`name`, `runs-on`, `needs`, `env`, `timeout-minutes`, steps with `name`, `run`, `uses`,
 `env`, `if`). Of the expressions only `${{ inputs.* }}`, `${{ github.* }}` and `${{ env.* }}`
 have values; any other `${{ ... }}` in a script becomes "" (as an unknown name does in Gitea).
@@ -10,7 +11,7 @@ have values; any other `${{ ... }}` in a script becomes "" (as an unknown name d
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,10 @@ WORKFLOW_DIR = ".gitea/workflows/"
 FALLBACK_DIR = ".github/workflows/"
 _EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 _NAME = re.compile(r"(inputs|github|env)\.([A-Za-z0-9_-]+)")
+# modules/actions/workflows.go `matchPullRequestEvent` (v1.25.4): without `types`, only these actions
+# start a pull_request workflow; with `types`, Gitea's action names are first turned into GitHub's.
+PULL_DEFAULT_TYPES = ("opened", "synchronized", "reopened")
+PULL_TYPE_NAMES = {"synchronized": "synchronize", "label_updated": "labeled", "label_cleared": "unlabeled"}
 
 
 def workflow_dir(files: Mapping[str, bytes]) -> str:
@@ -87,6 +92,28 @@ class WorkflowSpec:
         ignored = [str(p) for p in settings.get("branches-ignore") or []]
         return any(glob_match(p, branch) for p in wanted) and not any(glob_match(p, branch) for p in ignored)
 
+    def runs_on_pull_request(self, action: str, base: str, changed: Sequence[str] = ()) -> bool:
+        """True when a pull request `action` ("opened", "synchronized", ...) into `base` starts this workflow.
+
+        modules/actions/workflows.go `matchPullRequestEvent` (v1.25.4): the activity type must match and
+        every other condition too; `branches` / `branches-ignore` test the BASE branch of the pull
+        request, `paths` / `paths-ignore` the files `changed` since the merge base. An unknown condition
+        is only logged by Gitea, so it never matches and the workflow does not start.
+        """
+        if "pull_request" not in self.events:
+            return False
+        settings = self.events["pull_request"]
+        if "types" in settings:
+            wanted = PULL_TYPE_NAMES.get(action, action)
+            typed = any(glob_match(str(t), wanted) for t in _words(settings["types"] or ()))
+        else:
+            typed = action in PULL_DEFAULT_TYPES
+        tests = {"branches": lambda v: filter_matches(v, [base]),
+                 "branches-ignore": lambda v: not _all_match(v, [base]),
+                 "paths": lambda v: filter_matches(v, changed), "paths-ignore": lambda v: not _all_match(v, changed)}
+        conditions = [cond for cond in settings if cond != "types"]
+        return typed and all(cond in tests and tests[cond](_words(settings[cond] or ())) for cond in conditions)
+
     def inputs(self, given: Mapping[str, Any]) -> dict[str, str]:
         """The workflow_dispatch inputs: declared defaults overlaid with the `given` values."""
         declared = self.events.get("workflow_dispatch", {}).get("inputs") or {}
@@ -100,6 +127,29 @@ def glob_match(pattern: str, branch: str) -> bool:
     parts = re.split(r"(\*\*|\*|\?)", pattern)
     wild = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
     return re.fullmatch("".join(wild.get(p, re.escape(p)) for p in parts), branch) is not None
+
+
+def filter_matches(patterns: Sequence[str], names: Sequence[str]) -> bool:
+    """True when some name is selected by `patterns` (in order; a `!pattern` deselects again).
+
+    `workflowpattern.Skip` (gitea.com/gitea/act, used by Gitea's `matchPullRequestEvent`) is false
+    exactly when this is true: no patterns select everything, no names select nothing.
+    """
+    return not patterns or any(_selected(patterns, name) for name in names)
+
+
+def _all_match(patterns: Sequence[str], names: Sequence[str]) -> bool:
+    """`workflowpattern.Filter` (skip): every name is selected by the ignore patterns (so also no names)."""
+    return bool(patterns) and all(_selected(patterns, name) for name in names)
+
+
+def _selected(patterns: Sequence[str], name: str) -> bool:
+    selected = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        if glob_match(pattern[1:] if negated else pattern, name):
+            selected = not negated
+    return selected
 
 
 def expand(text: str, context: Mapping[str, Mapping[str, str]]) -> str:
@@ -124,8 +174,6 @@ def parse_workflow(file: str, text: bytes | str) -> WorkflowSpec:
         raise WorkflowFileError(f"{WORKFLOW_DIR}{file}: jobs: must be a mapping of job ids to jobs")
     return WorkflowSpec(file, str(data.get("name") or file.rsplit(".", 1)[0]), _events(file, trigger),
                         tuple(_job(file, key, value) for key, value in jobs.items()), _env(data.get("env")))
-
-
 
 
 def _events(file: str, trigger: Any) -> dict[str, dict[str, Any]]:

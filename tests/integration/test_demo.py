@@ -25,4 +25,4 @@ def test_demo_goes_green_after_only_the_first_readme_command(tmp_path: Path) -> 
     result = subprocess.run([str(venv / "bin" / "teabot"), "demo", "--timeout", "240"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=420)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "fixed in 1 attempt" in result.stdout
+    assert "(pull_request event) failed" in result.stdout and "fixed in 1 attempt" in result.stdout
