@@ -180,7 +180,8 @@ def test_waiting_for_ci_occupies_no_worker_and_a_missing_run_is_dispatched(
         runner.push_branches = []  # from now on pushes start no CI: the bot must notice and dispatch
         wait_outcome(rig, sample["pull"], "waiting for CI", timeout=60)
         queue = Queue(rig.queue_name, connection=redis_lib.Redis.from_url(redis_url))
-        assert queue.started_job_registry.count == 0 and queue.count == 0  # no worker is busy while it waits
+        # the step that wrote "waiting for CI" ends right after the edit; then no worker is busy while it waits
+        wait_for(lambda: queue.started_job_registry.count == 0 and queue.count == 0, 15, what="the workers to be idle")
         assert queue.scheduled_job_registry.count >= 1  # only the timed poll is pending
         wait_outcome(rig, sample["pull"], "fixed in 1 attempt", timeout=60)
         assert [d["workflow"] for d in rig.fake.dispatches(REPO)] == ["ci.yml"]
