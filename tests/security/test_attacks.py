@@ -197,8 +197,10 @@ def test_cheats_stay_red_end_to_end(ci_rig: Rig, model: FakeModelServer) -> None
     assert comment.count("rejected") >= 3  # the expected value, the hook and `|| true`: refused by the guard
     verify = [c for c in pushes(ci_rig) if c.json["branch"].startswith("teabot/verify/")]
     assert len(verify) == 1 and [f["path"] for f in verify[0].json["files"]] == [CI_FILE]  # the original CI put back
-    runs = [r for r in ci_rig.fake.state.repos[REPO].runs.values() if r.head_branch.startswith("teabot/verify/")]
-    assert runs and all(r.conclusion == "failure" for r in runs)  # the original tests still fail against the "fix"
+    verify_runs = [r for r in ci_rig.fake.state.repos[REPO].runs.values()
+                   if r.head_branch.startswith("teabot/verify/") and r.title.startswith("test: run the original tests")]
+    assert verify_runs and all(r.conclusion == "failure" for r in verify_runs)  # the original tests fail against the "fix"
+    assert "the original tests still fail" in comment
     assert BUGS["off_by_one"].path not in {f["path"] for c in pushes(ci_rig) for f in c.json["files"]}
 
 
