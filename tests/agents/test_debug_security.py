@@ -125,3 +125,37 @@ def test_a_command_is_read_from_gitea_not_from_the_delivery(fake, forge) -> None
     assert command_comment(forge, REPO, epic, 999_999, "plan") is None  # deleted
     forge.edit_comment(REPO, comment, "never mind")  # edited since the delivery: nothing is asked any more
     assert command_comment(forge, REPO, epic, comment, "plan") is None
+
+
+class Greedy:
+    """A model double that always asks to read a file and reports 200 tokens per call."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def complete(self, messages, **options):
+        from bot.llm.reply import Reply
+        from bot.llm.usage import Usage
+
+        self.calls += 1
+        return Reply("", (ToolCall(f"c{self.calls}", "read_file", {"path": "widget.py"}),), Usage(150, 50))
+
+
+def test_the_session_budget_is_checked_before_every_model_call(fake, forge) -> None:
+    from bot.debug import fix as debug_fix
+    from bot.debug.core.records import Budget, Result, State
+
+    sha = pull_by(fake, "alice")
+    now = time.time()
+    session = new_session(REPO, "ci.yml", run_id=7, run_number=7, branch="feature/x", base_branch="main", sha=sha,
+                          now=now, author="alice", budget=Budget(attempts=3, tokens=1_000, minutes=30))
+    session = session.triaged("test", "fp", "s", now=now).decided(Decision(Kind.FIX, "fix"), now=now)
+    session = session.start_attempt(now=now).add_tokens(900).record_result(Result.NO_FIX, now=now)  # an earlier round
+    session = session.start_attempt(now=now)
+    model = Greedy()
+    deps = deps_for(forge)
+    deps.llm = model
+    done = debug_fix.run_attempt(deps, session)
+    assert model.calls == 1  # 900 + 200 spent: no second call, however many turns the round had left
+    assert done.state is State.BUDGET_EXHAUSTED and "token budget of 1000" in done.outcome
+    assert done.tokens_used == 1_100
