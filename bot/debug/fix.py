@@ -30,6 +30,8 @@ from bot.security.output import escape_model_text
 from bot.triage import Category, Triage
 
 log = logging.getLogger(__name__)
+MAX_TURNS = 8  # model turns (tool calls included) in one attempt
+MAX_CONTEXT_FILES = 4
 
 
 class SessionBudgetSpent(Exception):
@@ -38,8 +40,6 @@ class SessionBudgetSpent(Exception):
     def __init__(self, why: str, session: Session) -> None:
         super().__init__(why)
         self.session = session
-MAX_TURNS = 8  # model turns (tool calls included) in one attempt
-MAX_CONTEXT_FILES = 4
 
 
 def run_attempt(deps: Deps, session: Session) -> Session:

@@ -54,7 +54,7 @@ def sync_tickets(forge: GiteaClient, repo: str, number: int, stories: Sequence[S
     tickets: dict[str, tuple[int, str]] = {s.key: (t.number, t.url) for t, s in changes.unchanged}
     tickets.update({s.key: (s.issue, "") for s in linked if s.issue is not None})
     for ticket in changes.orphaned:
-        _note_dropped(forge, repo, number, ticket, problems)
+        _note_dropped(forge, repo, number, ticket, problems, bot_login)
     for story in changes.create:
         body = render_ticket_body(story, epic_ref, item_marker(pid, story.key))
         issue = forge.create_issue(repo, story.title, body, labels=[label_ids[n] for n in story.labels if n in label_ids])
@@ -137,11 +137,13 @@ def _board_id(comments: Iterable[tuple[str, int, str]], bot_login: str) -> int |
                 None)
 
 
-def _note_dropped(forge: GiteaClient, repo: str, epic: int, ticket: ExistingTicket, problems: list[str]) -> None:
+def _note_dropped(forge: GiteaClient, repo: str, epic: int, ticket: ExistingTicket, problems: list[str],
+                  bot_login: str) -> None:
     """Tell a ticket whose plan item was dropped, once; it stays open for a human to decide."""
     note = f"{BOT_MARKER}:dropped -->"
     try:
-        if any(note in (c.get("body") or "") for c in forge.list_comments(repo, ticket.number)):
+        if any(note in (c.get("body") or "") and is_own(str((c.get("user") or {}).get("login") or ""), bot_login)
+               for c in forge.list_comments(repo, ticket.number)):
             return
         forge.create_comment(repo, ticket.number, f"{note}\nThe revised plan of #{epic} no longer includes this "
                                                   "ticket. It was left open: close it, or keep it if it is still needed.")
