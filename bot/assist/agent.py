@@ -23,6 +23,7 @@ from bot.assist.core.discussion import (
 from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
 from bot.llm.client import LLM
+from bot.security.output import escape_model_text
 from bot.plan import epic as epic_io
 from bot.plan.core.prompts import Message, repair_messages
 
@@ -60,6 +61,7 @@ def discuss(request: DiscussionRequest, *, forge: GiteaClient, llm: LLM | None, 
         text = render_classification(items or classify_outline(requirements), model_free=items is None)
     if errors:
         text += INVALID
+    text = escape_model_text(text)  # model text, and thread text quoted in it: no markers, no live mentions
     forge.create_comment(request.repo, request.number, f"{BOT_MARKER}:{request.command} -->\n{text}")
     return {"comment": text}
 

@@ -20,7 +20,8 @@ def on_issue_comment_created(event: Event, ctx: Context) -> None:
     number = event.get("issue", "number")
     if command is None or command.name != "help" or not isinstance(number, int) or not event.repo:
         return
-    ctx.enqueue("bot.assist.jobs.reply_help", key=event.content_key, timeout=120, repo=event.repo, number=number, delivery_id=event.delivery_id)
+    ctx.enqueue("bot.assist.jobs.reply_help", key=event.content_key, timeout=120, repo=event.repo, number=number,
+                comment_id=int(event.get("comment", "id") or 0), delivery_id=event.delivery_id)
 
 
 @discussion_router.register("issue_comment", action=CREATED)
@@ -33,7 +34,8 @@ def on_discussion_comment_created(event: Event, ctx: Context) -> None:
     if not isinstance(number, int) or not event.repo or not login:
         return
     ctx.enqueue("bot.assist.jobs.answer_discussion", key=event.content_key, timeout=discussion_timeout(ctx.settings),
-                repo=event.repo, number=number, login=str(login), command=command.name, delivery_id=event.delivery_id)
+                repo=event.repo, number=number, login=str(login), command=command.name,
+                comment_id=int(event.get("comment", "id") or 0), delivery_id=event.delivery_id)
 
 
 def discussion_timeout(settings: Settings) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.plan.core.model import Plan
 from bot.plan.core.outline import outline_plan
 from bot.plan.core.stories import Story, split_into_stories
 from bot.plan.core.tickets import item_marker, render_ticket_body
+from bot.security.trust import is_own
 
 COMMENT_MARK = re.compile(r"^<!-- epic-bench:comment -->$", re.M)
 EPIC_REF = "epic#0"
@@ -38,7 +40,8 @@ def epic_tickets(title: str, body: str, comments: list[str], llm: LLM | None = N
     through the same validation (one repair round), and an invalid answer falls back to the model-free path.
     """
     plan = (_model_plan(llm, title, body, comments) if llm else None) or outline_plan(title, body, comments)[0]
-    found = extract(embed(plan, 1))  # approval reads the plan back from its hidden block
+    key = secrets.token_bytes(32)  # approval reads the plan back from its hidden, signed block
+    found = extract(embed(plan, 1, secret=key), secret=key)
     assert found is not None, "a plan always survives its own block"
     stories = (_model_stories(llm, found[0]) if llm else None) or split_into_stories(found[0])
     out = []
@@ -85,7 +88,8 @@ def _model_stories(llm: LLM, plan: Plan) -> list[Story] | None:
     return None if errors or not stories else list(stories)
 
 
-def export_plan(ref: str, forge: GiteaClient | None = None, bot_login: str | None = None) -> dict[str, Any]:
+def export_plan(ref: str, forge: GiteaClient | None = None, bot_login: str | None = None,
+                plan_key: str | None = None) -> dict[str, Any]:
     """The current plan on issue OWNER/REPO#N, as plan JSON (the forge and bot login from the environment by default)."""
     match = ISSUE_REF.match(ref)
     if not match:
@@ -94,11 +98,15 @@ def export_plan(ref: str, forge: GiteaClient | None = None, bot_login: str | Non
         from bot.config.settings import Settings
         from bot.forge import make_forge
 
-        settings = Settings.from_env(os.environ)
+        from bot.config.settings import ensure_plan_key
+
+        settings = ensure_plan_key(Settings.from_env(os.environ))
         forge = forge or make_forge(settings)
         bot_login = bot_login or settings.bot_login or forge.current_user()["login"]
+        plan_key = plan_key or settings.plan_key
     comments = forge.list_comments(match["repo"], int(match["number"]))
-    found = latest_plan([(c["user"]["login"], c.get("body") or "") for c in comments], author=bot_login)
+    own = [(bot_login, c.get("body") or "") for c in comments if is_own(c["user"]["login"], bot_login)]
+    found = latest_plan(own, author=bot_login, secret=plan_key.encode() if plan_key else None)
     if found is None:
         raise click.ClickException(f"{ref}: no plan by {bot_login} on this issue (comment `/plan` first)")
     return found[0].to_dict()

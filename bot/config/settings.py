@@ -11,6 +11,7 @@ import dataclasses
 import os
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,7 +210,19 @@ def ensure_plan_key(settings: Settings) -> Settings:
         # O_EXCL with mode 0600: the key is never readable by others, not even for a moment.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return settings.replace(plan_key=path.read_text().strip())
+        return settings.replace(plan_key=_written_key(path))
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_hex(32) + "\n")
     return settings.replace(plan_key=path.read_text().strip())
+
+
+def _written_key(path: Path, wait_s: float = 5.0) -> str:
+    """The key another process generated; it may have created the file and not yet written it."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        key = path.read_text().strip()
+        if key or time.monotonic() > deadline:
+            if not key:
+                raise ConfigError(f"{path} is empty: delete it (teabot generates a new plan key) or set TEABOT_PLAN_KEY")
+            return key
+        time.sleep(0.05)

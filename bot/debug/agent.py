@@ -128,7 +128,7 @@ def poll(deps: Deps, key: str, round_no: int = 1) -> Session | None:
 def _dispatch_missing_ci(deps: Deps, session: Session) -> None:
     """Dispatch the CI workflow when no push-triggered run came within one poll interval (it may skip teabot/ branches)."""
     wait = session.waiting_for
-    if wait is None or wait.kind is not WaitKind.CI or session.external:
+    if wait is None or wait.kind not in (WaitKind.CI, WaitKind.VERIFY) or session.external:
         return
     if gitea.dispatchable(deps.forge, session.repo, wait.workflow, wait.sha):
         log.info("no CI run for %s: dispatching %s on %s", wait.sha[:7], wait.workflow, wait.branch,
@@ -194,7 +194,7 @@ def _awaited_candidates(deps: Deps, session: Session) -> list[PipelineResult] | 
     commit (None when Gitea 1.25 does not let the bot list runs: only the webhook can resume the session)."""
     wait = session.waiting_for
     assert wait is not None  # poll checked it
-    if session.external and wait.kind is WaitKind.CI:
+    if session.external and wait.kind in (WaitKind.CI, WaitKind.VERIFY):
         found = external.current_status(deps.forge, session.repo, wait.sha, wait.workflow, branch=wait.branch)
         return [found] if found else []
     try:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.config.repo import Debug
+from bot.config.repo import Debug, Trust
 from bot.debug import external_logs as external
 from bot.debug import gitea
 from bot.debug.core.pipeline import PipelineResult
@@ -39,6 +39,7 @@ class Deps:
     ledger: Ledger | None = None
     external: ExternalLogs = ExternalLogs()
     phases: Phases = Phases()
+    trust: Trust = Trust()  # whose code the agent may branch from, push and re-run
 
     def failed_run(self, repo: str, result: PipelineResult) -> gitea.FailedRun | None:
         """The triage of a failed run or external status; LogUnavailable when an external log cannot be read."""

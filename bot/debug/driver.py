@@ -70,7 +70,7 @@ def _time_out(deps: Deps, session: Session, step: Next) -> Session:
     wait = session.waiting_for
     assert wait is not None  # next_step says TIME_OUT only while waiting
     note = f"no result for the {wait.kind.value} run within {deps.config.wait_timeout_seconds} s"
-    if wait.kind is WaitKind.CI:
+    if wait.kind in (WaitKind.CI, WaitKind.VERIFY):
         return session.record_result(Result.TIMEOUT, now=deps.clock(), note=note)
     return session.finish(State.FAILED, now=deps.clock(), note=note)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.debug import external_logs as external
 from bot.debug import gitea
+from bot.debug.trust import untrusted
 from bot.debug.core.decide import Facts, PastFailure, Rerun, decide, effective_category, same_failure
 from bot.debug.core.external import LogUnavailable
 from bot.debug.core.session import Session
@@ -17,7 +18,7 @@ def decided(deps: Deps, session: Session, found: gitea.FailedRun, *, is_rerun: b
         category=effective_category(session.category, session.summary), fingerprint=session.fingerprint,
         base_branch=session.base_branch, base_broken=_base_broken(deps, session, found), history=_history(deps, session),
         has_model=deps.llm is not None, is_rerun=is_rerun or session.reruns > 0, rerun=rerun_how(deps, session),
-        can_fix=deps.phases.fix,
+        can_fix=deps.phases.fix, untrusted=untrusted(deps, session),
     )
     return session.decided(decide(facts), now=deps.clock())
 

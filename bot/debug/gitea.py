@@ -19,6 +19,7 @@ from bot.forge.client import GiteaClient
 from bot.forge.errors import ForgeError, NotFound, RunsListForbidden
 from bot.forge.models import Entry, Job, Pull, Run, tree_entries
 from bot.llm.reply import ToolCall
+from bot.security.paths import PathError, confine, confine_folder, normalise_path
 from bot.triage import Triage, triage
 
 log = logging.getLogger(__name__)
@@ -182,13 +183,17 @@ class Tools:
         self._tree: list[str] | None = None
 
     def run(self, call: ToolCall) -> str:
-        """The result of one tool call, as text for the model."""
+        """The result of one tool call, as text for the model (a refused path is said so, never read)."""
         args = call.arguments
-        if call.name == "read_file":
-            path = str(args["path"]).strip("/")
-            return file_result(path, self.read(path), start_line=int(args.get("start_line") or 1))
-        if call.name == "list_dir":
-            return dir_result(str(args.get("path") or ""), self._list(str(args.get("path") or "")))
+        try:
+            if call.name == "read_file":
+                path = confine(str(args["path"]), self.tree())
+                return file_result(path, self.read(path), start_line=int(args.get("start_line") or 1))
+            if call.name == "list_dir":
+                folder = confine_folder(str(args.get("path") or ""))
+                return dir_result(folder, self._list(folder))
+        except PathError as exc:
+            return f"refused: {exc}. Paths are relative to the repository root and stay inside it."
         if call.name == "search_code":
             return search_result(str(args["query"]), self._search(str(args["query"])))
         if call.name == "read_requirements":
@@ -196,10 +201,14 @@ class Tools:
         return self.excerpt  # get_excerpt
 
     def read(self, path: str) -> str | None:
-        """A file as the fix sees it (earlier attempts' changes included)."""
+        """A file as the fix sees it (earlier attempts' changes included); None for a path outside the repository."""
         if path in self.overlay:
             return self.overlay[path]
-        return file_text(self.forge, self.repo, path, self.ref)
+        try:
+            clean = normalise_path(path)
+        except PathError:
+            return None  # never put it in a URL; the guard rejects an edit to it
+        return file_text(self.forge, self.repo, clean, self.ref)
 
     def tree(self) -> list[str]:
         """The files of the commit."""

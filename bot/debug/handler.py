@@ -62,4 +62,4 @@ def on_debug_command(event: Event, ctx: Context) -> None:
         return
     ctx.enqueue("bot.debug.jobs.debug_pr", key=event.content_key, timeout=job_timeout(ctx.settings), repo=event.repo,
                 number=number, login=str(login), docs_folder=command.words[0] if command.words else "",
-                delivery_id=event.delivery_id)
+                comment_id=int(event.get("comment", "id") or 0), delivery_id=event.delivery_id)

@@ -24,7 +24,8 @@ from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
 from bot.forge.models import Run, Status
 from bot.redact import redact
-from bot.worker.jobs import job, refusal, role_of
+from bot.worker.caps import CallCounter, capped
+from bot.worker.jobs import command_comment, job, refusal, role_of
 from bot.worker.queues import JobRequest
 from bot.worker.runtime import Runtime
 
@@ -36,15 +37,18 @@ def _debug_deps(rt: Runtime, repo: str, *, docs_folder: str | None = None) -> De
     """Everything a debug step needs, for `repo`."""
     client = rt.forge()
     files = repo_files(client, repo)
-    config, phases = effective_debug(files.config().debug, files.playbook("auto_debug"))
+    repo_config = files.config()
+    config, phases = effective_debug(repo_config.debug, files.playbook("auto_debug"))
     if docs_folder:
         config = config.model_copy(update={"docs_folder": docs_folder})
     store = RedisSessionStore(rt.redis) if rt.redis is not None else rt.memory_sessions()
-    return Deps(forge=client, llm=rt.llm(config.budget.tokens), store=store, config=config,
-                         schedule=_scheduler(rt), clock=rt.clock, bot_login=rt.bot_login(),
-                         skill=files.skill("auto_debug").instructions,
-                         ledger=Ledger(rt.redis) if rt.redis is not None else None,
-                         external=ExternalLogs(rt.settings.ci_log_hosts, config.external_ci.log_url), phases=phases)
+    # The session's budget (core/session) bounds the whole session; this per-job one only stops a runaway round.
+    llm = capped(rt.llm(config.budget.tokens), CallCounter.for_limits(rt.redis, repo, "", repo_config.limits))
+    external = ExternalLogs(rt.settings.ci_log_hosts, config.external_ci.log_url, deadline=rt.settings.ci_log_deadline)
+    return Deps(forge=client, llm=llm, store=store, config=config, schedule=_scheduler(rt), clock=rt.clock,
+                bot_login=rt.bot_login(), skill=files.skill("auto_debug").instructions,
+                ledger=Ledger(rt.redis) if rt.redis is not None else None, external=external, phases=phases,
+                trust=repo_config.trust)
 
 
 def _scheduler(rt: Runtime) -> Schedule:
@@ -126,9 +130,15 @@ def debug_sweep(rt: Runtime, *, repo: str) -> None:
 
 
 @job("`/debug`")
-def debug_pr(rt: Runtime, *, repo: str, number: int, login: str, docs_folder: str = "", delivery_id: str = "") -> None:
+def debug_pr(rt: Runtime, *, repo: str, number: int, login: str, docs_folder: str = "", comment_id: int = 0,
+             delivery_id: str = "") -> None:
     """`/debug [docs-folder]` on a pull request: debug the latest failure of its branch (Actions or external CI)."""
     client = rt.forge()
+    if comment_id:  # the author and text come from Gitea, never from the delivery
+        found = command_comment(client, repo, number, comment_id, "debug")
+        if found is None:
+            return
+        login, docs_folder = found[0], (found[1].words or [""])[0]
     config = load_repo_config(client, repo)
     role = role_of(client, repo, login)
     if not config.may("debug", role, login) or ROLE_RANK.get(role, 0) < ROLE_RANK["write"]:

@@ -24,6 +24,7 @@ from typing import Any
 
 import redis
 
+from bot.redact import redact, redact_bytes
 from bot.triage import Triage
 from bot.triage.fingerprint import jaccard
 
@@ -57,10 +58,11 @@ class FailureRecord:
     @classmethod
     def from_triage(cls, result: Triage, *, repo: str, run_id: int | str, raw_log: bytes | None = None,
                     **meta: str | int) -> FailureRecord:
-        """A record from a triage result plus the run's metadata."""
-        return cls(repo=repo, run_id=run_id, excerpt=result.excerpt, fingerprint=result.fingerprint,
-                   category=result.category.value, summary=result.summary, lines=result.lines,
-                   tokens=result.tokens, raw_log=raw_log, **meta)
+        """A record from a triage result plus the run's metadata; the ledger keeps only redacted text."""
+        return cls(repo=repo, run_id=run_id, excerpt=redact(result.excerpt), fingerprint=result.fingerprint,
+                   category=result.category.value, summary=redact(result.summary),
+                   lines=result.lines, tokens=tuple(t for t in result.tokens if redact(t) == t),
+                   raw_log=None if raw_log is None else redact_bytes(raw_log), **meta)
 
 
 @dataclass(frozen=True)

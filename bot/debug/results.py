@@ -11,7 +11,7 @@ import logging
 from dataclasses import replace
 
 from bot.config.repo import Debug
-from bot.debug import driver, facts, sessions
+from bot.debug import driver, facts, sessions, verify
 from bot.debug.core.commits import is_bot_branch
 from bot.debug.core.external import LogUnavailable
 from bot.debug.core.pipeline import PipelineResult, is_awaited
@@ -73,8 +73,8 @@ def watched(config: Debug, context: str) -> bool:
 
 def _session_for(deps: Deps, result: PipelineResult) -> str | None:
     """The key of the session a result belongs to: by fix branch, by fix commit, else a re-run of its commit."""
-    if is_bot_branch(result.branch):
-        return deps.store.key_for_branch(result.repo, result.branch)
+    if is_bot_branch(result.branch):  # a fix branch, or a verification branch known by its commit
+        return deps.store.key_for_branch(result.repo, result.branch) or deps.store.key_for_commit(result.repo, result.sha)
     return deps.store.key_for_commit(result.repo, result.sha) or session_key(result.repo, result.sha, result.workflow)
 
 
@@ -131,20 +131,40 @@ def _on_result(deps: Deps, session: Session, result: PipelineResult) -> Session:
         return session if found is None else facts.decided(deps, session, found, is_rerun=True)
     if wait.kind is WaitKind.CI:
         return _after_ci(deps, session, result)
+    if wait.kind is WaitKind.VERIFY:
+        return _after_verification(deps, session, result)
     return session.stage_result(wait.kind, result.passed, now=now, url=result.url)
 
 
 def _after_ci(deps: Deps, session: Session, result: PipelineResult) -> Session:
-    """The fix's CI ended: green closes the round; red is triaged so that the next round knows why."""
+    """The fix's CI ended: green closes the round (or, when the fix touched tests or CI, starts the run with the
+    original tests); red is triaged so that the next round knows why."""
     now = deps.clock()
     if result.passed:
-        return session.record_result(Result.GREEN, now=now, ci_url=result.url)
+        restore = verify.to_restore(deps, session, result.sha)
+        if not restore:
+            return session.record_result(Result.GREEN, now=now, ci_url=result.url)
+        branch, commit = verify.push_verification(deps, session, result.sha, restore)
+        return session.wait_for_verification(commit, branch, now=now, timeout_s=deps.config.wait_timeout_seconds)
+    return _red(deps, session, result)
+
+
+def _after_verification(deps: Deps, session: Session, result: PipelineResult) -> Session:
+    """The run with the original tests ended: only its green counts as fixed."""
+    if result.passed:
+        return session.record_result(Result.GREEN, now=deps.clock(), ci_url=result.url)
+    return _red(deps, session, result, "green only with its own test or CI changes; the original tests still fail")
+
+
+def _red(deps: Deps, session: Session, result: PipelineResult, why: str = "") -> Session:
+    """A red run closes the round (`why` says what it means); it is triaged so that the next round knows why."""
+    now = deps.clock()
     try:
-        found, note = deps.failed_run(session.repo, result), "CI failed"
+        found = deps.failed_run(session.repo, result)
+        note = found.triage.summary if found else "CI failed"
     except LogUnavailable as exc:
         found, note = None, f"CI failed; triage skipped: {exc}"
-    note = found.triage.summary if found else note
-    session = session.record_result(Result.RED, now=now, note=note, ci_url=result.url)
+    session = session.record_result(Result.RED, now=now, note=f"{why}: {note}" if why else note, ci_url=result.url)
     if found is not None and session.state is State.FIXING:
         t = found.triage
         session = session.triaged(t.category.value, t.fingerprint, t.summary, t.excerpt, now=now)

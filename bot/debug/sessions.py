@@ -11,6 +11,7 @@ from bot.debug.deps import Deps
 from bot.debug.gitea import FailedRun
 from bot.debug.ledger import FailureRecord
 from bot.forge.models import Comment, Issue
+from bot.redact import redact
 
 
 def load(deps: Deps, key: str) -> Session | None:
@@ -24,13 +25,13 @@ def save(deps: Deps, session: Session) -> Session:
     session = report(deps, session)
     _outcome(deps, session)
     deps.store.save(session.key, json.dumps(session.to_json()), repo=session.repo, branch=session.fix_branch or None,
-                    commits=session.fix_commits)
+                    commits=session.bot_commits)
     return session
 
 
 def report(deps: Deps, session: Session) -> Session:
     """Create or edit the session's one status comment (on the failing PR, else the fix PR, else an issue)."""
-    body = render_status(session, now=deps.clock())
+    body = redact(render_status(session, now=deps.clock()))  # everything that leaves is redacted
     if session.comment_id is not None:
         deps.forge.edit_comment(session.repo, session.comment_id, body)
         return session
@@ -41,7 +42,7 @@ def report(deps: Deps, session: Session) -> Session:
 
 def _report_issue(deps: Deps, session: Session) -> int:
     title = f"CI failure: {session.workflow} on {session.branch} ({session.sha[:7]})"
-    issue = deps.forge.create_issue(session.repo, title, f"teabot is looking into {session.run_url or 'the failed run'}.")
+    issue = deps.forge.create_issue(session.repo, redact(title), f"teabot is looking into {session.run_url or 'the failed run'}.")
     return Issue.from_api(issue).number
 
 

@@ -139,6 +139,8 @@ class Pull:
     author: str = ""
     state: str = ""
     html_url: str = ""
+    head_repo: str = ""  # full name of the repository the head branch lives in ("" when Gitea omits it)
+    base_repo: str = ""
 
     @classmethod
     def from_api(cls, data: Json) -> Pull:
@@ -146,7 +148,8 @@ class Pull:
         head, base = _object(data, "head"), _object(data, "base")
         return cls(number=_int(data, "number"), head_ref=_text(head, "ref"), head_sha=_text(head, "sha"),
                    base_ref=_text(base, "ref"), author=_login(data.get("user")), state=_text(data, "state"),
-                   html_url=_text(data, "html_url"))
+                   html_url=_text(data, "html_url"), head_repo=_text(_object(head, "repo"), "full_name"),
+                   base_repo=_text(_object(base, "repo"), "full_name"))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from bot.plan import epic as epic_io
 from bot.plan import sync as tickets
 from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
+from bot.redact import redact
 from bot.llm.client import LLM
 from bot.llm.errors import LLMError
 from bot.plan.core import prompts
@@ -29,6 +30,8 @@ from bot.plan.core.outline import outline_plan
 from bot.plan.core.render import render_blueprint
 from bot.plan.core.stories import Story, split_into_stories
 from bot.config.playbooks import Step, Playbook
+from bot.security.output import escape_model_text
+from bot.security.trust import is_own
 
 log = logging.getLogger(__name__)
 PLAN_COMMENT = f"{BOT_MARKER}:plan-comment -->"
@@ -66,6 +69,7 @@ class Run:
     bot_login: str
     skills: dict[str, str]
     playbook: Playbook
+    plan_key: bytes | None = None  # signs the plan blocks the bot writes; only blocks signed with it are read
     epic: epic_io.Epic | None = None
     current: tuple[Plan, int] | None = None
     plan: Plan | None = None
@@ -81,7 +85,7 @@ class Run:
 
     def say(self, text: str) -> None:
         """Post a comment on the epic."""
-        self.forge.create_comment(self.request.repo, self.request.number, f"{BOT_MARKER}:plan-note -->\n{text}")
+        self.forge.create_comment(self.request.repo, self.request.number, f"{BOT_MARKER}:plan-note -->\n{redact(text)}")
 
     def ask_model(self, messages: list[dict[str, Any]], parse: Callable[[str], tuple[Any, list[str]]], task: str) -> tuple[Any, list[str]]:
         """Ask the model for JSON; one repair round with the validation errors."""
@@ -102,9 +106,9 @@ def ask_json(llm: LLM, messages: list[dict[str, Any]], parse: Callable[[str], tu
 
 
 def plan(request: PlanRequest, *, forge: GiteaClient, llm: LLM | None, bot_login: str, playbook: Playbook,
-         skills: dict[str, str]) -> dict[str, Any]:
+         skills: dict[str, str], plan_key: str | None = None) -> dict[str, Any]:
     """Carry out one planning command on an epic; returns what was done (for logs and tests)."""
-    run = Run(request, forge, llm, bot_login, skills, playbook)
+    run = Run(request, forge, llm, bot_login, skills, playbook, plan_key.encode() if plan_key else None)
     for step in playbook.steps_for(request.mode):
         if not playbook.enabled(step):
             continue
@@ -140,7 +144,7 @@ def gather(run: Run) -> None:
     run.epic = epic_io.read_epic(run.forge, run.request.repo, run.request.number, bot_login=run.bot_login,
                                  attachment_types=tuple(options.get("attachment_types", ("md", "txt", "pdf"))),
                                  max_attachment_kb=int(options.get("max_attachment_kb", 512)))
-    run.current = latest_plan(run.epic.bot_comments, author=run.bot_login)
+    run.current = _latest(run)
 
 
 def draft(run: Run) -> None:
@@ -186,7 +190,9 @@ def render(run: Run) -> None:
     changes = diff_plans(run.current[0], run.plan) if run.current else None
     text = render_blueprint(run.plan, version=version, model_free=run.model_free, changes=changes, hints=run.hints)
     notes = "".join(f"\n> {note}\n" for note in run.notes)
-    run.result.update(version=version, comment=f"{PLAN_COMMENT}\n{text}{notes}\n{embed(run.plan, version)}\n")
+    # The visible part is model (or epic) text: escaped, so the signed block below is the comment's only block.
+    block = embed(run.plan, version, secret=run.plan_key)
+    run.result.update(version=version, comment=f"{PLAN_COMMENT}\n{escape_model_text(text)}{notes}\n{block}\n")
 
 
 def post(run: Run) -> None:
@@ -201,7 +207,7 @@ def post(run: Run) -> None:
 def stories(run: Run) -> None:
     """The stories of the current plan: the model's, validated, or the deterministic split."""
     run.epic = run.epic or epic_io.read_epic(run.forge, run.request.repo, run.request.number, bot_login=run.bot_login)
-    run.current = run.current or latest_plan(run.epic.bot_comments, author=run.bot_login)
+    run.current = run.current or _latest(run)
     if run.current is None:
         run.say("There is no plan on this issue yet: comment `/plan` first, then `/plan approve`.")
         raise StopRun
@@ -222,7 +228,7 @@ def stories(run: Run) -> None:
 def ticket_step(run: Run) -> None:
     """Labels, then create or update each ticket by its marker."""
     assert run.plan is not None
-    outcome = tickets.sync_tickets(run.forge, run.request.repo, run.request.number, run.stories)
+    outcome = tickets.sync_tickets(run.forge, run.request.repo, run.request.number, run.stories, bot_login=run.bot_login)
     run.problems.extend(outcome.problems)
     run.result.update(tickets=outcome.tickets, changes=outcome.changes, created=outcome.created, dropped=outcome.dropped)
 
@@ -260,6 +266,13 @@ def _model_plan(run: Run, messages: list[dict[str, Any]]) -> None:
     plan_value, errors = run.ask_model(messages, prompts.parse_plan_reply, "plan")
     run.plan = plan_value if not errors else None
     run.result["errors"] = errors
+
+
+def _latest(run: Run) -> tuple[Plan, int] | None:
+    """The newest plan in a comment the bot wrote, signed with the plan key when there is one."""
+    assert run.epic is not None
+    own = [(login, body) for login, body in run.epic.bot_comments if is_own(login, run.bot_login)]
+    return latest_plan([(run.bot_login, body) for _, body in own], author=run.bot_login, secret=run.plan_key)
 
 
 def _epic(run: Run) -> epic_io.Epic:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from bot.forge.client import GiteaClient
 from bot.forge.errors import ForgeError
-from bot.llm.prompts import strip_hidden
+from bot.llm.prompts import sanitize_markdown, strip_hidden
 from bot.plan.core.model import Post
 from bot.redact import redact
+from bot.security.trust import is_own
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +55,22 @@ def clean(text: str | None) -> str:
     return redact(strip_hidden(text or "")).strip()
 
 
+def visible(markdown: str | None) -> str:
+    """An issue body or comment as the agents may see it: only what a reader sees (markdown-it-py), redacted."""
+    return sanitize_markdown(markdown or "").strip()
+
+
 def read_epic(forge: GiteaClient, repo: str, number: int, *, bot_login: str,
               attachment_types: Sequence[str] = ("md", "txt", "pdf"), max_attachment_kb: int = 512) -> Epic:
     """Fetch the issue, its comments and its readable attachments."""
     issue = forge.get_issue(repo, number)
     comments = forge.list_comments(repo, number)
-    discussion = tuple(Post(c["user"]["login"], clean(c.get("body"))) for c in comments
-                       if c["user"]["login"].lower() != bot_login.lower() and clean(c.get("body")))
+    discussion = tuple(Post(c["user"]["login"], visible(c.get("body"))) for c in comments
+                       if not is_own(c["user"]["login"], bot_login) and visible(c.get("body")))
     raw = tuple((c["user"]["login"], c.get("body") or "") for c in comments)
     ids = tuple((c["user"]["login"], int(c["id"]), c.get("body") or "") for c in comments)
     files = _attachments(forge, issue.get("assets") or [], attachment_types, max_attachment_kb)
-    return Epic(clean(issue.get("title")), clean(issue.get("body")), issue["user"]["login"], discussion, raw, files, ids)
+    return Epic(clean(issue.get("title")), visible(issue.get("body")), issue["user"]["login"], discussion, raw, files, ids)
 
 
 def _attachments(forge: GiteaClient, assets: list[dict], types: Sequence[str], max_kb: int) -> tuple[Attachment, ...]:

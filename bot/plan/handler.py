@@ -22,7 +22,7 @@ def on_issue_comment_created(event: Event, ctx: Context) -> None:
         return
     ctx.enqueue("bot.plan.jobs.plan_command", key=event.content_key, timeout=planning_timeout(ctx.settings),
                 repo=event.repo, number=number, login=str(login), command=command.name, args=command.args,
-                delivery_id=event.delivery_id)
+                comment_id=int(event.get("comment", "id") or 0), delivery_id=event.delivery_id)
 
 
 def planning_timeout(settings: Settings) -> int:

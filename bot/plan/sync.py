@@ -18,6 +18,8 @@ from bot.plan.core.model import Plan
 from bot.plan.core.reconcile import ExistingTicket, links_to_add, links_to_remove, missing_labels, reconcile
 from bot.plan.core.stories import Story
 from bot.plan.core.tickets import item_marker, render_board, render_ticket_body
+from bot.security.output import escape_model_text
+from bot.security.trust import is_own
 
 log = logging.getLogger(__name__)
 BOARD_MARKER = f"{BOT_MARKER}:board -->"
@@ -39,19 +41,20 @@ def plan_id(repo: str, number: int) -> str:
     return f"{repo}#{number}"
 
 
-def sync_tickets(forge: GiteaClient, repo: str, number: int, stories: Sequence[Story]) -> TicketOutcome:
+def sync_tickets(forge: GiteaClient, repo: str, number: int, stories: Sequence[Story], *,
+                 bot_login: str) -> TicketOutcome:
     """Make the labels and issues match the stories; returns the ticket numbers by story key."""
     problems: list[str] = []
     label_ids = _labels(forge, repo, [label for story in stories for label in story.labels], problems)
     existing = [ExistingTicket(i["number"], i["title"], i.get("body") or "", tuple(l["name"] for l in i.get("labels") or []),
-                               i.get("html_url") or "") for i in forge.list_issues(repo, state="all", type="issues")]
+                               i.get("html_url") or "") for i in own_issues(forge, repo, bot_login)]
     pid, epic_ref = plan_id(repo, number), plan_id(repo, number)
     linked = [s for s in stories if s.issue is not None]  # existing issues: linked, never created again
     changes = reconcile([s for s in stories if s.issue is None], existing, plan_id=pid, epic_ref=epic_ref)
     tickets: dict[str, tuple[int, str]] = {s.key: (t.number, t.url) for t, s in changes.unchanged}
     tickets.update({s.key: (s.issue, "") for s in linked if s.issue is not None})
     for ticket in changes.orphaned:
-        _note_dropped(forge, repo, number, ticket, problems)
+        _note_dropped(forge, repo, number, ticket, problems, bot_login)
     for story in changes.create:
         body = render_ticket_body(story, epic_ref, item_marker(pid, story.key))
         issue = forge.create_issue(repo, story.title, body, labels=[label_ids[n] for n in story.labels if n in label_ids])
@@ -102,7 +105,7 @@ def post_board(forge: GiteaClient, repo: str, number: int, plan: Plan, stories: 
                tickets: Mapping[str, tuple[int, str]], changes: Sequence[str], problems: Sequence[str], *,
                comments: Iterable[tuple[str, int, str]], bot_login: str) -> None:
     """Edit the bot's board comment on the epic, or post it."""
-    body = f"{BOARD_MARKER}\n" + render_board(plan, tickets, changes, stories=stories, problems=problems)
+    body = f"{BOARD_MARKER}\n" + escape_model_text(render_board(plan, tickets, changes, stories=stories, problems=problems))
     board = _board_id(comments, bot_login)
     if board is None:
         forge.create_comment(repo, number, body)
@@ -117,10 +120,16 @@ def update_draft_board(forge: GiteaClient, repo: str, number: int, plan: Plan, v
     if board is None:  # never approved: no tickets, nothing stale to correct
         return False
     existing = [ExistingTicket(i["number"], i["title"], i.get("body") or "", (), i.get("html_url") or "")
-                for i in forge.list_issues(repo, state="all", type="issues")]
+                for i in own_issues(forge, repo, bot_login)]
     view = draft_board(plan, version, existing, plan_id=plan_id(repo, number))
-    forge.edit_comment(repo, board, f"{BOARD_MARKER}\n" + render_draft_board(view))
+    forge.edit_comment(repo, board, f"{BOARD_MARKER}\n" + escape_model_text(render_draft_board(view)))
     return True
+
+
+def own_issues(forge: GiteaClient, repo: str, bot_login: str) -> list[dict]:
+    """The issues the bot created: only their item markers count (anyone can paste a marker into their own issue)."""
+    return [i for i in forge.list_issues(repo, state="all", type="issues")
+            if is_own(str((i.get("user") or {}).get("login") or ""), bot_login)]
 
 
 def _board_id(comments: Iterable[tuple[str, int, str]], bot_login: str) -> int | None:
@@ -128,11 +137,13 @@ def _board_id(comments: Iterable[tuple[str, int, str]], bot_login: str) -> int |
                 None)
 
 
-def _note_dropped(forge: GiteaClient, repo: str, epic: int, ticket: ExistingTicket, problems: list[str]) -> None:
+def _note_dropped(forge: GiteaClient, repo: str, epic: int, ticket: ExistingTicket, problems: list[str],
+                  bot_login: str) -> None:
     """Tell a ticket whose plan item was dropped, once; it stays open for a human to decide."""
     note = f"{BOT_MARKER}:dropped -->"
     try:
-        if any(note in (c.get("body") or "") for c in forge.list_comments(repo, ticket.number)):
+        if any(note in (c.get("body") or "") and is_own(str((c.get("user") or {}).get("login") or ""), bot_login)
+               for c in forge.list_comments(repo, ticket.number)):
             return
         forge.create_comment(repo, ticket.number, f"{note}\nThe revised plan of #{epic} no longer includes this "
                                                   "ticket. It was left open: close it, or keep it if it is still needed.")

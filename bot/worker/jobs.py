@@ -15,10 +15,12 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from rq import get_current_job
 
+from bot.commands import Command, parse_command
 from bot.config.settings import ConfigError
 from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
-from bot.forge.errors import Forbidden
+from bot.forge.errors import Forbidden, NotFound
+from bot.forge.models import Comment
 from bot.redact import redact
 from bot.worker.queues import is_transient
 from bot.worker.runtime import Runtime, current
@@ -79,3 +81,25 @@ def refusal(command: str, args: str, login: str, repo: str) -> str:
     """The comment that tells `login` their permission is not enough for the command."""
     usage = f"/{command} {args}".strip() if command == "plan" and args.strip().lower() == "approve" else f"/{command}"
     return f"{BOT_MARKER}:refused -->\n@{login}: `{usage}` needs more access to {repo} than you have; ask a maintainer."
+
+
+def command_comment(client: GiteaClient, repo: str, number: int, comment_id: int,
+                    name: str) -> tuple[str, Command] | None:
+    """The author and `/name` command of comment `comment_id` as Gitea has it NOW.
+
+    The delivery's `comment.user` and `comment.body` are never trusted (anyone holding the webhook
+    secret can write them). None when the comment was deleted, belongs to another issue, or no longer
+    holds the command (edited since): then the job does nothing.
+    """
+    try:
+        data = client.get_comment(repo, comment_id)
+    except NotFound:
+        return None
+    comment = Comment.from_api(data)
+    where = str(data.get("issue_url") or data.get("pull_request_url") or "").rstrip("/")
+    if where and not where.endswith(f"/{number}"):
+        return None
+    command = parse_command(comment.body)
+    if command is None or command.name != name or not comment.author:
+        return None
+    return comment.author, command

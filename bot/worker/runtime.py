@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import redis
 
-from bot.config.settings import ConfigError, Settings
+from bot.config.settings import ConfigError, Settings, ensure_plan_key
 from bot.worker.queues import JobQueue, connect, make_queue
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings, *, queue: JobQueue | None = None) -> Runtime:
         """The runtime for `settings`: Redis from REDIS_URL (else none), the given queue or the configured one."""
+        settings = ensure_plan_key(settings)  # once per process: every plan block it writes is signed with it
         connection = connect(settings.redis_url) if settings.redis_url else None
         return cls(settings, queue if queue is not None else make_queue(settings), connection)
 

@@ -39,7 +39,8 @@ def test_summarize_and_classify_model_free(fake: FakeGitea, forge: GiteaClient, 
     run(forge, issue, "summarize")
     run(forge, issue, "classify")
     summary, classification = bot_comments(fake, issue)
-    assert summary.startswith("<!-- teabot:summarize -->") and "argon2id" in summary and "@bob" in summary
+    assert summary.startswith("<!-- teabot:summarize -->") and "argon2id" in summary
+    assert "@\u2060bob" in summary and "@bob" not in summary  # named, not pinged: the summary's mentions are escaped
     assert classification.startswith("<!-- teabot:classify -->")
     assert "non-functional" in classification.lower() and "functional" in classification.lower()
 

@@ -30,6 +30,12 @@ FIXED_OLD = PastFailure("fixed", "", fix="abc1234")
      "proposing a fix"),
     (Facts("test", "fp", history=(FLAKY,), rerun=Rerun.NONE, has_model=False), Kind.REPORT_ONLY, Rerun.NONE,
      "no model is configured"),
+    # untrusted code: a report only, before a re-run (it would run the code as the bot) or a fix
+    (Facts("test", "fp", has_model=True, untrusted="bob has read access"), Kind.REPORT_ONLY, Rerun.NONE,
+     "nothing was branched, pushed or re-run: bob has read access"),
+    (Facts("infra", "fp", rerun=Rerun.API, untrusted="the change comes from the fork bob/widget"), Kind.REPORT_ONLY,
+     Rerun.NONE, "fork bob/widget"),
+    (Facts("test", "fp", base_broken=True, untrusted="x"), Kind.REPORT_ONLY, Rerun.NONE, "report only"),
     # code failures
     (Facts("test", "fp", has_model=True), Kind.FIX, Rerun.NONE, "a test failure in the code"),
     (Facts("compile", "fp", has_model=True, rerun=Rerun.API), Kind.FIX, Rerun.NONE, "a compile failure"),

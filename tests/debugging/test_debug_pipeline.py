@@ -73,6 +73,8 @@ def wait(kind: WaitKind, sha: str = SHA, since: float = T0) -> Wait:
     (wait(WaitKind.CI), result(), True),
     (wait(WaitKind.CI, sha="f" * 40), result(), False),
     (wait(WaitKind.CI), result(path="lint.yml@refs/heads/feature/add"), False),
+    (wait(WaitKind.VERIFY), result(), True),  # the verification commit's run
+    (wait(WaitKind.VERIFY, sha="f" * 40), result(), False),  # the fix commit's run on the new branch: not it
     (wait(WaitKind.RERUN), result(), False),  # the original failure, delivered late
     (wait(WaitKind.RERUN), result(run_attempt=2), True),  # the same run, attempted again
     (wait(WaitKind.RERUN), result(id=89), True),  # a dispatched run

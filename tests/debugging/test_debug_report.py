@@ -150,3 +150,9 @@ def test_a_fresh_session_has_no_triage_and_a_known_fix_is_cited():
         Decision(Kind.CITE_KNOWN_FIX, "", known_fix="PR #9"), now=T0)
     text = render_status(cited.start_attempt(now=T0 + 1), now=T0 + 46)
     assert "**Seen before:** fixed by PR #9" in text and "**Decision:**" not in text and "| 45s |" in text
+
+
+def test_the_headline_says_when_the_original_tests_are_running():
+    s = fixing().start_attempt(now=T0 + 10).wait_for_ci("c" * 40, "teabot/fix/ci-12", now=T0 + 20, timeout_s=600)
+    s = s.wait_for_verification("d" * 40, "teabot/verify/ci-12-1", now=T0 + 30, timeout_s=600)
+    assert headline(s) == "⏳ waiting for CI with the original tests on attempt 1/3"

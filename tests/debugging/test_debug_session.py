@@ -201,3 +201,23 @@ def test_history_is_capped():
         s = s.start_attempt(now=T0).record_result(Result.NO_FIX, now=T0) if i == 0 else \
             s.triaged("test", "fp", f"again {i}", now=T0)
     assert len(s.events) == 100 and s.events[-1].note == "triaged: test"
+
+
+def test_a_green_fix_that_touched_tests_waits_for_the_verification_run():
+    s = fixing().start_attempt(now=T0 + 10).add_tokens(100)
+    s = s.wait_for_ci("c0ffee1".ljust(40, "0"), "teabot/fix/ci-12", now=T0 + 20, timeout_s=600)
+    s = s.wait_for_verification("beef".ljust(40, "0"), "teabot/verify/ci-12-1", now=T0 + 30, timeout_s=600)
+    assert s.state is State.WAITING_CI and s.waiting_for.kind is WaitKind.VERIFY and s.waiting_for.sha.startswith("beef")
+    assert s.bot_commits == (s.attempts[0].commit, "beef".ljust(40, "0")) and s.fix_commits == (s.attempts[0].commit,)
+    assert Session.from_json(json.dumps(s.to_json())) == s
+    red = s.record_result(Result.RED, now=T0 + 40, note="the original tests still fail")
+    assert red.state is State.FIXING and red.attempts[0].verify_commit.startswith("beef")
+    green = s.run_found(7, "http://gitea.test/runs/7", now=T0 + 35).record_result(Result.GREEN, now=T0 + 40)
+    assert green.state is State.GREEN and green.attempts[0].ci_url.endswith("/runs/7")
+
+
+def test_verification_waits_only_after_the_fixs_ci():
+    with pytest.raises(TransitionError):
+        fixing().start_attempt(now=T0 + 10).wait_for_verification("b" * 40, "teabot/verify/x", now=T0, timeout_s=60)
+    with pytest.raises(TransitionError, match="wait_for_verification"):
+        opened().wait_for(WaitKind.VERIFY, workflow="ci.yml", sha="b" * 40, now=T0, timeout_s=60)

@@ -113,11 +113,12 @@ def forge(fake: FakeGitea) -> GiteaClient:
                       transport=httpx.WSGITransport(app=fake.app))
 
 
-def plan_comment(fake: FakeGitea, data: dict, version: int) -> int:
+def plan_comment(fake: FakeGitea, data: dict, version: int, key: str | None = None) -> int:
     plan, errors = validate_plan(data)
     assert plan is not None, errors
     number = fake.add_issue("acme/widget", "Epic", "the epic", author="alice")
-    fake.add_comment("acme/widget", number, f"## PI plan v{version}\n{embed(plan, version)}", author=BOT)
+    block = embed(plan, version, secret=key.encode() if key else None)
+    fake.add_comment("acme/widget", number, f"## PI plan v{version}\n{block}", author=BOT)
     return number
 
 
@@ -142,11 +143,19 @@ def test_export_says_what_to_do_without_a_plan_or_with_a_bad_reference(fake: Fak
 
 
 def test_export_command_round_trips_through_plan_check(fake: FakeGitea, tmp_path: Path) -> None:
-    number = plan_comment(fake, plan_data(), 1)
+    number = plan_comment(fake, plan_data(), 1, key="cli-plan-key")  # the command reads only blocks signed with its key
     url = fake.start()
-    env = {"TEABOT_GITEA_URL": url, "TEABOT_GITEA_TOKEN": BOT_TOKEN}
+    env = {"TEABOT_GITEA_URL": url, "TEABOT_GITEA_TOKEN": BOT_TOKEN, "TEABOT_PLAN_KEY": "cli-plan-key"}
     result = CliRunner().invoke(main, ["plan", "export", f"acme/widget#{number}"], env=env)
     assert result.exit_code == 0, result.output
     (tmp_path / "plan.json").write_text(result.output)
     checked = CliRunner().invoke(main, ["plan", "check", str(tmp_path / "plan.json")])
     assert checked.exit_code == 0 and checked.output.startswith("plan is valid: 3 features, 2 enablers")
+
+
+def test_export_ignores_an_unsigned_or_foreign_block_when_it_has_a_key(fake: FakeGitea, forge: GiteaClient) -> None:
+    number = plan_comment(fake, plan_data(), 1)  # unsigned: not written with this server's key
+    plan, _ = validate_plan(plan_data())
+    fake.add_comment("acme/widget", number, embed(plan, 5, secret=b"cli-plan-key"), author="bob")  # signed, not the bot's
+    with pytest.raises(Exception, match="comment `/plan` first"):
+        export_plan(f"acme/widget#{number}", forge, BOT, plan_key="cli-plan-key")

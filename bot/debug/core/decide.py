@@ -64,6 +64,7 @@ class Facts:
     is_rerun: bool = False
     rerun: Rerun = Rerun.NONE
     can_fix: bool = True  # the auto_debug playbook's fix phase is on
+    untrusted: str = ""  # why the commit may not be branched from, pushed or re-run ("" when it may)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ def effective_category(category: str, summary: str) -> str:
 
 def decide(facts: Facts) -> Decision:
     """The one next step for a triaged failure."""
+    if facts.untrusted:  # before anything that runs the code again: a re-run executes it with the bot's identity
+        return Decision(Kind.REPORT_ONLY, f"report only, nothing was branched, pushed or re-run: {facts.untrusted}")
     if facts.base_broken:
         return Decision(Kind.BASE_BROKEN, f"already broken on {facts.base_branch}: its latest run of this "
                                           "workflow fails the same way, so the fix belongs there")

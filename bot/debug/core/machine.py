@@ -8,6 +8,8 @@ which takes the step and asks again until the session waits for a job, a webhook
     ended                          DONE
     waiting, deadline passed       TIME_OUT     record a timeout (CI) or fail (re-run, deploy, acceptance)
     waiting                        WAIT         for the result's webhook; poll after `poll_s` as the fallback
+                                                (a fix's CI, then, when the fix touched tests or CI, its
+                                                VERIFY run with the original tests restored)
     FIXING, an attempt is open     HOLD         the attempt's job is running
     FIXING, budget spent           FINISH       as BUDGET_EXHAUSTED
     FIXING                         ATTEMPT      queue the next round of the fix loop

@@ -91,7 +91,7 @@ def is_awaited(wait: Wait, failed_run_id: int, result: PipelineResult) -> bool:
     """Is `result` the one a session waits for? (Never the original failure, however late it is delivered.)"""
     if result.workflow != wait.workflow:
         return False
-    if wait.kind is WaitKind.CI:
+    if wait.kind in (WaitKind.CI, WaitKind.VERIFY):
         return result.sha == wait.sha
     if wait.kind is WaitKind.RERUN:
         again = result.run_id != failed_run_id or result.attempt > 1

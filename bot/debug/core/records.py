@@ -52,6 +52,7 @@ class WaitKind(str, Enum):
     RERUN = "rerun"
     DEPLOY = "deploy"
     ACCEPTANCE = "acceptance"
+    VERIFY = "verify"  # the fix with the failing commit's original tests put back: the run that decides
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Attempt:
     duration_s: float | None = None
     tokens: int = 0
     note: str = ""
+    verify_commit: str = ""  # the fix with the original tests restored (teabot/verify/…), when one was needed
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from bot.debug.core.records import Attempt, BudgetLeft, Result, Stage, State
+from bot.debug.core.records import Attempt, BudgetLeft, Result, Stage, State, WaitKind
 from bot.debug.core.session import Session
 from bot.redact import redact
 
@@ -56,6 +56,8 @@ def headline(session: Session) -> str:
         return "✅ flaky: passed on re-run" if session.flaky else f"✅ fixed in {_attempts(n)}"
     if session.state is State.FIXING:
         return f"🛠️ fixing: attempt {max(n, 1)}/{cap}"
+    if session.state is State.WAITING_CI and session.waiting_for and session.waiting_for.kind is WaitKind.VERIFY:
+        return f"⏳ waiting for CI with the original tests on attempt {n}/{cap}"
     if session.state is State.WAITING_CI:
         return f"⏳ waiting for CI on attempt {n}/{cap}"
     if session.state is State.BUDGET_EXHAUSTED:

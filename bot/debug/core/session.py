@@ -28,7 +28,7 @@ VERSION = 1
 MAX_EVENTS = 100
 _AFTER_DECISION = {Kind.BASE_BROKEN: State.BASE_BROKEN, Kind.REPORT_ONLY: State.REPORTED,
                    Kind.RERUN_FLAKY: State.RERUNNING, Kind.FIX: State.FIXING, Kind.CITE_KNOWN_FIX: State.FIXING}
-_WAIT_STATE = {WaitKind.CI: State.WAITING_CI, WaitKind.RERUN: State.RERUNNING, WaitKind.DEPLOY: State.DEPLOYING,
+_WAIT_STATE = {WaitKind.CI: State.WAITING_CI, WaitKind.VERIFY: State.WAITING_CI, WaitKind.RERUN: State.RERUNNING, WaitKind.DEPLOY: State.DEPLOYING,
                WaitKind.ACCEPTANCE: State.ACCEPTING}
 
 
@@ -103,6 +103,11 @@ class Session:
         return tuple(a.commit for a in self.attempts if a.commit)
 
     @property
+    def bot_commits(self) -> tuple[str, ...]:
+        """Every commit the bot pushed for this session: its fixes and their verification commits."""
+        return self.fix_commits + tuple(a.verify_commit for a in self.attempts if a.verify_commit)
+
+    @property
     def tokens_used(self) -> int:
         """Model tokens spent over all attempts."""
         return sum(a.tokens for a in self.attempts)
@@ -162,11 +167,19 @@ class Session:
     def wait_for(self, kind: WaitKind, *, workflow: str, sha: str, now: float, timeout_s: float,
                  branch: str = "") -> Session:
         """Wait for a re-run, the deploy or the acceptance run (the state must match the kind)."""
-        if kind is WaitKind.CI:
-            raise TransitionError(f"session {self.key}: use wait_for_ci to wait for a fix's CI run")
+        if kind in (WaitKind.CI, WaitKind.VERIFY):
+            raise TransitionError(f"session {self.key}: use wait_for_ci or wait_for_verification to wait for a fix's run")
         self._require(_WAIT_STATE[kind], doing=f"wait for the {kind.value} run")
         wait = Wait(kind, workflow, sha, now, now + timeout_s, branch=branch)
         return self._to(self.state, now, f"waiting for {kind.value} run of {workflow}", waiting_for=wait)
+
+    def wait_for_verification(self, commit: str, branch: str, *, now: float, timeout_s: float) -> Session:
+        """The fix's CI is green but it changed tests or CI: wait for `commit`, the fix with the originals restored."""
+        self._require(State.WAITING_CI, doing="wait for the verification run")
+        attempt = replace(self._open_attempt("wait for the verification run"), verify_commit=commit)
+        wait = Wait(WaitKind.VERIFY, self.workflow, commit, now, now + timeout_s, branch=branch)
+        return self._with_attempt(attempt)._to(State.WAITING_CI, now, f"attempt {attempt.n}: verifying on {branch}",
+                                               waiting_for=wait)
 
     def run_found(self, run_id: int, url: str, *, now: float) -> Session:
         """The awaited run was identified (by head SHA, dispatch or rerun)."""
@@ -174,7 +187,7 @@ class Session:
             raise TransitionError(f"session {self.key} is {self.state.value} and waits for no run")
         wait = replace(self.waiting_for, run_id=run_id, url=url)
         found = self._to(self.state, now, f"run {run_id} started", waiting_for=wait)
-        if wait.kind is WaitKind.CI and found.current is not None:
+        if wait.kind in (WaitKind.CI, WaitKind.VERIFY) and found.current is not None:
             return found._with_attempt(replace(found.current, ci_url=url))
         return found
 

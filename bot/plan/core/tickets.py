@@ -10,6 +10,7 @@ from bot.plan.core.graph import critical_path, execution_order
 from bot.plan.core.model import Enabler, Plan
 from bot.plan.core.render import cell, hours
 from bot.plan.core.stories import Story
+from bot.security.output import escape_model_text
 
 LABEL_COLORS = {"type": "#1d76db", "domain": "#5319e7", "priority": "#d93f0b", "status": "#0e8a16"}
 OTHER_COLOR = "#c5def5"
@@ -56,7 +57,8 @@ def render_ticket_body(story: Story, epic_ref: str, marker: str) -> str:
     ]
     if story.depends_on:
         parts.insert(-1, "## Depends on\n\n" + "\n".join(f"- `{key}`" for key in story.depends_on))
-    return "\n\n".join(parts) + f"\n\n{marker}\n"
+    # The plan's text came from the model: escaped, so only the bot's own marker is a marker.
+    return escape_model_text("\n\n".join(parts)) + f"\n\n{marker}\n"
 
 
 def render_board(plan: Plan, tickets: Mapping[str, tuple[int, str]], changes: Sequence[str] = (), *,
