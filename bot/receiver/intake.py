@@ -86,7 +86,7 @@ class Intake:
         if not self.router.handles(event.name):
             return Outcome(204, f"event {event.name!r} is not handled")
         requests: list[JobRequest] = []
-        self.router.dispatch(event, Context(self.settings, logger, _collector(requests)))
+        self.router.dispatch(event, Context(self.settings, logger, _collector(requests, self.settings.retry_intervals)))
         if not requests:
             return Outcome(204, f"{event.name}/{event.action or '-'}: nothing to do")
         started = time.perf_counter()
@@ -116,10 +116,10 @@ def _logger(event: Event) -> logging.LoggerAdapter:
     return logging.LoggerAdapter(log, {"delivery_id": event.delivery_id, "repo": event.repo})
 
 
-def _collector(requests: list[JobRequest]) -> Callable[..., None]:
+def _collector(requests: list[JobRequest], default_intervals: tuple[int, ...]) -> Callable[..., None]:
     def enqueue(job: str, *, key: str, timeout: int = 300, retry_intervals: tuple[int, ...] | None = None, **kwargs: Any) -> None:
-        extra = {} if retry_intervals is None else {"retry_intervals": retry_intervals}
-        requests.append(JobRequest(job, key, kwargs, timeout, **extra))
+        intervals = default_intervals if retry_intervals is None else retry_intervals
+        requests.append(JobRequest(job, key, kwargs, timeout, intervals))
 
     return enqueue
 
