@@ -66,7 +66,10 @@ def start_drainer(app: Flask, *, interval: float = 5.0) -> threading.Event:
 def receive() -> Any:
     """Verify, route and queue one Gitea delivery."""
     intake: Intake = current_app.extensions["teabot"]
-    outcome = intake.receive(request.headers, request.get_data(cache=False))
+    body = read_body(intake.settings.max_body_bytes)
+    if body is None:
+        return _too_large(intake)
+    outcome = intake.receive(request.headers, body)
     if outcome.status == 204:
         return "", 204
     return jsonify(outcome.as_json()), outcome.status
@@ -96,6 +99,31 @@ def metrics() -> Any:
     """Prometheus exposition."""
     intake: Intake = current_app.extensions["teabot"]
     return generate_latest(intake.metrics.registry), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+
+
+def read_body(limit: int) -> bytes | None:
+    """The request body, or None when it is longer than `limit` bytes, chunked bodies included.
+
+    werkzeug bounds a chunked body (no Content-Length) by cutting it at the limit, which would turn a
+    body that is too large into a signature mismatch; here we read one byte past the limit to know."""
+    length = request.content_length
+    if length is not None and length > limit:
+        return None
+    terminated = length is None and request.environ.get("wsgi.input_terminated")
+    stream = request.environ["wsgi.input"] if terminated else request.stream
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = stream.read(min(65536, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return None if size > limit else b"".join(chunks)
+
+
+def _too_large(intake: Intake) -> Any:
+    outcome = intake.too_large()
+    return jsonify(outcome.as_json()), outcome.status
 
 
 def _http_error(exc: HTTPException) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.config.settings import Settings
 from bot.events import DeliveryError, Event, is_bot_event
-from bot.receiver.metrics import Metrics
+from bot.receiver.metrics import KNOWN_EVENTS, Metrics
 from bot.worker.queues import JobQueue, JobRequest, QueueUnavailable
 from bot.routing import Context, Router
 from bot.receiver.spool import Spool, SpoolError
@@ -48,13 +48,18 @@ class Intake:
     def receive(self, headers: Mapping[str, str], body: bytes) -> Outcome:
         """Handle one HTTP delivery: the signature is checked before anything is parsed."""
         if len(body) > self.settings.max_body_bytes:
-            return self._count("?", Outcome(413, f"body of {len(body)} bytes exceeds TEABOT_MAX_BODY_BYTES={self.settings.max_body_bytes}"))
+            return self.too_large()
         try:
             event = Event.from_http(headers, body, self.settings.webhook_secret)
         except DeliveryError as exc:
             log.warning("delivery refused: %s", exc, extra={"delivery_id": headers.get("X-Gitea-Delivery", "")})
             return self._count("?", Outcome(exc.status, str(exc)))
         return self.process(event)
+
+    def too_large(self) -> Outcome:
+        """The answer to a body longer than TEABOT_MAX_BODY_BYTES (nothing of it was parsed)."""
+        return self._count("?", Outcome(413, f"request body exceeds TEABOT_MAX_BODY_BYTES={self.settings.max_body_bytes}: "
+                                             "raise it if Gitea's payloads are this big"))
 
     def process(self, event: Event) -> Outcome:
         """Route a verified event and queue its jobs; spool it when the queue is unreachable."""
@@ -108,7 +113,8 @@ class Intake:
         return Outcome(202, "spooled: the queue is unavailable; the delivery will be queued when it is back")
 
     def _count(self, event_name: str, outcome: Outcome) -> Outcome:
-        self.metrics.deliveries.labels(event=event_name, outcome=_outcome_label(outcome)).inc()
+        label = event_name if event_name in KNOWN_EVENTS or self.router.handles(event_name) else "other"
+        self.metrics.deliveries.labels(event=label, outcome=_outcome_label(outcome)).inc()
         return outcome
 
 
