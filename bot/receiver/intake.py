@@ -14,8 +14,9 @@ from typing import Any
 
 from bot.config.settings import Settings
 from bot.events import DeliveryError, Event, is_bot_event
+from bot.receiver.accepted import AcceptedJobs
 from bot.receiver.metrics import KNOWN_EVENTS, Metrics
-from bot.worker.queues import JobQueue, JobRequest, QueueUnavailable
+from bot.worker.queues import JobQueue, JobRequest, QueueUnavailable, RQQueue
 from bot.routing import Context, Router
 from bot.receiver.spool import Spool, SpoolError
 
@@ -38,12 +39,14 @@ class Outcome:
 class Intake:
     """The delivery pipeline shared by every way an event comes in."""
 
-    def __init__(self, settings: Settings, router: Router, queue: JobQueue, spool: Spool, metrics: Metrics | None = None) -> None:
+    def __init__(self, settings: Settings, router: Router, queue: JobQueue, spool: Spool, metrics: Metrics | None = None,
+                 accepted: AcceptedJobs | None = None) -> None:
         self.settings = settings
         self.router = router
         self.queue = queue
         self.spool = spool
         self.metrics = metrics or Metrics()
+        self.accepted = accepted  # with Redis: jobs journaled until Redis reports them done
 
     def receive(self, headers: Mapping[str, str], body: bytes) -> Outcome:
         """Handle one HTTP delivery: the signature is checked before anything is parsed."""
@@ -95,7 +98,10 @@ class Intake:
         if not requests:
             return Outcome(204, f"{event.name}/{event.action or '-'}: nothing to do")
         started = time.perf_counter()
-        queued = [r.job_id for r in requests if self.queue.submit(r)]
+        if self.accepted is not None and isinstance(self.queue, RQQueue):
+            queued = [r.job_id for r in requests if self.accepted.submit(self.queue, r)]
+        else:
+            queued = [r.job_id for r in requests if self.queue.submit(r)]
         self.metrics.enqueue_seconds.observe(time.perf_counter() - started)
         if not queued:
             return Outcome(202, "duplicate: this work is already queued or done")

@@ -20,6 +20,7 @@ import httpx
 import redis
 from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError
+from rq.job import Job
 from rq.utils import import_attribute
 
 from bot.config.settings import Settings
@@ -86,6 +87,40 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, TimeoutError, redis.ConnectionError, redis.TimeoutError, httpx.TransportError))
 
 
+@dataclass(frozen=True)
+class Persistence:
+    """What a Redis server writes to disk: AOF (with its fsync policy) and RDB snapshots."""
+
+    aof: bool
+    fsync: str  # "always", "everysec", "no" or "" (unknown)
+    rdb: bool
+
+    @property
+    def durable(self) -> bool:
+        """True when a crash loses at most the last second of writes (AOF on, fsync always or everysec)."""
+        return self.aof and self.fsync in ("always", "everysec", "")
+
+    def describe(self) -> str:
+        """A short description for /healthz and `teabot check`."""
+        if self.aof:
+            return f"aof (appendfsync {self.fsync or 'unknown'})" + (" + rdb" if self.rdb else "")
+        return "rdb snapshots only" if self.rdb else "none"
+
+
+def persistence_of(connection: redis.Redis) -> Persistence | None:
+    """Ask Redis how it persists: CONFIG GET, or INFO persistence where CONFIG is disabled (managed Redis)."""
+    try:
+        try:
+            config = connection.config_get("appendonly") | connection.config_get("appendfsync") | connection.config_get("save")
+            return Persistence(config.get("appendonly") == "yes", str(config.get("appendfsync") or ""),
+                               bool(str(config.get("save") or "").strip()))
+        except redis.ResponseError:
+            info = connection.info("persistence")
+            return Persistence(bool(info.get("aof_enabled")), "", bool(info.get("rdb_last_save_time")))
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        return None
+
+
 class RQQueue:
     """Submit jobs to an RQ queue on Redis."""
 
@@ -120,6 +155,18 @@ class RQQueue:
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             raise QueueUnavailable(f"Redis unreachable: {exc}") from exc
         return True
+
+    def status(self, job_id: str) -> str | None:
+        """rq's status of a job ("queued", "started", "finished", ...), or None when Redis does not know it."""
+        try:
+            value = self.connection.hget(Job.key_for(job_id), "status")
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise QueueUnavailable(f"Redis unreachable: {exc}") from exc
+        return value.decode() if value else None
+
+    def persistence(self) -> Persistence | None:
+        """How this Redis keeps its data across a crash, or None when it cannot be reached."""
+        return persistence_of(self.connection)
 
     def ping(self) -> bool:
         """True when Redis answers."""
