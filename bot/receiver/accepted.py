@@ -60,7 +60,8 @@ class AcceptedJobs:
                 self.journal.finish(entry.job_id)
                 forgotten += 1
             elif status is None:
-                request = JobRequest(**{**entry.request, "retry_intervals": tuple(entry.request["retry_intervals"])})
+                request = JobRequest(**{**entry.request, "retry_intervals": tuple(entry.request["retry_intervals"]),
+                                        "recovered": True})
                 queue.submit(request)
                 log.warning("job %s was accepted but Redis lost it: submitted again", entry.job_id, extra={"job_id": entry.job_id})
                 resubmitted += 1

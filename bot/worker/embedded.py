@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.worker.journal import Journal
-from bot.worker.queues import JobRequest, is_transient, resolve, running_job
+from bot.worker.queues import JobRequest, is_transient, resolve, running_again, running_job
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,8 @@ class EmbeddedQueue:
         """Queue the jobs a previous process journaled and did not finish; returns how many."""
         entries = self.journal.pending() if self.journal is not None else []
         now = self._clock()
-        for entry in entries:
-            self._put(_request(entry.request), entry.attempt, max(0.0, entry.due - now))
+        for entry in entries:  # it may have run partly before the stop: its comments are looked for first
+            self._put(dataclasses.replace(_request(entry.request), recovered=True), entry.attempt, max(0.0, entry.due - now))
         if entries:
             log.warning("resumed %d journaled jobs left by the previous process", len(entries))
         return len(entries)
@@ -140,7 +140,7 @@ class EmbeddedQueue:
                     self._busy -= 1
 
     def _run(self, request: JobRequest, attempt: int) -> None:
-        token = running_job.set(request.job_id)
+        token, again = running_job.set(request.job_id), running_again.set(attempt > 0 or request.recovered)
         try:
             resolve(request.job)(**request.kwargs)
         except Exception as exc:  # a job must never kill the worker thread
@@ -148,6 +148,7 @@ class EmbeddedQueue:
             return
         finally:
             running_job.reset(token)
+            running_again.reset(again)
         self.results[request.job_id] = "finished"
         self._forget(request)
 

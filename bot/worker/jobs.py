@@ -14,12 +14,13 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from rq import get_current_job
+from rq.job import Job
 
 from bot.config.settings import ConfigError
 from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
 from bot.forge.errors import Forbidden
-from bot.worker.queues import is_transient, running_job
+from bot.worker.queues import is_transient, running_again, running_job
 from bot.worker.runtime import Runtime, current
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,9 @@ def job(what: str) -> Callable[[Callable[Concatenate[Runtime, P], R]], Callable[
             job_id = rq_job.id if rq_job else running_job.get()
             extra = {"job_id": job_id or "", "repo": kwargs.get("repo", ""), "delivery_id": kwargs.get("delivery_id", "")}
             runtime = current()
+            rerun = ran_before(runtime, rq_job) if rq_job else running_again.get()
             try:
-                return func(runtime.for_job(job_id) if job_id else runtime, *args, **kwargs)
+                return func(runtime.for_job(job_id, rerun=rerun) if job_id else runtime, *args, **kwargs)
             except Exception as exc:
                 transient = is_transient(exc)
                 if rq_job is not None and not transient:
@@ -56,6 +58,21 @@ def job(what: str) -> Callable[[Callable[Concatenate[Runtime, P], R]], Callable[
         return run
 
     return decorate
+
+
+def ran_before(runtime: Runtime, rq_job: Job) -> bool:
+    """True when this rq job may have run before: a retry, a job restored after a crash, or one submitted again.
+
+    Each run counts itself in Redis; a count kept in a Redis that lost it comes back as a job the receiver
+    submitted again, which carries `recovered` in its meta."""
+    if rq_job.meta.get("recovered") or rq_job.number_of_retries:
+        return True
+    if runtime.redis is None:
+        return True  # nowhere to count: look before posting
+    key = f"teabot:runs:{rq_job.id}"
+    with runtime.redis.pipeline() as pipe:
+        runs, _ = pipe.incr(key).expire(key, runtime.settings.dedupe_ttl).execute()
+    return int(runs) > 1
 
 
 def role_of(client: GiteaClient, repo: str, login: str) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,7 +120,8 @@ def run(connection: redis.Redis, queue_name: str, name: str | None, *, burst: bo
         if burst or _asked_to_stop(worker):
             return
         log.warning("worker %s stopped without being asked (Redis outage?): waiting for Redis", worker.name)
-        _wait_for_redis(connection, pause)
+        if not _wait_for_redis(connection, pause):
+            return
         generation += 1
 
 
@@ -127,13 +130,21 @@ def _asked_to_stop(worker: Worker) -> bool:
     return worker._stop_requested or worker._shutdown_requested_date is not None
 
 
-def _wait_for_redis(connection: redis.Redis, pause: Callable[[float], None]) -> None:
-    delay = 0.5
-    while True:
-        try:
-            if connection.ping():
-                return
-        except (redis.ConnectionError, redis.TimeoutError, OSError):
-            pass
-        pause(delay)
-        delay = min(delay * 2, 5.0)
+def _wait_for_redis(connection: redis.Redis, pause: Callable[[float], None]) -> bool:
+    """Wait until Redis answers (True) or SIGTERM/SIGINT asks us to stop (False); rq's handlers are gone with its worker."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        delay = 0.5
+        while not stop.is_set():
+            try:
+                if connection.ping():
+                    return True
+            except (redis.ConnectionError, redis.TimeoutError, OSError):
+                pass
+            pause(delay)
+            delay = min(delay * 2, 5.0)
+        return False
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -33,8 +33,10 @@ REDIS_CONNECT_TIMEOUT = 1.0
 REDIS_SOCKET_TIMEOUT = 5.0
 
 
-# The id of the job the embedded queue is running in this thread (rq jobs have `get_current_job()`).
+# The job the embedded queue is running in this thread, and whether it may have run before
+# (rq jobs have `get_current_job()`).
 running_job: ContextVar[str | None] = ContextVar("running_job", default=None)
+running_again: ContextVar[bool] = ContextVar("running_again", default=False)
 FAILURE_CALLBACK = "bot.worker.failures.on_job_failure"
 
 
@@ -51,6 +53,7 @@ class JobRequest:
     kwargs: dict[str, Any] = field(default_factory=dict)
     timeout: int = 300
     retry_intervals: tuple[int, ...] = RETRY_INTERVALS
+    recovered: bool = False  # submitted again after the queue lost it: it may have run already
 
     @property
     def job_id(self) -> str:
@@ -136,7 +139,7 @@ class RQQueue:
             self.rq.enqueue(
                 request.job, kwargs=request.kwargs, job_id=request.job_id, unique=True, job_timeout=request.timeout,
                 retry=retry, result_ttl=self.dedupe_ttl, failure_ttl=self.dedupe_ttl, description=request.name,
-                on_failure=Callback(FAILURE_CALLBACK),
+                on_failure=Callback(FAILURE_CALLBACK), meta={"recovered": True} if request.recovered else None,
             )
         except DuplicateJobError:
             return False

@@ -36,6 +36,7 @@ class Runtime:
     redis: redis.Redis | None = None
     clock: Callable[[], float] = time.time
     job_id: str | None = None  # set in the copy a job runs with: its comments are posted once per job id
+    rerun: bool = False  # the job may have run before: look for its comments before posting them
     _forge: GiteaClient | None = field(default=None, repr=False)
     _sessions: MemorySessionStore | None = field(default=None, repr=False)
     _shared: dict[str, object] = field(default_factory=dict, repr=False)  # clients, shared with per-job copies
@@ -46,9 +47,9 @@ class Runtime:
         connection = connect(settings.redis_url) if settings.redis_url else None
         return cls(settings, queue if queue is not None else make_queue(settings), connection)
 
-    def for_job(self, job_id: str) -> Runtime:
+    def for_job(self, job_id: str, *, rerun: bool) -> Runtime:
         """This runtime as one job sees it: same clients, comments keyed by `job_id` so a re-run posts none twice."""
-        return dataclasses.replace(self, job_id=job_id)
+        return dataclasses.replace(self, job_id=job_id, rerun=rerun)
 
     def forge(self) -> GiteaClient:
         """The Gitea client acting as the bot user (one per process; httpx pools its connections)."""
@@ -63,7 +64,7 @@ class Runtime:
             return client  # type: ignore[return-value]
         from bot.worker.effects import OnceForge
 
-        return OnceForge(client, self.job_id)  # type: ignore[return-value]  # a GiteaClient to its callers
+        return OnceForge(client, self.job_id, verify=self.rerun)  # type: ignore[return-value]  # a GiteaClient to its callers
 
     def llm(self, tokens: int) -> LLM | None:
         """A model client with a budget of `tokens`, or None in model-free mode."""

@@ -18,10 +18,11 @@ pytestmark = pytest.mark.integration
 class Server:
     """A redis-server of the test's own that the test may kill -9 and start again on the same port."""
 
-    def __init__(self, workdir: Path, *, persistent: bool) -> None:
+    def __init__(self, workdir: Path, *, persistent: bool, fsync: str = "always") -> None:
         self.port = free_port()
         self.workdir = workdir
         self.persistent = persistent
+        self.fsync = fsync
         self.process: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
 
@@ -33,7 +34,7 @@ class Server:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.skip("redis-server is not installed: .ci/run installs it (apt-get install redis-server)")
-        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
+        persistence = ["--appendonly", "yes", "--appendfsync", self.fsync] if self.persistent else ["--appendonly", "no"]
         self.process = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                                          *persistence, "--dir", str(self.workdir)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
