@@ -138,18 +138,22 @@ class Rig:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(worker.pid, sig)
                 worker.wait(30)
-        self.workers.clear()
+        self.workers = [worker for worker in self.workers if worker.poll() is None]
 
     def stop(self) -> None:
-        """Stop the processes and the fake servers."""
-        self.kill_workers(signal.SIGTERM)
-        if self.receiver and self.receiver.poll() is None:
-            os.killpg(self.receiver.pid, signal.SIGTERM)
-            try:
-                self.receiver.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.receiver.pid, signal.SIGKILL)
-        self.fake.stop()
+        """Stop the processes and the fake servers (a worker that will not stop is killed, and the rest still stop)."""
+        try:
+            self.kill_workers(signal.SIGTERM)
+        except subprocess.TimeoutExpired:
+            self.kill_workers(signal.SIGKILL)
+        finally:
+            if self.receiver and self.receiver.poll() is None:
+                os.killpg(self.receiver.pid, signal.SIGTERM)
+                try:
+                    self.receiver.wait(15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.receiver.pid, signal.SIGKILL)
+            self.fake.stop()
 
     def __enter__(self) -> Rig:
         return self
