@@ -140,6 +140,16 @@ class Rig:
                 worker.wait(30)
         self.workers = [worker for worker in self.workers if worker.poll() is None]
 
+    def horses(self) -> list[int]:
+        """Pids of the workers' running work-horses (each leads a process group of its own in its worker's session)."""
+        found = []
+        for worker in self.workers:
+            for pid in session_members(worker.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    if pid != worker.pid and os.getpgid(pid) == pid:
+                        found.append(pid)
+        return found
+
     def stop(self) -> None:
         """Stop the processes and the fake servers (a worker that will not stop is killed, and the rest still stop)."""
         try:

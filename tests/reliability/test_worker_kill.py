@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -42,3 +44,24 @@ def test_a_killed_workers_job_completes_within_a_minute_of_a_new_worker_and_post
         print(f"\nFIGURE worker-kill: job finished {recovered:.1f}s after the new worker started; "
               f"{len(_replies(rig, number))} reply")
         assert recovered < 60
+
+
+def test_a_killed_work_horse_ends_in_one_failure_comment(tmp_path: Path, own_redis: Server) -> None:
+    rig = Rig(tmp_path / "rig", redis_url=own_redis.url, extra_env={"TEABOT_RETRY_INTERVALS": "0"})
+    rig.seed()
+    with rig:
+        rig.start(workers=1)
+        number = rig.fake.add_issue("acme/widget", "Kill the horse", "", author="alice")
+        rig.fake.delay_next("POST", COMMENTS, 8)  # the reply hangs: the work-horse is killed meanwhile (out of memory, say)
+        rig.fake.add_comment("acme/widget", number, "/help", author="alice")
+        [horse] = wait_for(rig.horses, 30, what=f"the work-horse\n{rig.logs()}")
+        os.kill(horse, signal.SIGKILL)
+
+        def errors() -> list[dict]:
+            return [c for c in _replies(rig, number) if ":error -->" in c["body"]]
+
+        [error] = wait_for(errors, 30, what=f"the failure comment\n{rig.logs()}")
+        assert "was killed" in error["body"] and "/help" in error["body"]
+        queue = Queue(rig.queue_name, connection=own_redis.client())
+        wait_for(lambda: queue.failed_job_registry.count == 1, 10, what="the job in the failed registry")
+        assert len(errors()) == 1
