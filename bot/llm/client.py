@@ -10,7 +10,7 @@ call is charged to the job's `TokenBudget`. Exceptions (defined in `bot.llm.erro
      └── LLMBudgetExceeded    the job's token budget is spent
 
 Deadlines: every attempt has a total budget of `ModelSettings.timeout` seconds, enforced by our
-httpx transport (`DeadlineTransport`) over the whole exchange, body included, so a server that
+httpx transport (`bot.llm.limits.DeadlineTransport`) over the whole exchange, body included, so a server that
 trickles one byte a second is cut off as surely as a silent one. The SDK's own retries are off:
 it turns any exception raised inside a request into "connection error" and retries it, which
 would swallow rq's job-timeout exception; our loop retries only `LLMUnavailable`, and an
@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import httpx
@@ -34,7 +34,7 @@ from openai.types.chat import ChatCompletion
 
 from bot.config.settings import ModelSettings, Settings
 from bot.llm.errors import LLMBadReply, LLMBudgetExceeded, LLMError, LLMUnavailable
-from bot.llm.limits import MAX_RETRY_AFTER_SECONDS
+from bot.llm.limits import MAX_RETRY_AFTER_SECONDS, DeadlineTransport
 from bot.llm.prompts import sanitize_messages
 from bot.llm.reply import Reply, ToolCall, parse_arguments
 from bot.llm.usage import TokenBudget, Usage, estimate_tokens
@@ -149,49 +149,6 @@ def retry_pause(exc: openai.OpenAIError, attempt: int) -> float:
     except ValueError:
         pass  # an HTTP date: fall back to backoff
     return min(0.5 * 2**attempt, 8.0)
-
-
-class DeadlineTransport(httpx.BaseTransport):
-    """An httpx transport that gives each request a total deadline: connect, wait and every body chunk.
-
-    httpx's timeouts apply to each network operation, so a body that arrives one byte a second never
-    times out; here each read's timeout is what remains of the budget, and the body stops at the deadline."""
-
-    def __init__(self, total: float, inner: httpx.BaseTransport | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.total = total
-        self.inner = inner or httpx.HTTPTransport()
-        self.clock = clock
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Send `request` with at most `total` seconds for the whole exchange."""
-        deadline = self.clock() + self.total
-        remaining = max(0.001, self.total)
-        timeouts = dict(request.extensions.get("timeout") or {})
-        request.extensions["timeout"] = {k: min(v or remaining, remaining) for k, v in
-                                         {**{"connect": None, "read": None, "write": None, "pool": None}, **timeouts}.items()}
-        response = self.inner.handle_request(request)
-        response.stream = _DeadlineStream(response.stream, deadline, self.clock, request)  # type: ignore[arg-type]
-        return response
-
-    def close(self) -> None:
-        """Close the wrapped transport."""
-        self.inner.close()
-
-
-class _DeadlineStream(httpx.SyncByteStream):
-    """A response body that raises ReadTimeout once the request's deadline has passed."""
-
-    def __init__(self, stream: Any, deadline: float, clock: Callable[[], float], request: httpx.Request) -> None:
-        self.stream, self.deadline, self.clock, self.request = stream, deadline, clock, request
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.stream:
-            if self.clock() > self.deadline:
-                raise httpx.ReadTimeout("the model endpoint's answer did not complete within the deadline", request=self.request)
-            yield chunk
-
-    def close(self) -> None:
-        self.stream.close()
 
 
 def make_llm(settings: Settings | ModelSettings, *, budget: TokenBudget | None = None) -> LLM | None:

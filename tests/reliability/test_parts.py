@@ -15,7 +15,7 @@ from rq.scheduler import RQScheduler
 from bot.config.settings import ConfigError, Settings
 from bot.config.yaml_bounds import MAX_DEPTH, TooDeep, safe_load
 from bot.forge.client import GiteaClient
-from bot.llm.client import DeadlineTransport
+from bot.llm.limits import DeadlineTransport
 from bot.receiver.accepted import AcceptedJobs
 from bot.worker.effects import OnceForge, effect_marker, post_once
 from bot.worker.embedded import EmbeddedQueue

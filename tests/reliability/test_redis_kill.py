@@ -88,5 +88,6 @@ def test_killing_redis_mid_burst_loses_and_repeats_nothing(tmp_path: Path, persi
                   f"all 202, killed at answer {KILL_AT}, down 5 s; {DELIVERIES - len(replies)} lost, {duplicated} "
                   f"duplicated; all handled {took:.1f} s after Redis returned")
             assert duplicated == 0 and took < 120
+            assert all(worker.poll() is None for worker in rig.workers)  # the workers waited for Redis, none exited
     finally:
         server.kill()
