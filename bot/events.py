@@ -10,7 +10,12 @@ Exceptions::
 
     DeliveryError
      ├── SignatureError      401: missing or wrong signature, or no secret configured
-     └── PayloadError        400: not JSON, not an object, unsupported content type, no event header
+     └── PayloadError        400: not JSON, not an object, too deep, a number too long, a bad repository
+                                  name, unsupported content type, no event header
+
+Bounds: a body is parsed only once its signature matched, and then with at most `MAX_DEPTH` levels of
+nesting and `MAX_NUMBER_DIGITS` digits per number (Gitea's payloads nest about 6 deep and carry ids),
+so a hostile but validly signed body is a 400, never a RecursionError.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +33,11 @@ from urllib.parse import parse_qs
 CREATED, EDITED, DELETED, OPENED, CLOSED, REOPENED = "created", "edited", "deleted", "opened", "closed", "reopened"
 SYNCHRONIZED, LABEL_UPDATED, LABEL_CLEARED, REVIEWED = "synchronized", "label_updated", "label_cleared", "reviewed"
 COMPLETED, REQUESTED, IN_PROGRESS = "completed", "requested", "in_progress"
+
+MAX_DEPTH = 64
+MAX_NUMBER_DIGITS = 40
+# Gitea's owner and repository names: alphanumerics, '-', '_' and '.', not "." or ".." (models/user, repo name rules).
+REPO_NAME = re.compile(r"(?!\.\.?/)[A-Za-z0-9_.-]{1,100}/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}")
 
 # Marker the bot leaves (hidden) in everything it writes, so its own output is recognisable.
 BOT_MARKER = "<!-- teabot"
@@ -70,19 +81,70 @@ def verify_signature(payload: bytes, headers: Mapping[str, str], secret: str | N
 
 
 def signed_payload(headers: Mapping[str, str], body: bytes) -> bytes:
-    """The bytes Gitea signed: the body for JSON, the `payload` field for form deliveries."""
+    """The bytes Gitea signed: the body for JSON, the `payload` field for form deliveries.
+
+    A form body whose `payload` cannot be found has no signed bytes to check: that is a SignatureError
+    (401), so nothing unsigned is ever answered with a parse error."""
     content_type = _header(headers, "Content-Type").split(";")[0].strip().lower()
     if content_type in ("application/json", "", "text/json"):
         return body
     if content_type == "application/x-www-form-urlencoded":
         try:
             fields = parse_qs(body.decode("utf-8"), strict_parsing=True, max_num_fields=10)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise PayloadError(f"form body cannot be decoded: {exc}") from None
+        except (UnicodeDecodeError, ValueError):
+            fields = {}
         if len(fields.get("payload", ())) != 1:
-            raise PayloadError("form delivery without one `payload` field: set the hook's content type to application/json")
+            raise SignatureError("form delivery without one signed `payload` field: check the hook's secret, "
+                                 "or set its content type to application/json")
         return fields["payload"][0].encode("utf-8")
     raise PayloadError(f"unsupported Content-Type {content_type!r}: set the Gitea hook to POST application/json")
+
+
+def parse_payload(payload: bytes) -> dict[str, Any]:
+    """The JSON object of a verified payload, within the depth and number bounds; PayloadError otherwise."""
+    try:
+        data = json.loads(payload, parse_int=_bounded_int, parse_float=_bounded_float, parse_constant=_no_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError(f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise PayloadError(f"body is nested deeper than {MAX_DEPTH} levels") from None
+    if not isinstance(data, dict):
+        raise PayloadError("body is JSON but not an object")
+    if _depth(data) > MAX_DEPTH:
+        raise PayloadError(f"body is nested deeper than {MAX_DEPTH} levels")
+    repo = _dig(data, "repository", "full_name")
+    if repo is not None and not (isinstance(repo, str) and REPO_NAME.fullmatch(repo)):
+        raise PayloadError(f"repository.full_name {str(repo)[:80]!r} is not an owner/name pair Gitea would send")
+    return data
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise PayloadError(f"body has a number of {len(text)} digits (at most {MAX_NUMBER_DIGITS})")
+    return int(text)
+
+
+def _bounded_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_DIGITS * 2:
+        raise PayloadError(f"body has a number of {len(text)} characters (at most {MAX_NUMBER_DIGITS * 2})")
+    return float(text)
+
+
+def _no_constant(text: str) -> Any:
+    raise PayloadError(f"body has {text}, which is not JSON")
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            return level
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -102,12 +164,7 @@ class Event:
         name = _header(headers, "X-Gitea-Event") or _header(headers, "X-Gogs-Event") or _header(headers, "X-GitHub-Event")
         if not name:
             raise PayloadError("missing X-Gitea-Event header: this does not look like a Gitea webhook delivery")
-        try:
-            data = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise PayloadError(f"body is not valid JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise PayloadError("body is JSON but not an object")
+        data = parse_payload(payload)
         return cls(
             name=name.strip(),
             type=(_header(headers, "X-Gitea-Event-Type") or name).strip(),

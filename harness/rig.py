@@ -8,6 +8,7 @@ model, and nothing talks beyond 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -49,6 +50,19 @@ def wait_for(check: Callable[[], T], timeout: float = 20.0, *, interval: float =
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+def session_members(session: int) -> list[int]:
+    """Pids of the processes in session `session` (Linux /proc; empty elsewhere)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # after "pid (comm)": state, ppid, pgrp, session
+            members.append(int(stat.parent.name))
+    return members
 
 
 class Rig:
@@ -112,23 +126,44 @@ class Rig:
         return worker
 
     def kill_workers(self, sig: int = signal.SIGKILL) -> None:
-        """Stop every worker (SIGKILL by default: a crash, not a shutdown)."""
+        """Stop every worker (SIGKILL by default: a crash, not a shutdown), work-horses included.
+
+        rq's work-horse calls setpgrp(), so it escapes the worker's process group; it stays in the
+        worker's session (we start each worker in a new one), which is how we find it."""
         for worker in self.workers:
             if worker.poll() is None:
-                os.killpg(worker.pid, sig)
-                worker.wait(10)
-        self.workers.clear()
+                for pid in session_members(worker.pid) if sig == signal.SIGKILL else ():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, sig)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(worker.pid, sig)
+                worker.wait(30)
+        self.workers = [worker for worker in self.workers if worker.poll() is None]
+
+    def horses(self) -> list[int]:
+        """Pids of the workers' running work-horses (each leads a process group of its own in its worker's session)."""
+        found = []
+        for worker in self.workers:
+            for pid in session_members(worker.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    if pid != worker.pid and os.getpgid(pid) == pid:
+                        found.append(pid)
+        return found
 
     def stop(self) -> None:
-        """Stop the processes and the fake servers."""
-        self.kill_workers(signal.SIGTERM)
-        if self.receiver and self.receiver.poll() is None:
-            os.killpg(self.receiver.pid, signal.SIGTERM)
-            try:
-                self.receiver.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.receiver.pid, signal.SIGKILL)
-        self.fake.stop()
+        """Stop the processes and the fake servers (a worker that will not stop is killed, and the rest still stop)."""
+        try:
+            self.kill_workers(signal.SIGTERM)
+        except subprocess.TimeoutExpired:
+            self.kill_workers(signal.SIGKILL)
+        finally:
+            if self.receiver and self.receiver.poll() is None:
+                os.killpg(self.receiver.pid, signal.SIGTERM)
+                try:
+                    self.receiver.wait(15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.receiver.pid, signal.SIGKILL)
+            self.fake.stop()
 
     def __enter__(self) -> Rig:
         return self

@@ -416,7 +416,8 @@ def test_check_when_gitea_is_unreachable(tmp_path: Path) -> None:
 
 def test_check_redis(redis_url: str) -> None:
     assert check_redis(None).level is Level.OK and "embedded queue" in check_redis(None).what
-    assert check_redis(redis_url).level is Level.OK
+    found = check_redis(redis_url)  # the test Redis may or may not have AOF on; either way it is named
+    assert found.level in (Level.OK, Level.WARN) and ("persists jobs (aof" in found.what or "--appendonly yes" in found.fix)
     down = check_redis(f"redis://127.0.0.1:{closed_port()}/0")
     assert down.level is Level.ERROR and "did not answer PING" in down.what and "REDIS_URL" in down.fix
 
@@ -446,7 +447,7 @@ def test_check_model_sends_the_key() -> None:
 
 def test_run_checks_covers_redis_and_model(env: dict, transport, redis_url: str) -> None:
     found = run_checks({**env, "REDIS_URL": redis_url}, [], None, transport=transport)
-    assert lines(found, Level.OK, "Redis at 127.0.0.1:")
+    assert lines(found, Level.OK, "Redis at 127.0.0.1:") or lines(found, Level.WARN, "Redis at 127.0.0.1:")  # WARN: no AOF
     assert lines(found, Level.OK, "model-free")
 
 

@@ -8,7 +8,8 @@ from rq import Queue
 
 from bot.config.settings import Settings
 from bot.events import Event
-from bot.worker.queues import EmbeddedQueue, RQQueue
+from bot.worker.embedded import EmbeddedQueue
+from bot.worker.queues import RQQueue
 from bot.routing import Context, Router
 from bot.receiver.app import create_app
 from tests.conftest import TEST_SECRET, comment_case, load_case, signed

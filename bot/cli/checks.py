@@ -395,19 +395,28 @@ def webhook_findings(repo: str, hooks: list[Json], required: Sequence[str], url:
 
 
 def check_redis(url: str | None) -> Finding:
-    """Redis answers PING, or the embedded queue is in use."""
+    """Redis answers PING and persists what it holds (AOF), or the embedded queue is in use."""
     if not url:
         return ok("no REDIS_URL: `teabot serve` runs jobs in-process (embedded queue)",
                   "set REDIS_URL to run jobs in `teabot worker` processes")
     parts = urlsplit(url)
     where = f"{parts.hostname or parts.path}:{parts.port or 6379}" if parts.scheme != "unix" else parts.path
+    from bot.worker.queues import persistence_of
+
+    connection = redis.Redis.from_url(url, socket_connect_timeout=3.0, socket_timeout=3.0)
     try:
-        redis.Redis.from_url(url, socket_connect_timeout=3.0, socket_timeout=3.0).ping()
+        connection.ping()
     except redis.RedisError as exc:
         return error(f"Redis at {where} did not answer PING ({type(exc).__name__}: {exc})",
                      "start Redis (redis-server --appendonly yes) or fix REDIS_URL; meanwhile deliveries are "
                      "spooled and no job runs")
-    return ok(f"Redis at {where} answers")
+    found = persistence_of(connection)
+    if found is None or not found.durable:
+        kept = found.describe() if found else "unknown"
+        return warn(f"Redis at {where} answers but does not persist jobs with AOF (persistence: {kept}): a Redis crash "
+                    "loses queued and running jobs (the receiver's journal submits them again, from the receiver's disk)",
+                    "run Redis with --appendonly yes --appendfsync everysec (or set them with CONFIG SET and CONFIG REWRITE)")
+    return ok(f"Redis at {where} answers and persists jobs ({found.describe()})")
 
 
 def check_model(model: ModelSettings, transport: httpx.BaseTransport | None = None) -> Finding:

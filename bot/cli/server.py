@@ -87,8 +87,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 @click.option("--name", default=None, help="Worker name (default: rq's).")
 def worker(burst: bool, name: str | None) -> None:
     """Run an RQ worker (with the scheduler, for retries and timed polls) for teabot's queue."""
-    from rq import Queue, Worker
-
+    from bot.worker import process
+    from bot.worker.failures import on_horse_killed
     from bot.worker.runtime import Runtime, install
 
     settings = load_settings()
@@ -96,8 +96,7 @@ def worker(burst: bool, name: str | None) -> None:
         raise click.ClickException("REDIS_URL is not set: `teabot worker` needs Redis (without Redis, `teabot serve` runs jobs in-process)")
     runtime = install(Runtime.from_settings(discover_bot_login(settings)))
     assert runtime.redis is not None  # REDIS_URL is set
-    queue = Queue(settings.queue_name, connection=runtime.redis)
-    Worker([queue], connection=runtime.redis, name=name).work(with_scheduler=True, burst=burst)
+    process.run(runtime.redis, settings.queue_name, name, burst=burst, horse_killed=on_horse_killed)
 
 
 @click.command()
@@ -134,7 +133,8 @@ def sweep(repos: tuple[str, ...], every: int | None) -> None:
     an outage); with --every it stays up and queues them on that interval.
     """
     from bot.debug.core.settings import job_timeout
-    from bot.worker.queues import EmbeddedQueue, JobRequest
+    from bot.worker.embedded import EmbeddedQueue
+    from bot.worker.queues import JobRequest
     from bot.worker.runtime import Runtime, install
 
     settings = discover_bot_login(load_settings())

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 import bot
+from bot.config import yaml_bounds
 from bot.config.settings import ConfigError
 
 PLAYBOOK_KEYS = ("name", "description", "triggers", "modes", "budgets", "options", "steps", "phases")
@@ -169,8 +170,10 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def _load_yaml(text: str, file: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml_bounds.safe_load(text)
     except yaml.YAMLError as exc:
+        if isinstance(exc, yaml_bounds.TooDeep):
+            raise WorkflowError(file, exc.key, f"nested deeper than {yaml_bounds.MAX_DEPTH} levels") from None
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise PlaybookError(file, "(yaml)", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None

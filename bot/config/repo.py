@@ -11,6 +11,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.config import yaml_bounds
 from bot.config.settings import ConfigError
 
 CONFIG_PATH = ".gitea/teabot.yaml"
@@ -144,7 +145,7 @@ def parse_repo_config(text: str | bytes | None, *, path: str = CONFIG_PATH) -> R
     if text is None:
         return RepoConfig()
     try:
-        data = yaml.safe_load(text)
+        data = yaml_bounds.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
     if data is None:

@@ -58,6 +58,7 @@ class Settings:
     gitea_timeout: float = 30.0
     gitea_retries: int = 3
     dedupe_ttl: int = 7 * 24 * 3600
+    retry_intervals: tuple[int, ...] = (10, 60, 300)  # pauses before the retries of a job that failed transiently
     log_level: str = "INFO"
     log_format: str = "json"
     model: ModelSettings = field(default_factory=ModelSettings)
@@ -113,6 +114,7 @@ class Settings:
             gitea_timeout=reader.number("TEABOT_GITEA_TIMEOUT", cls.gitea_timeout),
             gitea_retries=int(reader.number("TEABOT_GITEA_RETRIES", cls.gitea_retries, integer=True)),
             dedupe_ttl=int(reader.number("TEABOT_DEDUPE_TTL", cls.dedupe_ttl, integer=True)),
+            retry_intervals=reader.intervals("TEABOT_RETRY_INTERVALS", cls.retry_intervals),
             log_level=reader.choice("TEABOT_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
             log_format=reader.choice("TEABOT_LOG_FORMAT", ("json", "text"), "json"),
             model=model,
@@ -183,6 +185,18 @@ class _Reader:
             self.errors.append(f"{name}={value!r} must not be negative")
             return default
         return number
+
+    def intervals(self, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+        value = self.text(name)
+        if value is None:
+            return default
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if value.strip() == "0":
+            return ()
+        if not all(part.isdigit() and int(part) > 0 for part in parts):
+            self.errors.append(f"{name}={value!r} is not a list of seconds: give pauses such as 10,60,300 (or 0 for no retries)")
+            return default
+        return tuple(int(part) for part in parts)
 
     def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
         value = self.text(name)

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 import bot
+from bot.config import yaml_bounds
 from bot.config.settings import ConfigError
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n?(.*)\Z", re.S)
@@ -89,7 +90,7 @@ def _split(text: str, file: str) -> tuple[dict, str]:
     if not match:
         raise SkillError(file, "(front matter)", "must start with a `---` YAML block holding name and description")
     try:
-        meta = yaml.safe_load(match[1]) or {}
+        meta = yaml_bounds.safe_load(match[1]) or {}
     except yaml.YAMLError as exc:
         raise SkillError(file, "(front matter)", f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(meta, dict):

@@ -5,9 +5,16 @@ Every message is sanitized on the way out (hidden text stripped, secrets redacte
 call is charged to the job's `TokenBudget`. Exceptions (defined in `bot.llm.errors`):
 
     LLMError                  permanent failure (bad key, unknown model, refused request)
-     ├── LLMUnavailable       connection error, timeout, 5xx, 429 after the SDK's retries; transient
+     ├── LLMUnavailable       connection error, timeout, 5xx, 429 after our retries; transient
      ├── LLMBadReply          empty reply, JSON mode reply that is not JSON, unknown tool, bad arguments
      └── LLMBudgetExceeded    the job's token budget is spent
+
+Deadlines: every attempt has a total budget of `ModelSettings.timeout` seconds, enforced by our
+httpx transport (`bot.llm.limits.DeadlineTransport`) over the whole exchange, body included, so a server that
+trickles one byte a second is cut off as surely as a silent one. The SDK's own retries are off:
+it turns any exception raised inside a request into "connection error" and retries it, which
+would swallow rq's job-timeout exception; our loop retries only `LLMUnavailable`, and an
+exception that is not a network error (rq's `JobTimeoutException`) passes through as itself.
 
 Token usage comes from the response's `usage` field; when a server omits it, it is estimated
 as one token per four characters of prompt and reply, and `Usage.estimated` is True.
@@ -17,6 +24,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import httpx
@@ -25,6 +34,7 @@ from openai.types.chat import ChatCompletion
 
 from bot.config.settings import ModelSettings, Settings
 from bot.llm.errors import LLMBadReply, LLMBudgetExceeded, LLMError, LLMUnavailable
+from bot.llm.limits import MAX_RETRY_AFTER_SECONDS, DeadlineTransport
 from bot.llm.prompts import sanitize_messages
 from bot.llm.reply import Reply, ToolCall, parse_arguments
 from bot.llm.usage import TokenBudget, Usage, estimate_tokens
@@ -69,10 +79,12 @@ class OpenAIChat:
         *,
         http_client: httpx.Client | None = None,
         budget: TokenBudget | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings
         self.budget = budget if budget is not None else TokenBudget(None)
         self._client = _openai_client(settings, http_client)
+        self._sleep = sleep
 
     def complete(
         self,
@@ -99,12 +111,44 @@ class OpenAIChat:
         return reply
 
     def _create(self, model: str, messages: list[dict[str, Any]], task: str, options: dict[str, Any]) -> Any:
-        try:
-            return self._client.chat.completions.create(
-                model=model, messages=messages, extra_headers={TASK_HEADER: task}, **options
-            )
-        except openai.OpenAIError as exc:
-            raise error_for(exc, self.settings, model) from exc
+        """One completion, retried on transient errors up to `max_retries` times (our policy, not the SDK's)."""
+        attempts = self.settings.max_retries + 1
+        for attempt in range(attempts):
+            try:
+                return self._client.chat.completions.create(
+                    model=model, messages=messages, extra_headers={TASK_HEADER: task}, **options
+                )
+            except openai.OpenAIError as exc:
+                _reraise_foreign(exc)
+                error = error_for(exc, self.settings, model)
+                if not isinstance(error, LLMUnavailable) or attempt + 1 == attempts:
+                    raise error from exc
+                pause = retry_pause(exc, attempt)
+                log.warning("model call failed (%s); retry %d of %d in %.1fs", error, attempt + 1, attempts - 1, pause)
+                self._sleep(pause)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+
+def _reraise_foreign(exc: openai.OpenAIError) -> None:
+    """Raise the original exception when the SDK wrapped one that is not about the network.
+
+    The SDK reports anything raised while it waits as APIConnectionError; rq's job-timeout exception
+    (raised by SIGALRM wherever the job happens to be) must reach rq as itself, to end the job."""
+    cause = exc.__cause__
+    if isinstance(exc, openai.APIConnectionError) and cause is not None and not isinstance(cause, (httpx.HTTPError, OSError)):
+        raise cause
+
+
+def retry_pause(exc: openai.OpenAIError, attempt: int) -> float:
+    """Seconds to wait before the next try: the server's Retry-After (capped), else exponential backoff."""
+    response = getattr(exc, "response", None)
+    header = response.headers.get("retry-after") if response is not None else None
+    try:
+        if header is not None:
+            return min(max(float(header), 0.0), MAX_RETRY_AFTER_SECONDS)
+    except ValueError:
+        pass  # an HTTP date: fall back to backoff
+    return min(0.5 * 2**attempt, 8.0)
 
 
 def make_llm(settings: Settings | ModelSettings, *, budget: TokenBudget | None = None) -> LLM | None:
@@ -152,12 +196,18 @@ def _server_message(exc: openai.APIStatusError) -> str:
 
 
 def _openai_client(settings: ModelSettings, http_client: httpx.Client | None) -> openai.OpenAI:
-    """The one place an `openai.OpenAI` is built; everything explicit so no OPENAI_* env is read."""
+    """The one place an `openai.OpenAI` is built; everything explicit so no OPENAI_* env is read.
+
+    SDK retries are off (we retry in `OpenAIChat._create`), and the default HTTP client enforces a total
+    deadline of `settings.timeout` per attempt."""
+    if http_client is None:
+        http_client = httpx.Client(transport=DeadlineTransport(settings.timeout), timeout=settings.timeout,
+                                   follow_redirects=True)
     return openai.OpenAI(
         api_key=settings.api_key or PLACEHOLDER_API_KEY,
         base_url=settings.base_url or DEFAULT_BASE_URL,
         timeout=settings.timeout,
-        max_retries=settings.max_retries,
+        max_retries=0,
         http_client=http_client,
     )
 

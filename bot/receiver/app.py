@@ -15,7 +15,9 @@ from bot import __version__
 from bot.config.settings import Settings
 from bot.receiver.intake import Intake
 from bot.receiver.metrics import Metrics
-from bot.worker.queues import JobQueue, make_queue
+from bot.receiver.accepted import AcceptedJobs
+from bot.worker.journal import Journal
+from bot.worker.queues import JobQueue, RQQueue, make_queue
 from bot.routing import Router
 from bot.receiver.spool import Spool
 
@@ -36,7 +38,9 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
     queue = queue if queue is not None else make_queue(settings)
     metrics = Metrics()
     metrics.watch_queue(queue)
-    intake = Intake(settings, router or default_router(), queue, Spool(settings.spool_dir), metrics)
+    accepted = AcceptedJobs(Journal(settings.data_dir / "accepted.sqlite3"), dedupe_ttl=settings.dedupe_ttl) \
+        if isinstance(queue, RQQueue) else None
+    intake = Intake(settings, router or default_router(), queue, Spool(settings.spool_dir), metrics, accepted)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["teabot"] = intake
@@ -55,8 +59,10 @@ def start_drainer(app: Flask, *, interval: float = 5.0) -> threading.Event:
             try:
                 if intake.spool.depth() and intake.queue.ping():
                     log.info("spool drained: %d deliveries queued", intake.drain())
-            except Exception:  # the drainer must outlive any single bad record
-                log.exception("spool drain failed")
+                if intake.accepted is not None and isinstance(intake.queue, RQQueue) and intake.queue.ping():
+                    intake.accepted.reconcile(intake.queue)
+            except Exception:  # the drainer must outlive any single bad record or a Redis that drops mid-pass
+                log.exception("spool drain or reconcile failed")
 
     threading.Thread(target=loop, name="teabot-spool-drainer", daemon=True).start()
     return stop
@@ -66,7 +72,10 @@ def start_drainer(app: Flask, *, interval: float = 5.0) -> threading.Event:
 def receive() -> Any:
     """Verify, route and queue one Gitea delivery."""
     intake: Intake = current_app.extensions["teabot"]
-    outcome = intake.receive(request.headers, request.get_data(cache=False))
+    body = read_body(intake.settings.max_body_bytes)
+    if body is None:
+        return _too_large(intake)
+    outcome = intake.receive(request.headers, body)
     if outcome.status == 204:
         return "", 204
     return jsonify(outcome.as_json()), outcome.status
@@ -86,9 +95,21 @@ def healthz() -> Any:
     depth = intake.spool.depth()
     body = {"status": "ok" if queue_ok else "degraded: deliveries are spooled until the queue is back",
             "version": __version__, "queue": intake.queue.describe(), "queue_ok": queue_ok, "spool_depth": depth,
+            **_durability(intake),
             "model": "configured" if intake.settings.model.enabled else "model-free",
             "gitea": intake.settings.gitea_url, "gitea_token": bool(intake.settings.gitea_token)}
     return jsonify(body), 200  # still accepting: deliveries go to the spool while the queue is down
+
+
+def _durability(intake: Intake) -> dict[str, Any]:
+    """Where accepted work is kept until done: Redis's persistence and the local journal's depth."""
+    queue = intake.queue
+    if intake.accepted is not None and isinstance(queue, RQQueue):
+        found = queue.persistence()
+        return {"redis_persistence": found.describe() if found else "unknown (Redis unreachable)",
+                "redis_durable": bool(found and found.durable), "jobs_journaled": intake.accepted.depth()}
+    depth = getattr(queue, "depth", None)
+    return {"jobs_journaled": depth()} if depth is not None else {}
 
 
 @webhook.get("/metrics")
@@ -96,6 +117,31 @@ def metrics() -> Any:
     """Prometheus exposition."""
     intake: Intake = current_app.extensions["teabot"]
     return generate_latest(intake.metrics.registry), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+
+
+def read_body(limit: int) -> bytes | None:
+    """The request body, or None when it is longer than `limit` bytes, chunked bodies included.
+
+    werkzeug bounds a chunked body (no Content-Length) by cutting it at the limit, which would turn a
+    body that is too large into a signature mismatch; here we read one byte past the limit to know."""
+    length = request.content_length
+    if length is not None and length > limit:
+        return None
+    terminated = length is None and request.environ.get("wsgi.input_terminated")
+    stream = request.environ["wsgi.input"] if terminated else request.stream
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = stream.read(min(65536, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return None if size > limit else b"".join(chunks)
+
+
+def _too_large(intake: Intake) -> Any:
+    outcome = intake.too_large()
+    return jsonify(outcome.as_json()), outcome.status
 
 
 def _http_error(exc: HTTPException) -> Any:

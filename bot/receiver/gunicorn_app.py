@@ -29,6 +29,7 @@ class TeabotApplication(BaseApplication):
         queue = make_queue(self.settings)  # built after the fork: the embedded queue's threads live in this worker
         if not self.settings.redis_url:
             install(Runtime.from_settings(self.settings, queue=queue))  # the embedded queue runs jobs here
+            queue.resume()  # type: ignore[attr-defined]  # what the last process accepted and did not finish
         app = create_app(self.settings, queue=queue)
         start_drainer(app)
         return app

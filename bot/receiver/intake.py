@@ -14,8 +14,9 @@ from typing import Any
 
 from bot.config.settings import Settings
 from bot.events import DeliveryError, Event, is_bot_event
-from bot.receiver.metrics import Metrics
-from bot.worker.queues import JobQueue, JobRequest, QueueUnavailable
+from bot.receiver.accepted import AcceptedJobs
+from bot.receiver.metrics import KNOWN_EVENTS, Metrics
+from bot.worker.queues import JobQueue, JobRequest, QueueUnavailable, RQQueue
 from bot.routing import Context, Router
 from bot.receiver.spool import Spool, SpoolError
 
@@ -38,23 +39,30 @@ class Outcome:
 class Intake:
     """The delivery pipeline shared by every way an event comes in."""
 
-    def __init__(self, settings: Settings, router: Router, queue: JobQueue, spool: Spool, metrics: Metrics | None = None) -> None:
+    def __init__(self, settings: Settings, router: Router, queue: JobQueue, spool: Spool, metrics: Metrics | None = None,
+                 accepted: AcceptedJobs | None = None) -> None:
         self.settings = settings
         self.router = router
         self.queue = queue
         self.spool = spool
         self.metrics = metrics or Metrics()
+        self.accepted = accepted  # with Redis: jobs journaled until Redis reports them done
 
     def receive(self, headers: Mapping[str, str], body: bytes) -> Outcome:
         """Handle one HTTP delivery: the signature is checked before anything is parsed."""
         if len(body) > self.settings.max_body_bytes:
-            return self._count("?", Outcome(413, f"body of {len(body)} bytes exceeds TEABOT_MAX_BODY_BYTES={self.settings.max_body_bytes}"))
+            return self.too_large()
         try:
             event = Event.from_http(headers, body, self.settings.webhook_secret)
         except DeliveryError as exc:
             log.warning("delivery refused: %s", exc, extra={"delivery_id": headers.get("X-Gitea-Delivery", "")})
             return self._count("?", Outcome(exc.status, str(exc)))
         return self.process(event)
+
+    def too_large(self) -> Outcome:
+        """The answer to a body longer than TEABOT_MAX_BODY_BYTES (nothing of it was parsed)."""
+        return self._count("?", Outcome(413, f"request body exceeds TEABOT_MAX_BODY_BYTES={self.settings.max_body_bytes}: "
+                                             "raise it if Gitea's payloads are this big"))
 
     def process(self, event: Event) -> Outcome:
         """Route a verified event and queue its jobs; spool it when the queue is unreachable."""
@@ -86,11 +94,14 @@ class Intake:
         if not self.router.handles(event.name):
             return Outcome(204, f"event {event.name!r} is not handled")
         requests: list[JobRequest] = []
-        self.router.dispatch(event, Context(self.settings, logger, _collector(requests)))
+        self.router.dispatch(event, Context(self.settings, logger, _collector(requests, self.settings.retry_intervals)))
         if not requests:
             return Outcome(204, f"{event.name}/{event.action or '-'}: nothing to do")
         started = time.perf_counter()
-        queued = [r.job_id for r in requests if self.queue.submit(r)]
+        if self.accepted is not None and isinstance(self.queue, RQQueue):
+            queued = [r.job_id for r in requests if self.accepted.submit(self.queue, r)]
+        else:
+            queued = [r.job_id for r in requests if self.queue.submit(r)]
         self.metrics.enqueue_seconds.observe(time.perf_counter() - started)
         if not queued:
             return Outcome(202, "duplicate: this work is already queued or done")
@@ -108,7 +119,8 @@ class Intake:
         return Outcome(202, "spooled: the queue is unavailable; the delivery will be queued when it is back")
 
     def _count(self, event_name: str, outcome: Outcome) -> Outcome:
-        self.metrics.deliveries.labels(event=event_name, outcome=_outcome_label(outcome)).inc()
+        label = event_name if event_name in KNOWN_EVENTS or self.router.handles(event_name) else "other"
+        self.metrics.deliveries.labels(event=label, outcome=_outcome_label(outcome)).inc()
         return outcome
 
 
@@ -116,10 +128,10 @@ def _logger(event: Event) -> logging.LoggerAdapter:
     return logging.LoggerAdapter(log, {"delivery_id": event.delivery_id, "repo": event.repo})
 
 
-def _collector(requests: list[JobRequest]) -> Callable[..., None]:
+def _collector(requests: list[JobRequest], default_intervals: tuple[int, ...]) -> Callable[..., None]:
     def enqueue(job: str, *, key: str, timeout: int = 300, retry_intervals: tuple[int, ...] | None = None, **kwargs: Any) -> None:
-        extra = {} if retry_intervals is None else {"retry_intervals": retry_intervals}
-        requests.append(JobRequest(job, key, kwargs, timeout, **extra))
+        intervals = default_intervals if retry_intervals is None else retry_intervals
+        requests.append(JobRequest(job, key, kwargs, timeout, intervals))
 
     return enqueue
 

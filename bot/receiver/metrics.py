@@ -10,6 +10,17 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 
+# X-Gitea-Event values (Gitea's webhook_module.HookEventType and their coarse names); any other name is
+# counted as "other", so a flood of invented event names cannot grow /metrics without bound.
+KNOWN_EVENTS = frozenset({
+    "?", "create", "delete", "fork", "push", "issues", "issue_assign", "issue_label", "issue_milestone",
+    "issue_comment", "pull_request", "pull_request_assign", "pull_request_label", "pull_request_milestone",
+    "pull_request_comment", "pull_request_review_approved", "pull_request_review_rejected",
+    "pull_request_review_comment", "pull_request_sync", "pull_request_review_request", "wiki", "repository",
+    "release", "package", "status", "workflow_run", "workflow_job", "schedule", "workflow_dispatch",
+})
+
+
 class Metrics:
     """The receiver's metrics, in a registry of their own (one per app, so tests stay independent)."""
 

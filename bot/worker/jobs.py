@@ -2,8 +2,8 @@
 
 A job body is assembly only: take the clients from the `Runtime`, call an agent, report. The `job`
 decorator gives every job the same failure semantics: transient errors (Gitea 5xx, timeouts, model
-rate limits) are left to the queue's retries; permanent ones cancel the remaining retries, and on
-the final failure the human who asked is told what failed and how to run it again.
+rate limits) are left to the queue's retries; permanent ones cancel the remaining retries. The
+queue tells the human on the final failure (`bot.worker.failures`), once, whatever the number of tries.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from rq import get_current_job
+from rq.job import Job
 
 from bot.commands import Command, parse_command
 from bot.config.settings import ConfigError
@@ -21,8 +22,7 @@ from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
 from bot.forge.errors import Forbidden, NotFound
 from bot.forge.models import Comment
-from bot.redact import redact
-from bot.worker.queues import is_transient
+from bot.worker.queues import is_transient, running_again, running_job
 from bot.worker.runtime import Runtime, current
 
 log = logging.getLogger(__name__)
@@ -31,41 +31,50 @@ R = TypeVar("R")
 
 
 def job(what: str) -> Callable[[Callable[Concatenate[Runtime, P], R]], Callable[P, R]]:
-    """Decorate a job `func(runtime, **kwargs)`: run it with this process's runtime, fail fast on permanent
-    errors, and tell the human on the final failure. `what` names the work in that message."""
+    """Decorate a job `func(runtime, **kwargs)`: run it with this process's runtime (its comments posted once
+    per job id), and fail fast on permanent errors. `what` names the work in the failure comment, which the
+    queue posts once, after the last try (`bot.worker.failures`)."""
 
     def decorate(func: Callable[Concatenate[Runtime, P], R]) -> Callable[P, R]:
         @functools.wraps(func)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            runtime = current()
             rq_job = get_current_job()
-            extra = {"job_id": rq_job.id if rq_job else "", "repo": kwargs.get("repo", ""),
-                     "delivery_id": kwargs.get("delivery_id", "")}
+            job_id = rq_job.id if rq_job else running_job.get()
+            extra = {"job_id": job_id or "", "repo": kwargs.get("repo", ""), "delivery_id": kwargs.get("delivery_id", "")}
+            runtime = current()
+            rerun = ran_before(runtime, rq_job) if rq_job else running_again.get()
             try:
-                return func(runtime, *args, **kwargs)
+                return func(runtime.for_job(job_id, rerun=rerun) if job_id else runtime, *args, **kwargs)
             except Exception as exc:
-                final = not is_transient(exc) or rq_job is None or not rq_job.retries_left
-                if rq_job is not None and not is_transient(exc):
+                transient = is_transient(exc)
+                if rq_job is not None and not transient:
                     rq_job.retries_left = 0  # permanent: no point in retrying, straight to the failed registry
-                log.error("%s failed (%s): %s", what, "final" if final else "will retry", exc, extra=extra)
-                repo, number = kwargs.get("repo"), kwargs.get("number")
-                if final and isinstance(repo, str) and isinstance(number, int):
-                    tell_failure(runtime, what, repo, number, exc, rq_job.id if rq_job else None)
+                log.error("%s failed (%s): %s", what, "transient" if transient else "permanent", exc, extra=extra)
+                if job_id is None:  # called directly (an Actions step): no queue will retry it or tell anyone
+                    from bot.worker.failures import tell
+
+                    tell(runtime, f"{func.__module__}.{func.__name__}", dict(kwargs), "", str(exc) or type(exc).__name__)
                 raise
 
+        run.what = what  # type: ignore[attr-defined]  # read by bot.worker.failures for the comment
         return run
 
     return decorate
 
 
-def tell_failure(runtime: Runtime, what: str, repo: str, number: int, exc: Exception, job_id: str | None) -> None:
-    """Say on the issue or pull request that `what` failed, why, and how to run it again."""
-    how = f"comment the command again, or ask an operator to run `rq requeue {job_id}`" if job_id else "comment the command again"
-    body = f"{BOT_MARKER}:error -->\n:warning: teabot could not finish {what}: {redact(str(exc))}\n\nTo run it again, {how}."
-    try:
-        runtime.forge().create_comment(repo, number, body)
-    except Exception as report_exc:  # reporting is best effort; the job's own error is what matters
-        log.error("could not report the failure on %s#%s: %s", repo, number, report_exc)
+def ran_before(runtime: Runtime, rq_job: Job) -> bool:
+    """True when this rq job may have run before: a retry, a job restored after a crash, or one submitted again.
+
+    Each run counts itself in Redis; a count kept in a Redis that lost it comes back as a job the receiver
+    submitted again, which carries `recovered` in its meta."""
+    if rq_job.meta.get("recovered") or rq_job.number_of_retries:
+        return True
+    if runtime.redis is None:
+        return True  # nowhere to count: look before posting
+    key = f"teabot:runs:{rq_job.id}"
+    with runtime.redis.pipeline() as pipe:
+        runs, _ = pipe.incr(key).expire(key, runtime.settings.dedupe_ttl).execute()
+    return int(runs) > 1
 
 
 def role_of(client: GiteaClient, repo: str, login: str) -> str:

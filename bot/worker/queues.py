@@ -10,18 +10,17 @@ through a table of ids it has seen. `QueueUnavailable` means "could not queue, s
 from __future__ import annotations
 
 import logging
-import queue as stdlib_queue
 from datetime import timedelta
-import threading
-import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
 import redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError
+from rq.job import Job
 from rq.utils import import_attribute
 
 from bot.config.settings import Settings
@@ -32,6 +31,13 @@ log = logging.getLogger(__name__)
 RETRY_INTERVALS = (10, 60, 300)
 REDIS_CONNECT_TIMEOUT = 1.0
 REDIS_SOCKET_TIMEOUT = 5.0
+
+
+# The job the embedded queue is running in this thread, and whether it may have run before
+# (rq jobs have `get_current_job()`).
+running_job: ContextVar[str | None] = ContextVar("running_job", default=None)
+running_again: ContextVar[bool] = ContextVar("running_again", default=False)
+FAILURE_CALLBACK = "bot.worker.failures.on_job_failure"
 
 
 class QueueUnavailable(Exception):
@@ -47,6 +53,7 @@ class JobRequest:
     kwargs: dict[str, Any] = field(default_factory=dict)
     timeout: int = 300
     retry_intervals: tuple[int, ...] = RETRY_INTERVALS
+    recovered: bool = False  # submitted again after the queue lost it: it may have run already
 
     @property
     def job_id(self) -> str:
@@ -83,6 +90,40 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, TimeoutError, redis.ConnectionError, redis.TimeoutError, httpx.TransportError))
 
 
+@dataclass(frozen=True)
+class Persistence:
+    """What a Redis server writes to disk: AOF (with its fsync policy) and RDB snapshots."""
+
+    aof: bool
+    fsync: str  # "always", "everysec", "no" or "" (unknown)
+    rdb: bool
+
+    @property
+    def durable(self) -> bool:
+        """True when a crash loses at most the last second of writes (AOF on, fsync always or everysec)."""
+        return self.aof and self.fsync in ("always", "everysec", "")
+
+    def describe(self) -> str:
+        """A short description for /healthz and `teabot check`."""
+        if self.aof:
+            return f"aof (appendfsync {self.fsync or 'unknown'})" + (" + rdb" if self.rdb else "")
+        return "rdb snapshots only" if self.rdb else "none"
+
+
+def persistence_of(connection: redis.Redis) -> Persistence | None:
+    """Ask Redis how it persists: CONFIG GET, or INFO persistence where CONFIG is disabled (managed Redis)."""
+    try:
+        try:
+            config = connection.config_get("appendonly") | connection.config_get("appendfsync") | connection.config_get("save")
+            return Persistence(config.get("appendonly") == "yes", str(config.get("appendfsync") or ""),
+                               bool(str(config.get("save") or "").strip()))
+        except redis.ResponseError:
+            info = connection.info("persistence")
+            return Persistence(bool(info.get("aof_enabled")), "", bool(info.get("rdb_last_save_time")))
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        return None
+
+
 class RQQueue:
     """Submit jobs to an RQ queue on Redis."""
 
@@ -98,6 +139,7 @@ class RQQueue:
             self.rq.enqueue(
                 request.job, kwargs=request.kwargs, job_id=request.job_id, unique=True, job_timeout=request.timeout,
                 retry=retry, result_ttl=self.dedupe_ttl, failure_ttl=self.dedupe_ttl, description=request.name,
+                on_failure=Callback(FAILURE_CALLBACK), meta={"recovered": True} if request.recovered else None,
             )
         except DuplicateJobError:
             return False
@@ -111,11 +153,23 @@ class RQQueue:
             self.rq.enqueue_in(
                 timedelta(seconds=seconds), request.job, kwargs=request.kwargs, job_id=request.job_id,
                 job_timeout=request.timeout, result_ttl=self.dedupe_ttl, failure_ttl=self.dedupe_ttl,
-                description=request.name,
+                description=request.name, on_failure=Callback(FAILURE_CALLBACK),
             )
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             raise QueueUnavailable(f"Redis unreachable: {exc}") from exc
         return True
+
+    def status(self, job_id: str) -> str | None:
+        """rq's status of a job ("queued", "started", "finished", ...), or None when Redis does not know it."""
+        try:
+            value = self.connection.hget(Job.key_for(job_id), "status")
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise QueueUnavailable(f"Redis unreachable: {exc}") from exc
+        return value.decode() if value else None
+
+    def persistence(self) -> Persistence | None:
+        """How this Redis keeps its data across a crash, or None when it cannot be reached."""
+        return persistence_of(self.connection)
 
     def ping(self) -> bool:
         """True when Redis answers."""
@@ -129,96 +183,6 @@ class RQQueue:
         return f"rq:{self.rq.name}"
 
 
-class EmbeddedQueue:
-    """An in-process queue and worker threads, for running without Redis (`teabot serve` alone)."""
-
-    def __init__(self, *, workers: int = 2, dedupe_ttl: int = 7 * 24 * 3600, clock: Callable[[], float] = time.monotonic) -> None:
-        self._pending: stdlib_queue.Queue[tuple[JobRequest, int]] = stdlib_queue.Queue()
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
-        self._workers = workers
-        self._dedupe_ttl = dedupe_ttl
-        self._clock = clock
-        self._busy = 0
-        self.results: dict[str, str] = {}  # job id -> "finished" | "failed" | "retrying"
-
-    def submit(self, request: JobRequest) -> bool:
-        """Queue `request` unless the same job was seen within the dedupe window."""
-        now = self._clock()
-        with self._lock:
-            self._seen = {k: t for k, t in self._seen.items() if now - t < self._dedupe_ttl}
-            if request.job_id in self._seen:
-                return False
-            self._seen[request.job_id] = now
-        self._start()
-        self._pending.put((request, 0))
-        return True
-
-    def submit_in(self, seconds: float, request: JobRequest) -> bool:
-        """Queue `request` after `seconds` (a timer thread; lost if the process stops)."""
-        timer = threading.Timer(seconds, self.submit, args=(request,))
-        timer.daemon = True
-        timer.start()
-        return True
-
-    def ping(self) -> bool:
-        """Always reachable: it lives in this process."""
-        return True
-
-    def describe(self) -> str:
-        """A short description for /healthz."""
-        return "embedded"
-
-    def join(self, timeout: float = 30.0) -> bool:
-        """Wait until no job is queued or running; True if that happened within `timeout`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                idle = self._pending.empty() and self._busy == 0
-            if idle:
-                return True
-            time.sleep(0.01)
-        return False
-
-    def _start(self) -> None:
-        with self._lock:
-            if self._threads:
-                return
-            for n in range(self._workers):
-                thread = threading.Thread(target=self._work, name=f"teabot-embedded-{n}", daemon=True)
-                thread.start()
-                self._threads.append(thread)
-
-    def _work(self) -> None:
-        while True:
-            request, attempt = self._pending.get()
-            with self._lock:
-                self._busy += 1
-            try:
-                self._run(request, attempt)
-            finally:
-                with self._lock:
-                    self._busy -= 1
-
-    def _run(self, request: JobRequest, attempt: int) -> None:
-        try:
-            resolve(request.job)(**request.kwargs)
-        except Exception as exc:  # a job must never kill the worker thread
-            if is_transient(exc) and attempt < len(request.retry_intervals):
-                delay = request.retry_intervals[attempt]
-                log.warning("job %s failed (%s); retry %d in %ss", request.job_id, exc, attempt + 1, delay, extra={"job_id": request.job_id})
-                self.results[request.job_id] = "retrying"
-                timer = threading.Timer(delay, self._pending.put, args=((request, attempt + 1),))
-                timer.daemon = True
-                timer.start()
-                return
-            log.exception("job %s failed", request.job_id, extra={"job_id": request.job_id})
-            self.results[request.job_id] = "failed"
-            return
-        self.results[request.job_id] = "finished"
-
-
 def connect(url: str) -> redis.Redis:
     """The one way teabot opens Redis: short connect and read timeouts, so an outage is noticed quickly
     and a delivery is spooled instead of waiting (rq's blocking dequeue sets its own read timeout)."""
@@ -226,8 +190,11 @@ def connect(url: str) -> redis.Redis:
                                 health_check_interval=30)
 
 
-def make_queue(settings: Settings) -> RQQueue | EmbeddedQueue:
-    """RQ when REDIS_URL is set, otherwise the in-process queue."""
+def make_queue(settings: Settings) -> JobQueue:
+    """RQ when REDIS_URL is set, otherwise the in-process queue, journaled under TEABOT_DATA_DIR."""
     if settings.redis_url:
         return RQQueue(connect(settings.redis_url), settings.queue_name, dedupe_ttl=settings.dedupe_ttl)
-    return EmbeddedQueue(dedupe_ttl=settings.dedupe_ttl)
+    from bot.worker.embedded import EmbeddedQueue
+    from bot.worker.journal import Journal
+
+    return EmbeddedQueue(dedupe_ttl=settings.dedupe_ttl, journal=Journal(settings.data_dir / "jobs.sqlite3"))

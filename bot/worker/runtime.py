@@ -9,6 +9,7 @@ teabot's command builds it from the environment on its first job.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -34,8 +35,11 @@ class Runtime:
     queue: JobQueue
     redis: redis.Redis | None = None
     clock: Callable[[], float] = time.time
+    job_id: str | None = None  # set in the copy a job runs with: its comments are posted once per job id
+    rerun: bool = False  # the job may have run before: look for its comments before posting them
     _forge: GiteaClient | None = field(default=None, repr=False)
     _sessions: MemorySessionStore | None = field(default=None, repr=False)
+    _shared: dict[str, object] = field(default_factory=dict, repr=False)  # clients, shared with per-job copies
 
     @classmethod
     def from_settings(cls, settings: Settings, *, queue: JobQueue | None = None) -> Runtime:
@@ -44,15 +48,24 @@ class Runtime:
         connection = connect(settings.redis_url) if settings.redis_url else None
         return cls(settings, queue if queue is not None else make_queue(settings), connection)
 
+    def for_job(self, job_id: str, *, rerun: bool) -> Runtime:
+        """This runtime as one job sees it: same clients, comments keyed by `job_id` so a re-run posts none twice."""
+        return dataclasses.replace(self, job_id=job_id, rerun=rerun)
+
     def forge(self) -> GiteaClient:
         """The Gitea client acting as the bot user (one per process; httpx pools its connections)."""
         if not self.settings.gitea_token:
             raise ConfigError("TEABOT_GITEA_TOKEN is not set: create a token for the bot user in Gitea and set it")
-        if self._forge is None:
+        if self._forge is None and "forge" not in self._shared:
             from bot.forge import make_forge
 
-            self._forge = make_forge(self.settings)
-        return self._forge
+            self._shared["forge"] = make_forge(self.settings)
+        client = self._forge or self._shared["forge"]
+        if self.job_id is None:
+            return client  # type: ignore[return-value]
+        from bot.worker.effects import OnceForge
+
+        return OnceForge(client, self.job_id, verify=self.rerun)  # type: ignore[return-value]  # a GiteaClient to its callers
 
     def llm(self, tokens: int) -> LLM | None:
         """A model client with a budget of `tokens`, or None in model-free mode."""
@@ -67,11 +80,11 @@ class Runtime:
 
     def memory_sessions(self) -> MemorySessionStore:
         """The session store of a process without Redis (kept for the life of the process)."""
-        if self._sessions is None:
+        if self._sessions is None and "sessions" not in self._shared:
             from bot.debug.store import MemorySessionStore
 
-            self._sessions = MemorySessionStore()
-        return self._sessions
+            self._shared["sessions"] = MemorySessionStore()
+        return self._sessions or self._shared["sessions"]  # type: ignore[return-value]
 
 
 _installed: Runtime | None = None

@@ -7,7 +7,7 @@ from bot.config.repo_files import repo_files
 from bot.config.settings import Settings
 from bot.forge.client import GiteaClient
 from bot.plan.jobs import plan_command
-from bot.worker.queues import EmbeddedQueue
+from bot.worker.embedded import EmbeddedQueue
 from bot.worker.runtime import Runtime
 from harness.cast import BOT
 from harness.fake_gitea import FakeGitea
