@@ -5,10 +5,13 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from bot.triage import rules
 from bot.triage.category import Category
+from bot.triage.families import Family, family_score, joins, recovers
+from bot.triage.shapes import Learned
 from bot.triage.reading import AFTER, BEFORE, TAIL, LogView
 from bot.triage.text import clean, normalise
 
@@ -33,6 +36,10 @@ REPEAT_FACTOR = 0.85
 PASSED_STEP_FACTOR = 0.45
 AFTER_FAILURE_FACTOR = 0.75
 FAILED_STEP_BONUS = 1.25
+RECOVERY_FACTOR = 0.4      # an error the job recovered from ("falling back", "retrying") is not the cause
+RECOVERY_REACH = 6         # lines after an error where a recovery counts
+LEARNED_WHOLE = 12.0       # a line shaped like a confirmed cause line outranks every rule
+LEARNED_HEAD = 7.0         # a line that starts like one is a strong line
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,9 @@ class Line:
     base: float
     score: float
     category: Category
+    joins: bool = False      # a shape family says it continues the block before it
+    learned: int = 0         # 2: its shape was confirmed before; 1: its first words were
+    known: bool = False      # the passing run printed it too
 
 
 @dataclass(frozen=True)
@@ -71,34 +81,51 @@ def is_filler(text: str) -> bool:
     return bool(_FILLER.search(text))
 
 
-def analyse(view: LogView, baseline: frozenset[str] = frozenset()) -> tuple[list[Line], list[StepEnd]]:
+def analyse(view: LogView, baseline: frozenset[str] = frozenset(), learned: Learned | None = None,
+            families: tuple[Family, ...] = ()) -> tuple[list[Line], list[StepEnd]]:
     """Score the kept lines that matter, in line order, and list the step ends found.
 
     Only the tail and the neighbourhood of hits that score (or end a failed step) are analysed:
     windows kept around harmless hits ("0 errors") would only cost time.
     """
-    texts = {n: clean(raw) for n, raw in _live(view).items()}
-    rated = {n: rules.score(t) for n, t in texts.items()}
+    extra = partial(family_score, families) if families else None
+    texts = {n: clean(raw) for n, raw in _live(view, extra).items()}
+    rated = {n: rules.score(t, extra) for n, t in texts.items()}
     ends = [StepEnd(n, failed) for n, t in texts.items() if (failed := step_end(t)) is not None]
     factor = _step_factors(ends, {n for n, (base, _) in rated.items() if base > 0})
+    recovered = _recovered(texts, families)
     seen: set[str] = set()
     out = []
     for number, text in texts.items():
         base, category = rated[number]
         value = max(base, 0.0) * factor(number)
+        key = normalise(text) if base > 0 or learned or baseline else ""
         if base > 0:
-            key = normalise(text)
             if key in baseline:
                 value *= BASELINE_FACTOR
             if key in seen:
                 value *= REPEAT_FACTOR
+            if number in recovered:
+                value *= RECOVERY_FACTOR
             seen.add(key)
-        out.append(Line(number, text, base, value, category))
+        match = learned.match(text) if learned and key not in baseline else 0
+        if match:
+            value = max(value, LEARNED_WHOLE if match == 2 else LEARNED_HEAD)
+        out.append(Line(number, text, base, value, category, bool(families) and joins(families, text), match,
+                        bool(key) and key in baseline))
     _lift_last_words(out, ends)
     return out, ends
 
 
-def _live(view: LogView) -> dict[int, bytes]:
+def _recovered(texts: dict[int, str], families: tuple[Family, ...]) -> set[int]:
+    """Lines followed within RECOVERY_REACH lines by one that says the job recovered."""
+    if not any(f.recovers is not None for f in families):
+        return set()
+    marks = [n for n, t in texts.items() if recovers(families, t)]
+    return {n for m in marks for n in range(m - RECOVERY_REACH, m) if n in texts}
+
+
+def _live(view: LogView, extra: Callable[[str], tuple[float, Category]] | None = None) -> dict[int, bytes]:
     """The kept lines near a hit that scores or ends a failed step, plus the tail."""
     first_tail = view.n_lines - TAIL + 1
     marks = []
@@ -106,7 +133,7 @@ def _live(view: LogView) -> dict[int, bytes]:
         if number >= first_tail:
             continue
         text = clean(view.lines[number])
-        if rules.score(text)[0] > 0 or step_end(text) or rules.section_end(text):
+        if rules.score(text, extra)[0] > 0 or step_end(text) or rules.section_end(text):
             marks.append(number)
     ranges = [(max(1, n - BEFORE), n + AFTER) for n in marks] + [(first_tail, view.n_lines)]
     keep: set[int] = set()
@@ -152,5 +179,5 @@ def _lift_last_words(lines: list[Line], ends: list[StepEnd]) -> None:
             if not is_filler(line.text) and line.base >= 0:
                 floor = floors.pop(0)
                 if line.score < floor:
-                    lines[i] = Line(line.number, line.text, line.base, floor, line.category)
+                    lines[i] = replace(line, score=floor)
             i -= 1

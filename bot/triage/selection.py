@@ -88,7 +88,8 @@ def _grow(lines: list[Line], start: int) -> int:
             gap += 1
             if gap > MAX_GAP:
                 break
-        elif line.score >= JOIN or (line.base >= 0 and _continues(line.text, indent)) or _framed(lines, i):
+        elif line.score >= JOIN or (line.base >= 0 and (line.joins or _continues(line.text, indent))) \
+                or _framed(lines, i):
             gap, end = 0, i + 1
         else:
             break

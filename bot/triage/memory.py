@@ -1,0 +1,204 @@
+"""What a repository's users confirmed, kept as line shapes: one interface, a directory and a Redis backend.
+
+A confirmation (a 👍 on a triage, `/triage lines 120-140`, `teabot triage learn`) records the shapes of
+the cause lines; `load()` gives them back as `Learned` for `triage(..., learned=...)`. Both backends keep
+the same bounds: at most MAX_SHAPES shapes per repository (the least recently confirmed go first) and
+none older than MAX_AGE seconds; `forget()` drops everything a repository taught.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from bot.triage.shapes import Learned, learned_from, shape
+from bot.triage.text import clean
+
+MAX_SHAPES = 400                 # shapes kept per repository
+MAX_AGE = 180 * 24 * 3600        # seconds a shape is kept after it was last confirmed
+MAX_PER_CONFIRMATION = 64        # distinct shapes one confirmation may add (a whole test report is long)
+REDIS_PREFIX = "teabot:triage:shapes:"
+_SPEC = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$")
+MAX_SPEC_LINES = 100_000
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One learned shape: how often it was confirmed and when last."""
+
+    shape: str
+    count: int
+    seen: float
+
+
+class ShapeStore(Protocol):
+    """Per-repository memory of confirmed cause-line shapes."""
+
+    def load(self, now: float | None = None) -> Learned: ...
+    def record(self, shapes: Iterable[str], now: float | None = None) -> int: ...
+    def entries(self, now: float | None = None) -> list[Entry]: ...
+    def forget(self) -> None: ...
+
+
+def bounded(entries: Iterable[Entry], now: float) -> list[Entry]:
+    """Entries within the age limit, the MAX_SHAPES most recently confirmed, newest first."""
+    fresh = [e for e in entries if now - e.seen <= MAX_AGE]
+    return sorted(fresh, key=lambda e: (-e.seen, -e.count, e.shape))[:MAX_SHAPES]
+
+
+def merged(entries: Iterable[Entry], shapes: Iterable[str], now: float) -> list[Entry]:
+    """Entries after confirming `shapes` at `now` (pure; the directory backend's update)."""
+    table = {e.shape: e for e in entries}
+    for s in _distinct(shapes):
+        old = table.get(s)
+        table[s] = Entry(s, (old.count if old else 0) + 1, now)
+    return bounded(table.values(), now)
+
+
+def _distinct(shapes: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(s for s in shapes if s))[:MAX_PER_CONFIRMATION]
+
+
+class DirectoryStore:
+    """One JSON file per repository in a directory; written atomically (temp file + rename)."""
+
+    FILE = "shapes.json"
+
+    def __init__(self, directory: Path | str, repo: str = "") -> None:
+        name = re.sub(r"[^\w.-]+", "_", repo).strip("._") + ".shapes.json" if repo else self.FILE
+        self.path = Path(directory) / name
+
+    def entries(self, now: float | None = None) -> list[Entry]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []          # nothing learned yet, or a damaged file: triage as if new
+        items = raw.get("shapes", []) if isinstance(raw, dict) else []
+        found = [Entry(str(i["shape"]), int(i["count"]), float(i["seen"])) for i in items
+                 if isinstance(i, dict) and {"shape", "count", "seen"} <= i.keys()]
+        return bounded(found, time.time() if now is None else now)
+
+    def load(self, now: float | None = None) -> Learned:
+        return learned_from(e.shape for e in self.entries(now))
+
+    def record(self, shapes: Iterable[str], now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        before = self.entries(now)
+        after = merged(before, shapes, now)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"version": 1, "shapes": [{"shape": e.shape, "count": e.count, "seen": e.seen} for e in after]}
+        fd, tmp = tempfile.mkstemp(prefix=".shapes-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(payload, out, ensure_ascii=False)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return len(after) - len(before)
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+class RedisStore:
+    """Redis keys per repository: `<prefix><repo>:count` (hash shape -> confirmations) and
+    `<prefix><repo>:seen` (sorted set shape -> last confirmed); the same bounds, trimmed on write."""
+
+    def __init__(self, client: object, repo: str, prefix: str = REDIS_PREFIX) -> None:
+        self.client = client
+        self.count_key = f"{prefix}{repo}:count"
+        self.seen_key = f"{prefix}{repo}:seen"
+
+    def entries(self, now: float | None = None) -> list[Entry]:
+        now = time.time() if now is None else now
+        seen = self.client.zrangebyscore(self.seen_key, now - MAX_AGE, "+inf", withscores=True)
+        if not seen:
+            return []
+        names = [_text(s) for s, _ in seen]
+        counts = self.client.hmget(self.count_key, names)
+        found = [Entry(n, int(c or 1), float(t)) for n, (_, t), c in zip(names, seen, counts, strict=True)]
+        return bounded(found, now)
+
+    def load(self, now: float | None = None) -> Learned:
+        return learned_from(e.shape for e in self.entries(now))
+
+    def record(self, shapes: Iterable[str], now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        new = _distinct(shapes)
+        if not new:
+            return 0
+        before = self.client.zcard(self.seen_key)
+        pipe = self.client.pipeline(transaction=True)
+        for s in new:
+            pipe.hincrby(self.count_key, s, 1)
+        pipe.zadd(self.seen_key, {s: now for s in new})
+        pipe.execute()
+        self._trim(now)
+        return self.client.zcard(self.seen_key) - before
+
+    def _trim(self, now: float) -> None:
+        old = self.client.zrangebyscore(self.seen_key, "-inf", f"({now - MAX_AGE}")
+        extra = self.client.zrange(self.seen_key, 0, -(MAX_SHAPES + 1))    # oldest beyond the cap
+        drop = list({*old, *extra})
+        if drop:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.zrem(self.seen_key, *drop)
+            pipe.hdel(self.count_key, *drop)
+            pipe.execute()
+        expire = int(MAX_AGE)
+        self.client.expire(self.seen_key, expire)
+        self.client.expire(self.count_key, expire)
+
+    def forget(self) -> None:
+        self.client.delete(self.count_key, self.seen_key)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def parse_lines(spec: str) -> list[int]:
+    """'12,13,14' or '12-14,20' -> sorted distinct line numbers (ValueError on anything else)."""
+    found: set[int] = set()
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        match = _SPEC.match(part)
+        if match is None:
+            raise ValueError(f"{part!r} is not a line number or a range like 12-14")
+        low = int(match.group(1))
+        high = int(match.group(2) or low)
+        if low < 1 or high < low or high - low > MAX_SPEC_LINES:
+            raise ValueError(f"{part!r} is not a range of line numbers from 1")
+        found.update(range(low, high + 1))
+    return sorted(found)
+
+
+def line_texts(source: BinaryIO | bytes, numbers: Sequence[int]) -> list[str]:
+    """The cleaned text of the given 1-based lines of a log (split on b"\\n"), read as a stream."""
+    wanted = set(numbers)
+    if not wanted:
+        return []
+    last = max(wanted)
+    out = []
+    # a binary stream iterates over b"\n"-ended pieces (not at b"\r"), as the line numbers count
+    pieces = source.split(b"\n") if isinstance(source, bytes) else (
+        raw[:-1] if raw.endswith(b"\n") else raw for raw in source)
+    for number, raw in enumerate(pieces, start=1):
+        if number in wanted:
+            out.append(clean(raw))
+        if number >= last:
+            break
+    return out
+
+
+def learn_lines(store: ShapeStore, source: BinaryIO | bytes, numbers: Sequence[int],
+                now: float | None = None) -> int:
+    """Record the shapes of the given lines of a log as a confirmed cause; return the new shapes."""
+    return store.record((shape(t) for t in line_texts(source, numbers)), now)
