@@ -75,13 +75,15 @@ def _result(view: LogView, chosen: list[Line], max_lines: int) -> Triage:
     category = decide((ln.category, ln.score ** 2) for ln in (strong or chosen))
     texts = [ln.text for ln in key]
     numbered = [(ln.number, ln.text) for ln in chosen]
+    learned = tuple(ln.number for ln in chosen if ln.learned)
     return Triage(
         lines=tuple(ln.number for ln in chosen),
-        excerpt=excerpt(numbered, max_lines),
+        excerpt=excerpt(numbered, max_lines, keep=tuple(ln.number for ln in strong), learned=frozenset(learned)),
         category=category,
         fingerprint=fingerprint(category, texts),
         summary=summary(category, strong[0].text if strong else (texts[0] if texts else None)),
         tokens=key_tokens(texts),
         n_lines=view.n_lines,
+        learned=learned,
     )
 
