@@ -27,22 +27,29 @@ MAX_PER_CONFIRMATION = 64        # distinct shapes one confirmation may add (a w
 REDIS_PREFIX = "teabot:triage:shapes:"
 _SPEC = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$")
 MAX_SPEC_LINES = 100_000
+BLANK_RUN = 2                    # confirmed lines this few (blank) lines apart are one run
+MAX_HEADS = 3                    # runs of one confirmation whose first line may open a cause later (a long
+                                 # report's later runs are more of the same, often not its cause)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One learned shape: how often it was confirmed and when last."""
+    """One learned shape: how often it was confirmed, when last, and whether it opened a cause."""
 
     shape: str
     count: int
     seen: float
+    head: bool = False
+
+
+Confirmed = tuple[str, bool]     # a shape and whether its line opened a run of cause lines
 
 
 class ShapeStore(Protocol):
     """Per-repository memory of confirmed cause-line shapes."""
 
     def load(self, now: float | None = None) -> Learned: ...
-    def record(self, shapes: Iterable[str], now: float | None = None) -> int: ...
+    def record(self, shapes: Iterable[Confirmed], now: float | None = None) -> int: ...
     def entries(self, now: float | None = None) -> list[Entry]: ...
     def forget(self) -> None: ...
 
@@ -53,17 +60,28 @@ def bounded(entries: Iterable[Entry], now: float) -> list[Entry]:
     return sorted(fresh, key=lambda e: (-e.seen, -e.count, e.shape))[:MAX_SHAPES]
 
 
-def merged(entries: Iterable[Entry], shapes: Iterable[str], now: float) -> list[Entry]:
+def merged(entries: Iterable[Entry], shapes: Iterable[Confirmed], now: float) -> list[Entry]:
     """Entries after confirming `shapes` at `now` (pure; the directory backend's update)."""
     table = {e.shape: e for e in entries}
-    for s in _distinct(shapes):
+    for s, head in _distinct(shapes):
         old = table.get(s)
-        table[s] = Entry(s, (old.count if old else 0) + 1, now)
+        table[s] = Entry(s, (old.count if old else 0) + 1, now, head or bool(old and old.head))
     return bounded(table.values(), now)
 
 
-def _distinct(shapes: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(s for s in shapes if s))[:MAX_PER_CONFIRMATION]
+def _distinct(shapes: Iterable[Confirmed]) -> list[Confirmed]:
+    """The first MAX_PER_CONFIRMATION distinct shapes (a shape is a head if any of its lines was)."""
+    found: dict[str, bool] = {}
+    for s, head in shapes:
+        if s and (s in found or len(found) < MAX_PER_CONFIRMATION):
+            found[s] = found.get(s, False) or head
+    return list(found.items())
+
+
+def to_learned(entries: Iterable[Entry]) -> Learned:
+    """The `Learned` that triage uses, from stored entries."""
+    items = list(entries)
+    return learned_from((e.shape for e in items if e.head), (e.shape for e in items if not e.head))
 
 
 class DirectoryStore:
@@ -81,19 +99,20 @@ class DirectoryStore:
         except (OSError, ValueError):
             return []          # nothing learned yet, or a damaged file: triage as if new
         items = raw.get("shapes", []) if isinstance(raw, dict) else []
-        found = [Entry(str(i["shape"]), int(i["count"]), float(i["seen"])) for i in items
+        found = [Entry(str(i["shape"]), int(i["count"]), float(i["seen"]), bool(i.get("head"))) for i in items
                  if isinstance(i, dict) and {"shape", "count", "seen"} <= i.keys()]
         return bounded(found, time.time() if now is None else now)
 
     def load(self, now: float | None = None) -> Learned:
-        return learned_from(e.shape for e in self.entries(now))
+        return to_learned(self.entries(now))
 
-    def record(self, shapes: Iterable[str], now: float | None = None) -> int:
+    def record(self, shapes: Iterable[Confirmed], now: float | None = None) -> int:
         now = time.time() if now is None else now
         before = self.entries(now)
         after = merged(before, shapes, now)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"version": 1, "shapes": [{"shape": e.shape, "count": e.count, "seen": e.seen} for e in after]}
+        payload = {"version": 1, "shapes": [{"shape": e.shape, "count": e.count, "seen": e.seen, "head": e.head}
+                                            for e in after]}
         fd, tmp = tempfile.mkstemp(prefix=".shapes-", dir=self.path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -109,13 +128,15 @@ class DirectoryStore:
 
 
 class RedisStore:
-    """Redis keys per repository: `<prefix><repo>:count` (hash shape -> confirmations) and
-    `<prefix><repo>:seen` (sorted set shape -> last confirmed); the same bounds, trimmed on write."""
+    """Redis keys per repository: `<prefix><repo>:count` (hash shape -> confirmations),
+    `<prefix><repo>:seen` (sorted set shape -> last confirmed) and `<prefix><repo>:head` (set of the
+    shapes that opened a cause); the same bounds, trimmed on write."""
 
     def __init__(self, client: object, repo: str, prefix: str = REDIS_PREFIX) -> None:
         self.client = client
         self.count_key = f"{prefix}{repo}:count"
         self.seen_key = f"{prefix}{repo}:seen"
+        self.head_key = f"{prefix}{repo}:head"
 
     def entries(self, now: float | None = None) -> list[Entry]:
         now = time.time() if now is None else now
@@ -124,22 +145,26 @@ class RedisStore:
             return []
         names = [_text(s) for s, _ in seen]
         counts = self.client.hmget(self.count_key, names)
-        found = [Entry(n, int(c or 1), float(t)) for n, (_, t), c in zip(names, seen, counts, strict=True)]
+        heads = {_text(h) for h in self.client.smembers(self.head_key)}
+        found = [Entry(n, int(c or 1), float(t), n in heads)
+                 for n, (_, t), c in zip(names, seen, counts, strict=True)]
         return bounded(found, now)
 
     def load(self, now: float | None = None) -> Learned:
-        return learned_from(e.shape for e in self.entries(now))
+        return to_learned(self.entries(now))
 
-    def record(self, shapes: Iterable[str], now: float | None = None) -> int:
+    def record(self, shapes: Iterable[Confirmed], now: float | None = None) -> int:
         now = time.time() if now is None else now
         new = _distinct(shapes)
         if not new:
             return 0
         before = self.client.zcard(self.seen_key)
         pipe = self.client.pipeline(transaction=True)
-        for s in new:
+        for s, _ in new:
             pipe.hincrby(self.count_key, s, 1)
-        pipe.zadd(self.seen_key, {s: now for s in new})
+        pipe.zadd(self.seen_key, {s: now for s, _ in new})
+        if heads := [s for s, head in new if head]:
+            pipe.sadd(self.head_key, *heads)
         pipe.execute()
         self._trim(now)
         return self.client.zcard(self.seen_key) - before
@@ -152,13 +177,13 @@ class RedisStore:
             pipe = self.client.pipeline(transaction=True)
             pipe.zrem(self.seen_key, *drop)
             pipe.hdel(self.count_key, *drop)
+            pipe.srem(self.head_key, *drop)
             pipe.execute()
-        expire = int(MAX_AGE)
-        self.client.expire(self.seen_key, expire)
-        self.client.expire(self.count_key, expire)
+        for key in (self.seen_key, self.count_key, self.head_key):   # a repository that stops failing fades out
+            self.client.expire(key, int(MAX_AGE))
 
     def forget(self) -> None:
-        self.client.delete(self.count_key, self.seen_key)
+        self.client.delete(self.count_key, self.seen_key, self.head_key)
 
 
 def _text(value: bytes | str) -> str:
@@ -180,8 +205,8 @@ def parse_lines(spec: str) -> list[int]:
     return sorted(found)
 
 
-def line_texts(source: BinaryIO | bytes, numbers: Sequence[int]) -> list[str]:
-    """The cleaned text of the given 1-based lines of a log (split on b"\\n"), read as a stream."""
+def line_texts(source: BinaryIO | bytes, numbers: Sequence[int]) -> list[tuple[int, str]]:
+    """(number, cleaned text) of the given 1-based lines of a log (split on b"\\n"), read as a stream."""
     wanted = set(numbers)
     if not wanted:
         return []
@@ -192,13 +217,28 @@ def line_texts(source: BinaryIO | bytes, numbers: Sequence[int]) -> list[str]:
         raw[:-1] if raw.endswith(b"\n") else raw for raw in source)
     for number, raw in enumerate(pieces, start=1):
         if number in wanted:
-            out.append(clean(raw))
+            out.append((number, clean(raw)))
         if number >= last:
             break
+    return out
+
+
+def confirmed_shapes(numbered: Iterable[tuple[int, str]]) -> list[Confirmed]:
+    """Shapes of confirmed cause lines; a line opens a run unless the line before it (blank lines
+    aside) was confirmed too, and only the first MAX_HEADS runs' openers count as heads."""
+    out: list[Confirmed] = []
+    prev, runs = None, 0
+    for number, text in numbered:
+        if not text.strip():
+            continue
+        opens = prev is None or number - prev > BLANK_RUN + 1
+        runs += opens
+        out.append((shape(text), opens and runs <= MAX_HEADS))
+        prev = number
     return out
 
 
 def learn_lines(store: ShapeStore, source: BinaryIO | bytes, numbers: Sequence[int],
                 now: float | None = None) -> int:
     """Record the shapes of the given lines of a log as a confirmed cause; return the new shapes."""
-    return store.record((shape(t) for t in line_texts(source, numbers)), now)
+    return store.record(confirmed_shapes(line_texts(source, numbers)), now)

@@ -11,7 +11,7 @@ from functools import partial
 from bot.triage import rules
 from bot.triage.category import Category
 from bot.triage.families import Family, family_score, joins, recovers
-from bot.triage.shapes import Learned
+from bot.triage.shapes import BODY, HEAD, KIN, Learned
 from bot.triage.reading import AFTER, BEFORE, TAIL, LogView
 from bot.triage.text import clean, normalise
 
@@ -38,8 +38,9 @@ AFTER_FAILURE_FACTOR = 0.75
 FAILED_STEP_BONUS = 1.25
 RECOVERY_FACTOR = 0.4      # an error the job recovered from ("falling back", "retrying") is not the cause
 RECOVERY_REACH = 6         # lines after an error where a recovery counts
-LEARNED_WHOLE = 12.0       # a line shaped like a confirmed cause line outranks every rule
-LEARNED_HEAD = 7.0         # a line that starts like one is a strong line
+LEARNED_HEAD = 12.0        # a line shaped like the first line of a confirmed cause outranks every rule
+LEARNED_BODY = 4.5         # one shaped like the rest of a confirmed cause extends a block, opens none
+LEARNED_KIN = 7.0          # an error line whose first words match a confirmed first line is a strong line
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Line:
     score: float
     category: Category
     joins: bool = False      # a shape family says it continues the block before it
-    learned: int = 0         # 2: its shape was confirmed before; 1: its first words were
+    learned: int = 0         # shapes.HEAD / BODY / KIN: what a learned shape says of it (0: nothing)
     known: bool = False      # the passing run printed it too
 
 
@@ -109,8 +110,10 @@ def analyse(view: LogView, baseline: frozenset[str] = frozenset(), learned: Lear
                 value *= RECOVERY_FACTOR
             seen.add(key)
         match = learned.match(text) if learned and key not in baseline else 0
+        if match == KIN and base <= 0:
+            match = 0                # first words alone are too weak a sign on a line no rule flags
         if match:
-            value = max(value, LEARNED_WHOLE if match == 2 else LEARNED_HEAD)
+            value = max(value, {HEAD: LEARNED_HEAD, BODY: LEARNED_BODY, KIN: LEARNED_KIN}[match])
         out.append(Line(number, text, base, value, category, bool(families) and joins(families, text), match,
                         bool(key) and key in baseline))
     _lift_last_words(out, ends)

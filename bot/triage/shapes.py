@@ -50,28 +50,36 @@ def coarse(shaped: str) -> str:
     return head if len(_LETTER.findall(re.sub(r"<\w+>", "", head))) >= 2 * MIN_LETTERS else ""
 
 
+HEAD, BODY, KIN = 3, 2, 1     # what a learned shape says of a line: it opens a cause, continues one, or is akin
+
+
 @dataclass(frozen=True)
 class Learned:
-    """What a repository's users confirmed: shapes of cause lines, whole and coarse."""
+    """What a repository's users confirmed: the shapes of the lines that open a cause (`heads`), of
+    the lines that continue one (`bodies`), and the first words of the heads (`kin`)."""
 
-    shapes: frozenset[str] = frozenset()
     heads: frozenset[str] = frozenset()
+    bodies: frozenset[str] = frozenset()
+    kin: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.shapes)
+        return bool(self.heads or self.bodies)
 
     def match(self, text: str) -> int:
-        """2 when the line's whole shape was confirmed before, 1 when its head was, else 0."""
+        """HEAD, BODY or KIN when the line's shape (or its first words) was confirmed before, else 0."""
         shaped = shape(text)
         if not shaped:
             return 0
-        if shaped in self.shapes:
-            return 2
-        head = coarse(shaped)
-        return 1 if head and head in self.heads else 0
+        if shaped in self.heads:
+            return HEAD
+        if shaped in self.bodies:
+            return BODY
+        start = coarse(shaped)
+        return KIN if start and start in self.kin else 0
 
 
-def learned_from(shapes: Iterable[str]) -> Learned:
-    """A `Learned` from stored shapes."""
-    whole = frozenset(s for s in shapes if s)
-    return Learned(whole, frozenset(h for h in map(coarse, whole) if h))
+def learned_from(heads: Iterable[str], bodies: Iterable[str] = ()) -> Learned:
+    """A `Learned` from stored head and body shapes."""
+    head_set = frozenset(s for s in heads if s)
+    return Learned(head_set, frozenset(s for s in bodies if s) - head_set,
+                   frozenset(h for h in map(coarse, head_set) if h))
