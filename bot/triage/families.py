@@ -23,7 +23,7 @@ _I = re.IGNORECASE
 # A source file as compilers name it: a path ending in the extension of a compiled language.
 _COMPILED = r"(?:go|c|cc|cpp|cxx|h|hh|hpp|m|mm|rs|swift|java|kt|scala|cs|fs|hs|ml|nim|zig|d|f90|pas|cr|vala|dart)"
 _PATH = r"[\w.@~+/\\-]*[\w-]\.[A-Za-z]\w{0,5}"
-_RULE_CODE = r"(?:[A-Z]{1,5}\d{2,5}|[a-z]+(?:[-/][a-z0-9]+)+)"
+_RULE_CODE = r"(?:[A-Z]{1,5}\d{2,5}|[A-Za-z]+(?:[-/][A-Za-z0-9]+)+)"
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,9 @@ DIAGNOSTIC = Family("diagnostic", (
     _r(r"^\s*" + _PATH + r"[:(]\s?\d+(?:[:,]\d+)?\)?:?\s+(?:[✖✗✘×]|error\b|fatal\b)", 8, L),
     # path:line[:col] then a rule code, e.g. "docs/a.md:12:1 MD013/line-length", "x.lua: 12: W211"
     _r(r"^\s*" + _PATH + r":\s?\d+(?::\s?\d+)?:?\s+\[?" + _RULE_CODE + r"\b", 7, L),
-    # a compiler's diagnostic with no severity word (go build, javac-style): "./main.go:12:5: undefined: x"
-    _r(r"^\s*(?:\./)?[\w.@~+/\\-]*\." + _COMPILED + r":\d+(?::\d+)?: (?!warning|note|info)\S", 8, C),
+    # a compiler's diagnostic with no severity word (go build, swiftc): "./main.go:12:5: undefined: x" (a
+    # runtime message names a line but rarely a column)
+    _r(r"^\s*(?:\./)?[\w.@~+/\\-]*\." + _COMPILED + r":\d+:\d+: (?!warning|note|info|assert|panic|expect)\S", 8, C),
     _r(r"^\s*(?:\./)?[\w.@~+/\\-]*\." + _COMPILED + r":\d+(?::\d+)?: (?:undefined|cannot|expected|unknown|not "
        r"enough|too many|missing|invalid|syntax)", 9, C),
 ), gate=(":",))
@@ -66,7 +67,7 @@ MARKS = Family("marks", (
     # a failure mark opening the line: "[-] test", "[FAIL] x", "✗ x", "✘ x", "FAIL: x", "[x] x"
     _r(r"^\s*\[\s*(?:-|x|✗|✘|×|FAIL(?:ED|URE)?|ERR(?:OR)?|NOK|KO|BROKEN|ABORT(?:ED)?)\s*\]\s*\S", 7, T),
     _r(r"^\s*(?:[✖✗✘×❌⨯]|\(x\))\s*\S", 7, T),
-    _r(r"^\s*(?:FAIL(?:ED|URE)?|NOT OK|BROKEN)\b\s*[:!\-]?\s+\S", 6, T),
+    _r(r"^\s*(?:FAIL(?:ED|URE)?|NOT OK|BROKEN)\b\s*[:!\-]?\s+\S|^\s*not ok\b", 6, T),
     # a bare header over a list of failures: "Failure:", "Failures:", "Errors:", "Failed tests:"
     _r(r"^\s*(?:Failures?|Errors?|Failed(?: tests| specs| examples)?|Failing tests?)\s*[:!]\s*$", 7, T, _I),
     _r(r"^\s*(?:Failure|Error)\s*:\s+\S", 6, T),
@@ -81,7 +82,9 @@ ASSERTIONS = Family("assertions", (
     r"^\s*(?:[-+]\s|@@|[<>] |(?:expected|actual|received|got|diff)\b)", _I))
 
 EXCEPTIONS = Family("exceptions", (
-    _r(r"\b(?:uncaught|unhandled)\b.{0,40}\b(?:exception|error|rejection|throw|signal|promise)", 9, T, _I),
+    _r(r"\b(?:uncaught|unhandled)\b.{0,40}?(?:exception|error|rejection|throw|signal|promise|panic)", 9, T, _I),
+    # an exception or error type named at a line's head or after a prefix: "main: RuntimeError: boom"
+    _r(r"^(?:[\w.\[\]-]+:\s)?[\w.$]*[A-Z]\w*(?:Error|Exception|Failure)\b(?::\s|\s*$)", 7, T),
     _r(r"^\s*(?:stack traceback|traceback|backtrace|call stack|stack trace)\s*(?:\(.*\))?:?\s*$", 7, T, _I),
     # an interpreter's "prog: file:line: message" (lua, perl-style)
     _r(r"^[\w.-]+: " + _PATH + r":\d+: \S", 8, T),
@@ -102,7 +105,8 @@ RESOLUTION = Family("resolution", (
     _r(r"\b(?:could not|couldn't|cannot|can't|unable to|failed to|fails to)\s+(?:be\s+)?(?:resolve[ds]?|download"
        r"|fetch|find|locate|install|retrieve|transfer|read artifact descriptor|collect|satisfy)\b.{0,120}?"
        r"\b(?:plugins?|dependenc(?:y|ies)|packages?|artifacts?|modules?|gems?|crates?|versions?|wheels?"
-       r"|distributions?|pom|jar|libraries|library|requirements?)\b", 9, D, _I),
+       r"|distributions?|pom|jar|libraries|library|requirements?)\b", 9.5, D, _I),
+    _r(r"\b(?:errors?|failures?|exception|problems?)\b.{0,20}\bresolv(?:e|ing)\b", 9, D, _I),
     _r(r"\b(?:plugins?|dependenc(?:y|ies)|packages?|artifacts?|gems?|crates?|pom)\b.{0,120}?"
        r"\b(?:could not be (?:resolved|found|downloaded)|(?:was )?not found in|unresolvable|is not available)", 8, D, _I),
     _r(r"\b(?:PluginResolutionException|DependencyResolutionException|ArtifactResolutionException"
