@@ -31,6 +31,9 @@ from pathlib import Path
 from bot.triage import triage
 from bot.triage.families import FAMILIES, Family
 from bot.triage.memory import DirectoryStore, learn_lines
+from bot.triage.rules import SCORED_CHARS
+from bot.triage.selection import ANCHOR
+from bot.triage.text import clean
 
 DEFAULT_CASES = Path(__file__).resolve().parents[2] / "shared" / "bench" / "triage" / "cases"
 
@@ -126,10 +129,28 @@ def table(title: str, key: Callable[[Row], str], plain: list[Row], fed: list[Row
     print(f"{'overall':<28}{len(plain):>6}   {summary(plain)}   {summary(fed)}")
 
 
+def family_lines(cases: list[Case], family: Family) -> dict:
+    """Where a family flags lines strongly enough to open a block: how many are gold (and in how many
+    repositories) and how many are not; a shape that generalises flags gold lines in many repositories."""
+    gold_hits, other_hits, repos = 0, 0, set()
+    for case in cases:
+        gold = case.golds[0]
+        for number, raw in enumerate(case.failed.split(b"\n"), start=1):
+            text = clean(raw)[:SCORED_CHARS]
+            if text and family.rules and family.score(text, text.lower())[0] >= ANCHOR:
+                if number in gold:
+                    gold_hits += 1
+                    repos.add(case.repo)
+                else:
+                    other_hits += 1
+    return {"gold_lines": gold_hits, "other_lines": other_hits, "gold_repos": sorted(repos)}
+
+
 def family_report(cases: list[Case], plain: list[Row]) -> list[dict]:
     """Per family: the repositories it changes, and hit on the other repositories with and without it."""
     out = []
     for family in FAMILIES:
+        flagged = family_lines(cases, family)
         without = run(cases, tuple(f for f in FAMILIES if f is not family))
         changed = sorted({a.case.repo for a, b in zip(plain, without, strict=True) if a.hit != b.hit})
         gained = sum(a.hit and not b.hit for a, b in zip(plain, without, strict=True))
@@ -140,9 +161,11 @@ def family_report(cases: list[Case], plain: list[Row]) -> list[dict]:
         full_on = statistics.fmean(r.full for r in plain)
         full_off = statistics.fmean(r.full for r in without)
         out.append({"family": family.name, "gained": gained, "lost": lost, "motivating": changed,
-                    "hit_others_on": on, "hit_others_off": off, "full_on": full_on, "full_off": full_off})
-        print(f"{family.name:<16} hits +{gained:<2} -{lost:<2} repos changed {len(changed):>2}   "
-              f"hit without those repos: on {on:.3f} / off {off:.3f}   full on {full_on:.3f} / off {full_off:.3f}")
+                    "hit_others_on": on, "hit_others_off": off, "full_on": full_on, "full_off": full_off, **flagged})
+        print(f"{family.name:<12} hits +{gained} -{lost}  repos changed {len(changed):>2}  "
+              f"hit w/o them on {on:.3f} off {off:.3f}  full on {full_on:.3f} off {full_off:.3f}  "
+              f"flags {flagged['gold_lines']:>4} gold lines in {len(flagged['gold_repos']):>2} repos, "
+              f"{flagged['other_lines']:>5} others")
     return out
 
 

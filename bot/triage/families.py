@@ -75,8 +75,10 @@ MARKS = Family("marks", (
 
 ASSERTIONS = Family("assertions", (
     _r(r"\bexpected\b.{0,200}?\b(?:but (?:was|got|found|received|is)|got|received|actual|instead)\b", 7, T, _I),
-    _r(r"^\s*(?:expected|actual|received|got|wanted?)\s*(?:\w+\s*)?[:=]\s*\S", 5, T, _I),
-    _r(r"\bassert(?:ion)?s?\b.{0,80}\b(?:fail|error|not (?:equal|true|satisfied))", 8, T, _I),
+    _r(r"^\s*(?:expected|actual|received|got|wanted?)\b(?:\s+\w+)?\s*[:=]\s*\S", 5, T, _I),
+    # (not a stack frame that merely names an assertion library's fail())
+    _r(r"^(?!\s*at\s)(?!.*\bfail\()(?=.*\bassert(?:ion)?s?\b.{0,80}\b(?:fail|error|not (?:equal|true|satisfied)))", 8,
+       T, _I),
     _r(r"^\s*(?:Assertion|AssertionError|assert)\b.*[=!<>]=", 6, T),
 ), gate=("expect", "actual", "receiv", "got", "want", "assert"), joins=re.compile(
     r"^\s*(?:[-+]\s|@@|[<>] |(?:expected|actual|received|got|diff)\b)", _I))
@@ -117,7 +119,8 @@ RESOLUTION = Family("resolution", (
 
 REPORTS = Family("reports", (
     # a checker's list of bad links or entries: "  3. https://x.org/a → 404", "[✖] http://x (404)"
-    _r(r"https?://\S+.{0,40}?(?:\b[45]\d\d\b|\b(?:dead|broken|unreachable|timed? ?out)\b)", 6, U, _I),
+    _r(r"https?://\S+\s.{0,40}?(?:(?:\b(?:HTTP|status|code)\b|[→>=:|-])\s*[45]\d\d\b|[(\[][45]\d\d\b"
+       r"|\b[45]\d\d (?:Not Found|Forbidden|Gone|Client Error|Server Error)|\b(?:dead|broken|unreachable) link)", 6, U, _I),
 ), gate=("http",), joins=re.compile(
     r"^\s*\d+[.)]\s+\S|^\s*(?:\S+\s+)?https?://|^\s*[\[\]{}],?\s*$|^\s*\"[^\"]+\"\s*:|^[-+](?![-+])\S|^\s*[\[{]\s*\""))
 

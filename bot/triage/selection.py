@@ -88,8 +88,8 @@ def _grow(lines: list[Line], start: int) -> int:
             gap += 1
             if gap > MAX_GAP:
                 break
-        elif line.score >= JOIN or (line.base >= 0 and (line.joins or _continues(line.text, indent))) \
-                or _framed(lines, i):
+        elif line.score >= JOIN or (line.base >= 0 and (line.joins or _continues(line.text, indent)
+                                                         or _opens_detail(prev.text))) or _framed(lines, i):
             gap, end = 0, i + 1
         else:
             break
@@ -117,6 +117,13 @@ def _grow_back(lines: list[Line], start: int, floor: int) -> int:
     while i < start and not lines[i].text.strip():
         i += 1
     return i
+
+
+def _opens_detail(text: str) -> bool:
+    """A header that announces detail lines ("Failures:", "Diff:", "Output of foo:"), unless it is a
+    step banner or a level-only line."""
+    text = _LEVEL.sub("", text, count=1).rstrip()
+    return text.endswith(":") and len(text) > 1 and not _ECHO.match(text)
 
 
 def _framed(lines: list[Line], i: int) -> bool:
