@@ -23,6 +23,7 @@ _STEP_ENDS = (
     re.compile(r"script returned exit code (\d+)"),
     re.compile(r"Build step .* marked build as (failure)"),
     re.compile(r"^Job (succeeded)$|^ERROR: Job (failed)\b"),
+    re.compile(r"^Finished: (SUCCESS|FAILURE|UNSTABLE|ABORTED)$"),          # Jenkins
 )
 # Lines that carry no information however close they are to the end of a failing step.
 _FILLER = re.compile(
@@ -67,13 +68,13 @@ class StepEnd:
 
 def step_end(text: str) -> bool | None:
     """True/False when the line ends a failed/passed step, None when it ends none."""
-    if "xit" not in text and "ail" not in text and "succeeded" not in text:
+    if "xit" not in text and "ail" not in text and "succeeded" not in text and not text.startswith("Finished: "):
         return None
     for pattern in _STEP_ENDS:
         match = pattern.search(text)
         if match:
             value = next(g for g in match.groups() if g is not None)
-            return value not in ("0", "succeeded")
+            return value not in ("0", "succeeded", "SUCCESS")
     return None
 
 
