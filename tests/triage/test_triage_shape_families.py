@@ -134,3 +134,12 @@ def test_a_key_line_is_not_hidden_in_a_cut_excerpt() -> None:
             "    error: 'Expected values to be strictly equal'", *noise[30:], "# fail 1"]
     result = triage(_log(*body), max_lines=12)
     assert "not ok 31 - parses dates" in result.excerpt
+
+
+def test_a_report_goes_on_past_interleaved_progress_lines_and_unindented_detail() -> None:
+    report = ["Failures:", "1) Widget spins backwards", "Downloading cache-layer 3/7",
+              "  expected: clockwise", "  got: counter-clockwise", "2) Widget stops early",
+              "  expected: 10 turns", "  got: 3 turns"]
+    log = _log(*[f"compiling module {i}" for i in range(300)], *report, *FILLER, "Process completed with exit code 1.")
+    result = triage(log, max_lines=20)
+    assert set(range(301, 309)) <= set(result.lines)
