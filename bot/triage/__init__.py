@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from bot.triage.budget import bridge, exit_line, fill, last_words
+from bot.triage.budget import FAR, RESERVE, bridge, exit_line, fill, last_words
 from bot.triage.category import Category, decide
 from bot.triage.families import FAMILIES, Family
 from bot.triage.fingerprint import fingerprint, jaccard, key_tokens
@@ -62,7 +62,9 @@ def _chosen_lines(lines: list[Line], ends: list[StepEnd], budget: int) -> list[L
     if closing is not None:
         chosen[closing.number] = closing
     bridge(lines, chosen, budget)
-    fill(lines, chosen, closing.number if closing is not None else last_words(lines), budget)
+    anchor = closing.number if closing is not None else last_words(lines)
+    far = best is None or anchor - best > FAR
+    fill(lines, chosen, anchor, budget, at_least=budget // RESERVE if far else 0)
     if not chosen:
         return fallback(lines)
     return [chosen[n] for n in sorted(chosen)]

@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from bot.triage.scoring import Line, StepEnd, is_filler, step_end
 
 BRIDGE = 3            # pieces this few lines apart are shown as one (the lines between come along)
+RESERVE = 4           # the budget share (1/RESERVE) kept for the lines before the exit when the chosen
+                      # blocks end far from it: a long block elsewhere must not crowd out the step's last words
+FAR = 10              # lines between the best block and the exit that make it "far"
 
 
 def exit_line(lines: list[Line], ends: list[StepEnd], after: int | None) -> Line | None:
@@ -38,12 +41,14 @@ def bridge(lines: list[Line], chosen: dict[int, Line], budget: int) -> None:
                 chosen.update((ln.number, ln) for ln in between)
 
 
-def fill(lines: list[Line], chosen: dict[int, Line], anchor: int, budget: int) -> None:
+def fill(lines: list[Line], chosen: dict[int, Line], anchor: int, budget: int, at_least: int = 0) -> None:
     """Walk back from line `anchor` (exclusive) over the kept lines, taking every line that says
-    something, until the excerpt holds `budget` lines, the previous step's end is reached (its
-    output belongs to a step that passed) or the kept lines stop being contiguous."""
+    something, until the excerpt holds `budget` lines (and at least `at_least` were added), the previous
+    step's end is reached (its output belongs to a step that passed) or the kept lines stop being
+    contiguous."""
     i = _index(lines, anchor) - 1
-    while i >= 0 and len(chosen) < budget:
+    added = 0
+    while i >= 0 and (len(chosen) < budget or added < at_least):
         line = lines[i]
         if i + 1 < len(lines) and lines[i + 1].number != line.number + 1 and lines[i + 1].number <= anchor:
             break                           # a stretch the reader did not keep: nothing more to show
@@ -51,6 +56,7 @@ def fill(lines: list[Line], chosen: dict[int, Line], anchor: int, budget: int) -
             break
         if line.number not in chosen and not is_filler(line.text) and not _noise(line):
             chosen[line.number] = line
+            added += 1
         i -= 1
 
 
