@@ -126,3 +126,21 @@ def test_learned_shapes_rank_first_and_are_explained() -> None:
     assert "1 * gear train jammed" in result.excerpt and "confirmed on an earlier failure" in result.excerpt
     assert result.to_json()["learned"] == [1]
     assert first != later
+
+
+@pytest.mark.parametrize(("comment", "lines", "forget"), [
+    ("/triage lines 120-123", (120, 121, 122, 123), False),
+    ("thanks!\n/triage lines 12,13, 40-41\n", (12, 13, 40, 41), False),
+    ("/TRIAGE line 7", (7,), False),
+    ("/triage forget", (), True),
+    ("> 120 | Error: boom\n> 121 * at widget.js:3\nthese two", (120, 121), False),
+    ("/triage lines 0", (), False),
+    ("looks right 👍", (), False),
+    ("", (), False),
+])
+def test_corrections_from_comments(comment: str, lines: tuple[int, ...], forget: bool) -> None:
+    from bot.triage.feedback import parse_correction
+
+    found = parse_correction(comment)
+    assert (found.lines, found.forget) == (lines, forget)
+    assert bool(found) == bool(lines or forget)
