@@ -59,7 +59,7 @@ DIAGNOSTIC = Family("diagnostic", (
     # a compiler's diagnostic with no severity word (go build, swiftc): "./main.go:12:5: undefined: x" (a
     # runtime message names a line but rarely a column)
     _r(r"^\s*(?:\./)?[\w.@~+/\\-]*\." + _COMPILED + r":\d+:\d+: (?!warning|note|info|assert|panic|expect)\S", 8, C),
-    _r(r"^\s*(?:\./)?[\w.@~+/\\-]*\." + _COMPILED + r":\d+(?::\d+)?: (?:undefined|cannot|expected|unknown|not "
+    _r(r"^\s*(?:\./)?[\w.@~+/\\-]*\." + _COMPILED + r":\d+:\d+: (?:undefined|cannot|expected|unknown|not "
        r"enough|too many|missing|invalid|syntax)", 9, C),
 ), gate=(":",))
 

@@ -143,3 +143,9 @@ def test_a_report_goes_on_past_interleaved_progress_lines_and_unindented_detail(
     log = _log(*[f"compiling module {i}" for i in range(300)], *report, *FILLER, "Process completed with exit code 1.")
     result = triage(log, max_lines=20)
     assert set(range(301, 309)) <= set(result.lines)
+
+
+def test_a_go_test_assertion_is_not_a_compile_error() -> None:
+    result = triage(_log(*FILLER, "--- FAIL: TestOrder (0.00s)", "    order_test.go:31: expected 'a' but actual is 'b'",
+                         "FAIL", "FAIL\texample.com/order\t0.004s", "Process completed with exit code 1."))
+    assert result.category is Category.TEST
