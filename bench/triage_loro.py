@@ -10,7 +10,11 @@ every case in-process, the way `score.py` does, and reports:
 * per source and per language, and overall hit / full / median lines, with and without feedback;
 * per shape family: the repositories whose outcome the family changes (its "motivating" repositories)
   and dev hit on all the *other* repositories with the family on and off, so that a family is seen
-  to hold on repositories that did not motivate it.
+  to hold on repositories that did not motivate it; and how many gold / other lines it flags, in
+  how many repositories;
+* "unknown tools": the tool-specific rule tables switched off (only the generic vocabulary left), as
+  if every dev repository used tools the tables were never written for, with and without the shape
+  families: what the shapes and the budget fill are worth on their own.
 
 Usage: python bench/triage_loro.py [--cases DIR] [--no-families] [--json FILE]
 """
@@ -28,7 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.triage import triage
+from unittest import mock
+
+from bot.triage import rules, triage
 from bot.triage.families import FAMILIES, Family
 from bot.triage.memory import DirectoryStore, learn_lines
 from bot.triage.rules import SCORED_CHARS
@@ -158,8 +164,8 @@ def family_report(cases: list[Case], plain: list[Row]) -> list[dict]:
         others = [i for i, r in enumerate(plain) if r.case.repo not in changed]
         on = statistics.fmean(plain[i].hit for i in others) if others else float("nan")
         off = statistics.fmean(without[i].hit for i in others) if others else float("nan")
-        full_on = statistics.fmean(r.full for r in plain)
-        full_off = statistics.fmean(r.full for r in without)
+        full_on = statistics.fmean(plain[i].full for i in others) if others else float("nan")
+        full_off = statistics.fmean(without[i].full for i in others) if others else float("nan")
         out.append({"family": family.name, "gained": gained, "lost": lost, "motivating": changed,
                     "hit_others_on": on, "hit_others_off": off, "full_on": full_on, "full_off": full_off, **flagged})
         print(f"{family.name:<12} hits +{gained} -{lost}  repos changed {len(changed):>2}  "
@@ -167,6 +173,20 @@ def family_report(cases: list[Case], plain: list[Row]) -> list[dict]:
               f"flags {flagged['gold_lines']:>4} gold lines in {len(flagged['gold_repos']):>2} repos, "
               f"{flagged['other_lines']:>5} others")
     return out
+
+
+def unknown_tools(cases: list[Case]) -> dict:
+    """Hit / full / median with the tool tables off (generic rules only), with and without the families,
+    and the per-family ablation in that setting (where no tool table hides what a family is worth)."""
+    generic = tuple(sorted(rules.GENERIC, key=lambda rule: -rule.weight))
+    with mock.patch.object(rules, "_BY_WEIGHT", generic):
+        on = run(cases)
+        off = run(cases, families=())
+        print(f"\nunknown tools (tool tables off): with shape families {summary(on)}   without {summary(off)}"
+              f"   (hit full median)")
+        print("shape families with the tool tables off (ablation as above)")
+        ablation = family_report(cases, on)
+    return {"with_families": summary(on).split(), "without_families": summary(off).split(), "families": ablation}
 
 
 def main() -> int:
@@ -185,10 +205,11 @@ def main() -> int:
     table("repository (left out)", lambda r: r.case.repo, plain, fed)
     table("source", lambda r: r.case.source, plain, fed)
     table("language", lambda r: r.case.language, plain, fed)
-    families = []
+    families, tools = [], {}
     if not args.no_families:
         print("\nshape families (ablation; 'without those repos' = the repositories whose hits it changes left out)")
         families = family_report(cases, plain)
+        tools = unknown_tools(cases)
     print(f"\nloro: hit={summary(plain).split()[0]} full={summary(plain).split()[1]} "
           f"median_lines={summary(plain).split()[2]}  |  feedback: hit={summary(fed).split()[0]} "
           f"full={summary(fed).split()[1]} median_lines={summary(fed).split()[2]}")
@@ -197,7 +218,7 @@ def main() -> int:
             "cases": [{"id": r.case.id, "repo": r.case.repo, "recall": r.recall, "lines": r.lines,
                        "recall_feedback": f.recall, "lines_feedback": f.lines}
                       for r, f in zip(plain, fed, strict=True)],
-            "families": families}, indent=1))
+            "families": families, "unknown_tools": tools}, indent=1))
     return 0
 
 
