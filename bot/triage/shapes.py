@@ -31,9 +31,13 @@ _SPACE = re.compile(r"\s+")
 _LETTER = re.compile(r"[A-Za-z]")
 
 
-def shape(text: str) -> str:
-    """The masked form of one cleaned log line ("" when nothing recognisable is left)."""
-    text = redact(text.strip())[:MAX_SHAPE * 2]
+def shape(text: str, *, stored: bool = True) -> str:
+    """The masked form of one cleaned log line ("" when nothing recognisable is left).
+
+    `stored=False` skips redaction, for matching only: a shape that is compared and thrown away holds
+    nothing to protect, and a line with a secret in it cannot match a stored (redacted) shape anyway.
+    """
+    text = (redact(text.strip()) if stored else text.strip())[:MAX_SHAPE * 2]
     for pattern, mask in _MASKS:
         text = pattern.sub(mask, text)
     text = _SPACE.sub(" ", text).strip()[:MAX_SHAPE]
@@ -67,7 +71,7 @@ class Learned:
 
     def match(self, text: str) -> int:
         """HEAD, BODY or KIN when the line's shape (or its first words) was confirmed before, else 0."""
-        shaped = shape(text)
+        shaped = shape(text, stored=False)
         if not shaped:
             return 0
         if shaped in self.heads:
