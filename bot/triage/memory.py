@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -111,6 +110,8 @@ class DirectoryStore:
         before = self.entries(now)
         after = merged(before, shapes, now)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # here: it loads `random` and OpenSSL, which reading the state never needs
+
         payload = {"version": 1, "shapes": [{"shape": e.shape, "count": e.count, "seen": e.seen, "head": e.head}
                                             for e in after]}
         fd, tmp = tempfile.mkstemp(prefix=".shapes-", dir=self.path.parent)

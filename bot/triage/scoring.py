@@ -101,7 +101,7 @@ def analyse(view: LogView, baseline: frozenset[str] = frozenset(), learned: Lear
     for number, text in texts.items():
         base, category = rated[number]
         value = max(base, 0.0) * factor(number)
-        key = normalise(text) if base > 0 or learned or baseline else ""
+        key = normalise(text) if base > 0 or baseline else ""
         if base > 0:
             if key in baseline:
                 value *= BASELINE_FACTOR
@@ -110,7 +110,7 @@ def analyse(view: LogView, baseline: frozenset[str] = frozenset(), learned: Lear
             if number in recovered:
                 value *= RECOVERY_FACTOR
             seen.add(key)
-        match = learned.match(text) if learned and key not in baseline else 0
+        match = learned.match(text) if learned and not (key and key in baseline) else 0
         if match == KIN and base <= 0:
             match = 0                # first words alone are too weak a sign on a line no rule flags
         if match:

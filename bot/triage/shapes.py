@@ -29,6 +29,7 @@ _MASKS = (
 )
 _SPACE = re.compile(r"\s+")
 _LETTER = re.compile(r"[A-Za-z]")
+_MASK = re.compile(r"<\w+>")
 
 
 def shape(text: str, *, stored: bool = True) -> str:
@@ -41,7 +42,7 @@ def shape(text: str, *, stored: bool = True) -> str:
     for pattern, mask in _MASKS:
         text = pattern.sub(mask, text)
     text = _SPACE.sub(" ", text).strip()[:MAX_SHAPE]
-    letters = len(_LETTER.findall(re.sub(r"<\w+>", "", text)))
+    letters = len(_LETTER.findall(_MASK.sub("", text)))
     return text if letters >= MIN_LETTERS else ""
 
 
@@ -51,7 +52,7 @@ def coarse(shaped: str) -> str:
     if len(words) <= COARSE_WORDS:
         return ""        # a short shape is only ever matched whole
     head = " ".join(words[:COARSE_WORDS])
-    return head if len(_LETTER.findall(re.sub(r"<\w+>", "", head))) >= 2 * MIN_LETTERS else ""
+    return head if len(_LETTER.findall(_MASK.sub("", head))) >= 2 * MIN_LETTERS else ""
 
 
 HEAD, BODY, KIN = 3, 2, 1     # what a learned shape says of a line: it opens a cause, continues one, or is akin
