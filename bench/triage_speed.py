@@ -2,8 +2,10 @@
 """Speed bench for `teabot triage`: a ~100 MB, ~1 M-line Actions-style log with one buried failure.
 
 Prints, in one run, wall time, CPU time (user + system) and peak RSS of `teabot triage --log FILE
---json` and of `grep -ciE 'error|fail' FILE` on the same file, their ratios, and whether the triage
-found the buried failure. Each command runs --repeat times (default 3) and its best time counts, as
+--json`, of the same with learned state (`--state DIR` holding a full repository's worth of shapes:
+the buried failure's lines confirmed through `teabot triage learn`, the rest of the allowance filled
+with other shapes) and of `grep -ciE 'error|fail' FILE` on the same file, their ratios, and whether
+the triage found the buried failure. Each command runs --repeat times (default 3) and its best time counts, as
 timeit does: on a shared machine the best run is the one least disturbed by other work; CPU time is
 less disturbed than wall time, so both ratios are shown.
 Usage: python bench/triage_speed.py [--lines N] [--repeat N] [--keep]
@@ -94,19 +96,38 @@ def measure(command: list[str], repeat: int = 1) -> dict:
     return best
 
 
-def report(tea: dict, ref: dict, found: bool) -> str:
+def report(tea: dict, ref: dict, found: bool, label: str = "teabot triage") -> str:
     """The measurements of both commands, their ratios and the goals met."""
     wall, cpu = tea["wall"] / max(ref["wall"], 1e-6), tea["cpu"] / max(ref["cpu"], 1e-6)
     return "\n".join([
-        f"teabot triage: {tea['wall']:.3f} s wall  {tea['cpu']:.3f} s CPU ({tea['user']:.3f} user)"
+        f"{label}: {tea['wall']:.3f} s wall  {tea['cpu']:.3f} s CPU ({tea['user']:.3f} user)"
         f"  peak RSS {tea['rss_mb']:.1f} MB  exit {tea['code']}  found buried failure: {'yes' if found else 'NO'}",
         f"grep -ciE:     {ref['wall']:.3f} s wall  {ref['cpu']:.3f} s CPU ({ref['user']:.3f} user)"
         f"  peak RSS {ref['rss_mb']:.1f} MB  matches {ref['out'].strip()}",
-        f"ratio teabot / grep: {wall:.2f}x wall time, {cpu:.2f}x CPU time",
+        f"ratio {label} / grep: {wall:.2f}x wall time, {cpu:.2f}x CPU time",
         f"goals: <= 1.5 s {'ok' if tea['wall'] <= 1.5 else 'MISSED'}, "
         f"<= 64 MB {'ok' if tea['rss_mb'] <= 64 else 'MISSED'}, "
         f"<= 3x grep {'ok' if wall <= 3 else 'MISSED'} (CPU time: {'ok' if cpu <= 3 else 'MISSED'})",
     ])
+
+
+def learned_state(state: Path, log: Path, failure_line: int) -> Path:
+    """A state directory as full as a repository's may get: the buried failure's lines confirmed
+    through the CLI, and the rest of the allowance filled with shapes of other failures."""
+    from bot.debug.learned import DirectoryStore
+    from bot.triage.memory import MAX_SHAPES
+
+    state.mkdir()
+    lines = f"{failure_line - 4}-{failure_line + 4}"
+    subprocess.run([*teabot_command(), "triage", "learn", "--state", str(state), "--log", str(log), "--lines", lines],
+                   check=True, capture_output=True)
+    store = DirectoryStore(state)
+    rng = random.Random(11)
+    while len(store.entries()) < MAX_SHAPES:
+        batch = [(" ".join(rng.choice(WORDS) for _ in range(6)) + f" failed in {rng.choice(WORDS)}", i == 0)
+                 for i in range(40)]
+        store.record(batch)
+    return state
 
 
 def teabot_command() -> list[str]:
@@ -132,12 +153,16 @@ def main() -> int:
         log = tmp / "job.log"
         failure_line = write_log(log, args.lines)
         size_mb = log.stat().st_size / 1e6
+        state = learned_state(tmp / "state", log, failure_line)
         tea = measure([*teabot_command(), "triage", "--log", str(log), "--json"], args.repeat)
+        fed = measure([*teabot_command(), "triage", "--log", str(log), "--state", str(state), "--json"], args.repeat)
         ref = measure([grep, "-ciE", "error|fail", str(log)], args.repeat)
         found = failure_line in json.loads(tea["out"] or "{}").get("lines", [])
+        found_fed = failure_line in json.loads(fed["out"] or "{}").get("lines", [])
         print(f"log: {size_mb:.1f} MB, {args.lines + len(FAILURE) + 1:,} lines, failure at line {failure_line:,}"
               f"  (best of {max(1, args.repeat)} runs each)")
         print(report(tea, ref, found))
+        print(report(fed, ref, found_fed, "with --state"))
         if args.keep:
             print(f"kept: {log}")
         return 0

@@ -2,6 +2,8 @@
 
 `--log FILE` reads a log file; `--run OWNER/REPO/RUN_ID` fetches every failed job's log of a workflow
 run from Gitea and triages each against the same job of the last green run of that workflow.
+`--state DIR` ranks first the lines shaped like cause lines confirmed before (`teabot triage learn`
+records a confirmation in DIR, `teabot triage forget` drops what DIR learned).
 """
 
 from __future__ import annotations
@@ -16,18 +18,20 @@ import click
 
 if TYPE_CHECKING:
     from bot.debug.gitea import JobTriage
+    from bot.debug.learned import DirectoryStore
     from bot.forge import GiteaClient
     from bot.triage import Triage
+    from bot.triage.shapes import Learned
 
 _RUN_REF = re.compile(r"^([\w.-]+/[\w.-]+)/(?:actions/runs/)?(\d+)/?$")
 
 
 def triage_job_log(stream: BinaryIO | bytes, baseline_stream: BinaryIO | bytes | None = None, *,
-                   max_lines: int = 40) -> Triage:
+                   max_lines: int = 40, learned: Learned | None = None) -> Triage:
     """Triage one job log against the log of the last passing run of the same job, if any."""
     from bot.triage import triage  # imported here so that `teabot --help` stays fast
 
-    return triage(stream, baseline_stream, max_lines=max_lines)
+    return triage(stream, baseline_stream, max_lines=max_lines, learned=learned)
 
 
 def parse_run(ref: str) -> tuple[str, int]:
@@ -114,7 +118,20 @@ def _run_command(ref: str, as_json: bool, max_lines: int) -> None:
         click.echo(render(job.result))
 
 
-@click.command("triage")
+def _store(state: str) -> DirectoryStore:
+    from bot.debug.learned import DirectoryStore
+
+    return DirectoryStore(state)
+
+
+class _TriageGroup(click.Group):
+    """`teabot triage [OPTIONS]` triages; `teabot triage learn|forget` manage what was learned."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "[--log FILE | --run REF | --this-run] [OPTIONS] | learn | forget")
+
+
+@click.group("triage", cls=_TriageGroup, invoke_without_command=True)
 @click.option("--log", "log_path", default=None, metavar="FILE",
               help="The failed job's log ('-' reads standard input).")
 @click.option("--baseline", "baseline_path", default="", metavar="FILE",
@@ -130,10 +147,15 @@ def _run_command(ref: str, as_json: bool, max_lines: int) -> None:
               help="Print one JSON object (with --run: one per failed job, one per line) instead of a report.")
 @click.option("--max-lines", default=40, show_default=True, type=click.IntRange(1, 10_000),
               help="Lines the excerpt shows at most.")
+@click.option("--state", "state_dir", default=None, metavar="DIR",
+              help="With --log: rank first the lines shaped like the cause lines DIR learned "
+                   "(`teabot triage learn`); without it, nothing learned is used.")
 @click.pass_context
 def triage_command(ctx: click.Context, log_path: str | None, baseline_path: str, run_ref: str | None, this_run: bool,
-                   dry_run: bool, as_json: bool, max_lines: int) -> None:
+                   dry_run: bool, as_json: bool, max_lines: int, state_dir: str | None) -> None:
     """Find the lines of a CI job log that state why it failed (no model involved)."""
+    if ctx.invoked_subcommand is not None:
+        return
     if this_run:
         from bot.cli.step import triage_step
 
@@ -144,13 +166,16 @@ def triage_command(ctx: click.Context, log_path: str | None, baseline_path: str,
     if run_ref is not None:
         if baseline_path:
             raise click.UsageError("--baseline goes with --log; --run finds the last green run itself")
+        if state_dir:
+            raise click.UsageError("--state goes with --log; a run's repository learns through the ledger")
         _run_command(run_ref, as_json, max_lines)
         return
+    learned = _store(state_dir).load() if state_dir else None
     with ExitStack() as stack:
         try:
             log = _open(stack, log_path, "log")
             baseline = _open(stack, baseline_path, "baseline log") if baseline_path else None
-            result = triage_job_log(log, baseline, max_lines=max_lines)
+            result = triage_job_log(log, baseline, max_lines=max_lines, learned=learned)
         except click.ClickException as exc:
             raise _Unreadable(exc.message) from exc
         except OSError as exc:
@@ -159,6 +184,41 @@ def triage_command(ctx: click.Context, log_path: str | None, baseline_path: str,
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         click.echo(render(result), nl=False)
+
+
+@triage_command.command("learn")
+@click.option("--state", "state_dir", required=True, metavar="DIR", help="Where this repository's shapes are kept.")
+@click.option("--log", "log_path", required=True, metavar="FILE", help="The failed job's log ('-' reads standard input).")
+@click.option("--lines", "spec", required=True, metavar="N,N-M",
+              help="The lines that state the cause, e.g. 12,13,14 or 12-14 (1-based, split on newlines).")
+def learn_command(state_dir: str, log_path: str, spec: str) -> None:
+    """Record a confirmation: these lines of this log state why it failed."""
+    from bot.triage.memory import learn_lines, parse_lines
+
+    try:
+        numbers = parse_lines(spec)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--lines") from exc
+    with ExitStack() as stack:
+        try:
+            log = _open(stack, log_path, "log")
+            added = learn_lines(_store(state_dir), log, numbers)
+        except click.ClickException as exc:
+            raise _Unreadable(exc.message) from exc
+        except OSError as exc:
+            raise _Unreadable(f"cannot read the log or write {state_dir!r}: {exc}") from exc
+    total = len(_store(state_dir).entries())
+    click.echo(f"learned {added} new shape(s) from {len(numbers)} line(s); {total} kept in {state_dir}")
+
+
+@triage_command.command("forget")
+@click.option("--state", "state_dir", required=True, metavar="DIR", help="Where this repository's shapes are kept.")
+def forget_command(state_dir: str) -> None:
+    """Drop every shape learned in DIR (triage behaves as if nothing was ever confirmed)."""
+    store = _store(state_dir)
+    count = len(store.entries())
+    store.forget()
+    click.echo(f"forgot {count} shape(s) in {state_dir}")
 
 
 commands = [triage_command]

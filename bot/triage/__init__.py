@@ -10,25 +10,34 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+from bot.triage.budget import FAR, RESERVE, bridge, exit_line, fill, last_words
 from bot.triage.category import Category, decide
+from bot.triage.families import FAMILIES, Family
 from bot.triage.fingerprint import fingerprint, jaccard, key_tokens
 from bot.triage.reading import LogView, read_view
 from bot.triage.report import excerpt, summary
 from bot.triage.result import Triage
 from bot.triage.scoring import Line, StepEnd, analyse
 from bot.triage.selection import ANCHOR, blocks, choose, fallback, with_lead_in
+from bot.triage.shapes import Learned
 from bot.triage.text import clean, normalise
 
-__all__ = ["Category", "Triage", "triage", "baseline_keys", "jaccard", "key_tokens"]
+__all__ = ["Category", "Learned", "Triage", "triage", "baseline_keys", "jaccard", "key_tokens"]
 
 Source = BinaryIO | bytes | bytearray
 
 
-def triage(source: Source, baseline: Source | None = None, *, max_lines: int = 40) -> Triage:
-    """Find the lines of a CI log that state why the job failed, and describe the failure."""
+def triage(source: Source, baseline: Source | None = None, *, max_lines: int = 40, learned: Learned | None = None,
+           families: tuple[Family, ...] = FAMILIES) -> Triage:
+    """Find the lines of a CI log that state why the job failed, and describe the failure.
+
+    `learned`: shapes of cause lines the repository's users confirmed before (see `memory`); lines
+    shaped like them rank first. `families`: the shape families used (all, unless a benchmark
+    leaves one out).
+    """
     view = read_view(source)
     keys = baseline_keys(baseline) if baseline is not None else frozenset()
-    lines, ends = analyse(view, keys)
+    lines, ends = analyse(view, keys, learned, families)
     chosen = _chosen_lines(lines, ends, max(1, max_lines))
     return _result(view, chosen, max(1, max_lines))
 
@@ -40,17 +49,25 @@ def baseline_keys(source: Source) -> frozenset[str]:
 
 
 def _chosen_lines(lines: list[Line], ends: list[StepEnd], budget: int) -> list[Line]:
-    """The lines of the chosen blocks with their lead-in lines, and the failed step's closing line."""
+    """The chosen blocks with their lead-in lines, the failing step's exit line, and as many of the
+    lines leading up to that exit as the budget leaves room for.
+
+    A single block may be longer than the budget when it is one unit (a test report section, a
+    trace): it is bounded by `selection.MAX_BLOCK` lines and by what the reader keeps around hits.
+    """
     picked = choose(blocks(lines), budget)
-    if not picked:
-        return fallback(lines)
-    chosen = sorted({ln.number: ln for block in picked for ln in with_lead_in(lines, block).lines}.values(),
-                    key=lambda ln: ln.number)
-    last = chosen[-1].number
-    closing = next((e for e in ends if e.failed and last < e.number <= last + 30), None)
+    chosen = {ln.number: ln for block in picked for ln in with_lead_in(lines, block).lines}
+    best = max(picked, key=lambda b: b.score).last if picked else None
+    closing = exit_line(lines, ends, best)
     if closing is not None:
-        chosen.extend(ln for ln in lines if ln.number == closing.number)
-    return chosen
+        chosen[closing.number] = closing
+    bridge(lines, chosen, budget)
+    anchor = closing.number if closing is not None else last_words(lines)
+    far = best is None or anchor - best > FAR
+    fill(lines, chosen, anchor, budget, at_least=budget // RESERVE if far else 0)
+    if not chosen:
+        return fallback(lines)
+    return [chosen[n] for n in sorted(chosen)]
 
 
 def _result(view: LogView, chosen: list[Line], max_lines: int) -> Triage:
@@ -60,13 +77,15 @@ def _result(view: LogView, chosen: list[Line], max_lines: int) -> Triage:
     category = decide((ln.category, ln.score ** 2) for ln in (strong or chosen))
     texts = [ln.text for ln in key]
     numbered = [(ln.number, ln.text) for ln in chosen]
+    learned = tuple(ln.number for ln in chosen if ln.learned)
     return Triage(
         lines=tuple(ln.number for ln in chosen),
-        excerpt=excerpt(numbered, max_lines),
+        excerpt=excerpt(numbered, max_lines, keep=tuple(ln.number for ln in strong), learned=frozenset(learned)),
         category=category,
         fingerprint=fingerprint(category, texts),
         summary=summary(category, strong[0].text if strong else (texts[0] if texts else None)),
         tokens=key_tokens(texts),
         n_lines=view.n_lines,
+        learned=learned,
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from bot.triage.category import Category
@@ -22,6 +21,8 @@ def key_tokens(texts: list[str]) -> tuple[str, ...]:
 
 def fingerprint(category: Category, texts: list[str]) -> str:
     """A short stable id for a failure from its category and the text of its key lines."""
+    import hashlib  # here, not at the top: loading OpenSSL costs more than a whole short triage
+
     material = category.value + "\n" + " ".join(key_tokens(texts))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
 

@@ -9,6 +9,7 @@ line, 1-3 weak vocabulary. Patterns run on cleaned text (no ANSI, no CI prefixes
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.triage.category import Category
@@ -197,7 +198,8 @@ NOISE = _rules([
     (r"-Werror|-Wno-error|-Wformat|--fail-fast|\berror_?reporting\b|\bonerror\b|\bset -e\b|--exit-code"
      r"|fail-on|allow[_-]fail|continue-on-error|ignore[_-]errors?|\berrors?\.(?:c|h|go|py|js|ts|java|o|rs)\b"
      r"|\berror[-_](?:prone|handling|page|log)|\bfailsafe\b|\bfailover\b|exception[-_]handling", -5, U),
-    (r"^\s*(?:WARNING|WARN|warning)\b|^npm WARN|\[WARNING\]|\bwarning:|^W: |DeprecationWarning", -3, U),
+    (r"^\s*(?:WARNING|WARN|warning)\b|^npm WARN|\[(?:WARNING|warning|WARN|warn)\]|\bwarning:|^W: |DeprecationWarning",
+     -3, U),
     (r"--- PASS|^ok\s+\S|✓|✔|\bPASS(?:ED)?\b|\b\d+ passed\b|\bpassing\b|\bsucceeded\b|\bSUCCESS\b", -4, U),
     (r"^\$ |^\[command\]|^##\[group\]|^::group::|^Run \S|^> [\w@./-]+ \S+$", -3, U),
     (r"^\s*(?:Downloading|Downloaded|Download|Fetching|Installing|Collecting|Requirement already"
@@ -262,8 +264,9 @@ _STOP = re.compile(r"--- PASS|^ok\s|✓|✔|\bPASS(?:ED)?\b|\b\d+ passed\b|\bpas
                    r"|Preparing to)\b")
 
 
-def score(text: str) -> tuple[float, Category]:
-    """The failure score of one cleaned line (negative for noise) and its strongest rule's category."""
+def score(text: str, extra: Callable[[str], tuple[float, Category]] | None = None) -> tuple[float, Category]:
+    """The failure score of one cleaned line (negative for noise) and its strongest rule's category;
+    `extra` scores the line by other means (the shape families) and wins when it weighs more."""
     text = text[:SCORED_CHARS]
     best, category = 0.0, U
     if text and gate(text):
@@ -271,6 +274,10 @@ def score(text: str) -> tuple[float, Category]:
             if rule.pattern.search(text):
                 best, category = rule.weight, rule.category
                 break
+    if text and extra is not None:
+        weight, kind = extra(text)
+        if weight > best or (weight == best and category is U):
+            best, category = weight, kind
     if best > 0:
         penalty = sum(rule.weight for rule in NOISE if rule.pattern.search(text))
         return best + max(penalty, -8), category

@@ -5,10 +5,13 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from bot.triage import rules
 from bot.triage.category import Category
+from bot.triage.families import Family, family_score, joins, recovers
+from bot.triage.shapes import BODY, HEAD, KIN, Learned
 from bot.triage.reading import AFTER, BEFORE, TAIL, LogView
 from bot.triage.text import clean, normalise
 
@@ -20,6 +23,7 @@ _STEP_ENDS = (
     re.compile(r"script returned exit code (\d+)"),
     re.compile(r"Build step .* marked build as (failure)"),
     re.compile(r"^Job (succeeded)$|^ERROR: Job (failed)\b"),
+    re.compile(r"^Finished: (SUCCESS|FAILURE|UNSTABLE|ABORTED)$"),          # Jenkins
 )
 # Lines that carry no information however close they are to the end of a failing step.
 _FILLER = re.compile(
@@ -33,6 +37,11 @@ REPEAT_FACTOR = 0.85
 PASSED_STEP_FACTOR = 0.45
 AFTER_FAILURE_FACTOR = 0.75
 FAILED_STEP_BONUS = 1.25
+RECOVERY_FACTOR = 0.4      # an error the job recovered from ("falling back", "retrying") is not the cause
+RECOVERY_REACH = 6         # lines after an error where a recovery counts
+LEARNED_HEAD = 12.0        # a line shaped like the first line of a confirmed cause outranks every rule
+LEARNED_BODY = 4.5         # one shaped like the rest of a confirmed cause extends a block, opens none
+LEARNED_KIN = 7.0          # an error line whose first words match a confirmed first line is a strong line
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,9 @@ class Line:
     base: float
     score: float
     category: Category
+    joins: bool = False      # a shape family says it continues the block before it
+    learned: int = 0         # shapes.HEAD / BODY / KIN: what a learned shape says of it (0: nothing)
+    known: bool = False      # the passing run printed it too
 
 
 @dataclass(frozen=True)
@@ -56,13 +68,13 @@ class StepEnd:
 
 def step_end(text: str) -> bool | None:
     """True/False when the line ends a failed/passed step, None when it ends none."""
-    if "xit" not in text and "ail" not in text and "succeeded" not in text:
+    if "xit" not in text and "ail" not in text and "succeeded" not in text and not text.startswith("Finished: "):
         return None
     for pattern in _STEP_ENDS:
         match = pattern.search(text)
         if match:
             value = next(g for g in match.groups() if g is not None)
-            return value not in ("0", "succeeded")
+            return value not in ("0", "succeeded", "SUCCESS")
     return None
 
 
@@ -71,34 +83,53 @@ def is_filler(text: str) -> bool:
     return bool(_FILLER.search(text))
 
 
-def analyse(view: LogView, baseline: frozenset[str] = frozenset()) -> tuple[list[Line], list[StepEnd]]:
+def analyse(view: LogView, baseline: frozenset[str] = frozenset(), learned: Learned | None = None,
+            families: tuple[Family, ...] = ()) -> tuple[list[Line], list[StepEnd]]:
     """Score the kept lines that matter, in line order, and list the step ends found.
 
     Only the tail and the neighbourhood of hits that score (or end a failed step) are analysed:
     windows kept around harmless hits ("0 errors") would only cost time.
     """
-    texts = {n: clean(raw) for n, raw in _live(view).items()}
-    rated = {n: rules.score(t) for n, t in texts.items()}
+    extra = partial(family_score, families) if families else None
+    texts = {n: clean(raw) for n, raw in _live(view, extra).items()}
+    rated = {n: rules.score(t, extra) for n, t in texts.items()}
     ends = [StepEnd(n, failed) for n, t in texts.items() if (failed := step_end(t)) is not None]
     factor = _step_factors(ends, {n for n, (base, _) in rated.items() if base > 0})
+    recovered = _recovered(texts, families)
     seen: set[str] = set()
     out = []
     for number, text in texts.items():
         base, category = rated[number]
         value = max(base, 0.0) * factor(number)
+        key = normalise(text) if base > 0 or baseline else ""
         if base > 0:
-            key = normalise(text)
             if key in baseline:
                 value *= BASELINE_FACTOR
             if key in seen:
                 value *= REPEAT_FACTOR
+            if number in recovered:
+                value *= RECOVERY_FACTOR
             seen.add(key)
-        out.append(Line(number, text, base, value, category))
+        match = learned.match(text) if learned and not (key and key in baseline) else 0
+        if match == KIN and base <= 0:
+            match = 0                # first words alone are too weak a sign on a line no rule flags
+        if match:
+            value = max(value, {HEAD: LEARNED_HEAD, BODY: LEARNED_BODY, KIN: LEARNED_KIN}[match])
+        out.append(Line(number, text, base, value, category, bool(families) and joins(families, text), match,
+                        bool(key) and key in baseline))
     _lift_last_words(out, ends)
     return out, ends
 
 
-def _live(view: LogView) -> dict[int, bytes]:
+def _recovered(texts: dict[int, str], families: tuple[Family, ...]) -> set[int]:
+    """Lines followed within RECOVERY_REACH lines by one that says the job recovered."""
+    if not any(f.recovers is not None for f in families):
+        return set()
+    marks = [n for n, t in texts.items() if recovers(families, t)]
+    return {n for m in marks for n in range(m - RECOVERY_REACH, m) if n in texts}
+
+
+def _live(view: LogView, extra: Callable[[str], tuple[float, Category]] | None = None) -> dict[int, bytes]:
     """The kept lines near a hit that scores or ends a failed step, plus the tail."""
     first_tail = view.n_lines - TAIL + 1
     marks = []
@@ -106,7 +137,7 @@ def _live(view: LogView) -> dict[int, bytes]:
         if number >= first_tail:
             continue
         text = clean(view.lines[number])
-        if rules.score(text)[0] > 0 or step_end(text) or rules.section_end(text):
+        if rules.score(text, extra)[0] > 0 or step_end(text) or rules.section_end(text):
             marks.append(number)
     ranges = [(max(1, n - BEFORE), n + AFTER) for n in marks] + [(first_tail, view.n_lines)]
     keep: set[int] = set()
@@ -152,5 +183,5 @@ def _lift_last_words(lines: list[Line], ends: list[StepEnd]) -> None:
             if not is_filler(line.text) and line.base >= 0:
                 floor = floors.pop(0)
                 if line.score < floor:
-                    lines[i] = Line(line.number, line.text, line.base, floor, line.category)
+                    lines[i] = replace(line, score=floor)
             i -= 1

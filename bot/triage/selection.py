@@ -19,6 +19,7 @@ MERGE_GAP = 3        # blocks this close (in line numbers) become one
 SECTION_BONUS = 1.0   # a test framework's own failure report outranks loose error lines
 LEAD_IN = 12          # output lines of a command shown whole before its error
 NEAR_TIE = 0.75       # blocks scoring at least this share of the best one are also shown
+INTERLEAVED = 2       # progress lines a block may span when it goes on after them
 
 _CONTINUATION = re.compile(
     r"^\s+\S|^\s*(?:at |Caused by|\.\.\. \d+ more|File \"|\^|~~~|\d+ \||> \d+ \||-->|= note|= help|note:"
@@ -88,12 +89,30 @@ def _grow(lines: list[Line], start: int) -> int:
             gap += 1
             if gap > MAX_GAP:
                 break
-        elif line.score >= JOIN or (line.base >= 0 and _continues(line.text, indent)) or _framed(lines, i):
+        elif _joins(line, prev, indent) or _framed(lines, i):
             gap, end = 0, i + 1
+        elif _interleaved(lines, i, indent):
+            gap = 0                                # a progress line printed into the middle of a report
         else:
             break
         i += 1
     return end
+
+
+def _joins(line: Line, prev: Line, indent: int) -> bool:
+    """True when `line` extends the block that `prev` ends."""
+    return line.score >= JOIN or (line.base >= 0 and (line.joins or _continues(line.text, indent)
+                                                      or _opens_detail(prev.text)))
+
+
+def _interleaved(lines: list[Line], i: int, indent: int) -> bool:
+    """True for up to INTERLEAVED noise lines followed by a line that extends the block again."""
+    for k in range(i, min(i + INTERLEAVED + 1, len(lines))):
+        if k > i and lines[k].number != lines[k - 1].number + 1:
+            return False
+        if lines[k].base >= 0 and lines[k].text.strip():
+            return k > i and _joins(lines[k], lines[k - 1], indent)
+    return False
 
 
 def _grow_back(lines: list[Line], start: int, floor: int) -> int:
@@ -116,6 +135,13 @@ def _grow_back(lines: list[Line], start: int, floor: int) -> int:
     while i < start and not lines[i].text.strip():
         i += 1
     return i
+
+
+def _opens_detail(text: str) -> bool:
+    """A header that announces detail lines ("Failures:", "Diff:", "Output of foo:"), unless it is a
+    step banner or a level-only line."""
+    text = _LEVEL.sub("", text, count=1).rstrip()
+    return text.endswith(":") and len(text) > 1 and not _ECHO.match(text)
 
 
 def _framed(lines: list[Line], i: int) -> bool:
