@@ -18,11 +18,12 @@ TEST_REDIS_DB = int(os.environ.get("TEABOT_TEST_REDIS_DB") or 1 + os.getpid() % 
 
 
 @pytest.fixture(autouse=True)
-def _scrubbed_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the developer's teabot, model or Redis settings."""
+def _scrubbed_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never see the developer's teabot, model or Redis settings, nor write into their data directory."""
     for name in list(os.environ):
-        if name.startswith(("TEABOT_", "OPENAI_", "GITEA_", "GITHUB_")) or name == "REDIS_URL":
+        if name.startswith(("TEABOT_", "OPENAI_", "GITEA_", "GITHUB_", "PROMETHEUS_")) or name == "REDIS_URL":
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
 
 
 def shared_path(*parts: str) -> Path:

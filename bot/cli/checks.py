@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import redis
 
-from bot.config.settings import ConfigError, ModelSettings, Settings
+from bot.config.settings import ConfigError, ModelSettings, Settings, unknown_variables
 from bot.forge.capabilities import MIN_VERSION, Capabilities
 from bot.forge.client import GiteaClient, repo_path
 from bot.forge.errors import Forbidden, ForgeError, NotFound, Unauthorized
@@ -27,6 +27,14 @@ Json = dict[str, Any]
 # name ("issues" alone means issue open/close/edit only), so teabot asks for the comment types explicitly.
 BASE_EVENTS = ("issues", "issue_comment", "pull_request", "pull_request_comment", "status")
 WORKFLOW_EVENTS = ("workflow_run", "workflow_job")  # only sent by Gitea >= 1.25 / 1.24
+# Every name a hook's `events` may list (modules/webhook/type.go HookEventType, plus the family names
+# routers/api/v1/utils/hook.go accepts), Gitea v1.25.4; `setup-hook --events` refuses others.
+GITEA_EVENTS = ("create", "delete", "fork", "push", "issues", "issues_only", "issue_assign", "issue_label",
+                "issue_milestone", "issue_comment", "pull_request", "pull_request_only", "pull_request_assign",
+                "pull_request_label", "pull_request_milestone", "pull_request_comment", "pull_request_review",
+                "pull_request_review_approved", "pull_request_review_rejected", "pull_request_review_comment",
+                "pull_request_sync", "pull_request_review_request", "wiki", "repository", "release", "package",
+                "status", "workflow_run", "workflow_job")
 HOOK_TYPES = ("gitea", "forgejo")  # the types that sign deliveries with X-Gitea-Signature
 FEATURES = {"job_logs": "job logs", "runs_api": "runs API", "rerun": "re-run"}
 WRITE_LEVELS = ("write", "admin", "owner")
@@ -186,7 +194,8 @@ class HookPlan:
 
 
 def plan_hook(repo: str, hooks: Iterable[Json], url: str, events: Sequence[str],
-              org_hooks: Iterable[Json] = (), org: str | None = None) -> HookPlan:
+              org_hooks: Iterable[Json] = (), org: str | None = None,
+              secret_source: str = "TEABOT_WEBHOOK_SECRET") -> HookPlan:
     """Create a hook for `url`, or re-create the first repository (else organisation) hook posting there."""
     match = next((h for h in teabot_hooks(hooks, url) if h.get("type") in HOOK_TYPES), None)
     where = None
@@ -194,10 +203,10 @@ def plan_hook(repo: str, hooks: Iterable[Json], url: str, events: Sequence[str],
         match = next((h for h in teabot_hooks(org_hooks, url) if h.get("type") in HOOK_TYPES), None)
         where = org if match is not None else None
     if match is None:
-        return HookPlan(repo, url, tuple(events), changes=("secret from TEABOT_WEBHOOK_SECRET",))
+        return HookPlan(repo, url, tuple(events), changes=(f"secret from {secret_source}",))
     kept = tuple(dict.fromkeys([*events, *(e for e in match.get("events") or [] if e not in events)]))
     changes = [issue.change for issue in hook_issues(match, events)]
-    changes.append("secret set from TEABOT_WEBHOOK_SECRET (Gitea's edit cannot change a secret)")
+    changes.append(f"secret set from {secret_source} (Gitea's edit cannot change a secret)")
     return HookPlan(repo, url, kept, int(match["id"]), tuple(changes), str(match.get("branch_filter") or ""),
                     str(match.get("authorization_header") or ""), where)
 
@@ -229,11 +238,11 @@ def org_hooks_of(forge: GiteaClient, repo: str) -> tuple[str | None, list[Json] 
 
 
 def setup_hook(forge: GiteaClient, repo: str, url: str, secret: str, events: Sequence[str] = (),
-               *, dry_run: bool = False) -> HookPlan:
+               *, dry_run: bool = False, secret_source: str = "TEABOT_WEBHOOK_SECRET") -> HookPlan:
     """Create or repair teabot's webhook on `repo` (or on its organisation, where one already posts to `url`)."""
     org, org_hooks = org_hooks_of(forge, repo)
     wanted = tuple(events) or required_events(forge.capabilities())
-    plan = plan_hook(repo, forge.list_hooks(repo), url, wanted, org_hooks or (), org)
+    plan = plan_hook(repo, forge.list_hooks(repo), url, wanted, org_hooks or (), org, secret_source)
     if not dry_run:
         apply_hook_plan(forge, plan, secret)
     return plan
@@ -249,6 +258,7 @@ def check_settings(environ: Mapping[str, str]) -> tuple[list[Finding], Settings 
     except ConfigError as exc:
         return [error(str(exc), "fix the variables named here, then run `teabot check` again")], None
     found = [ok(f"settings valid (Gitea {settings.gitea_url}, data in {settings.data_dir})")]
+    found += [warn(line, "fix the name: teabot ignores variables it does not know") for line in unknown_variables(environ)]
     if not settings.gitea_token:
         found.append(error("TEABOT_GITEA_TOKEN is not set", "log in as the bot user, Settings → Applications → "
                            "generate a token with write:issue, write:repository and read:user, and set it"))

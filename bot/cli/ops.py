@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import sys
 
+from typing import TYPE_CHECKING
+
 import click
 
 from bot.config.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from bot.config.secret import Secret
 
 
 @click.command()
@@ -51,7 +56,7 @@ def setup_hook(repo: str, url: str, events: str | None, dry_run: bool) -> None:
     """
     from bot.forge import make_forge
     from bot.forge.errors import Forbidden, ForgeError
-    from bot.cli.checks import delivery_note
+    from bot.cli.checks import GITEA_EVENTS, delivery_note
     from bot.cli.checks import setup_hook as plan_and_apply
 
     if not url.startswith(("http://", "https://")):
@@ -59,8 +64,12 @@ def setup_hook(repo: str, url: str, events: str | None, dry_run: bool) -> None:
     settings = _settings()
     secret = _secret(settings, dry_run)
     names = [e.strip() for e in (events or "").split(",") if e.strip()]
+    if unknown := [e for e in names if e not in GITEA_EVENTS]:
+        raise click.BadParameter(f"{', '.join(unknown)}: not Gitea hook event(s); known: {', '.join(GITEA_EVENTS)}",
+                                 param_hint="--events")
     try:
-        plan = plan_and_apply(make_forge(settings), repo, url, secret, names, dry_run=dry_run)
+        plan = plan_and_apply(make_forge(settings), repo, url, secret.value, names, dry_run=dry_run,
+                              secret_source=_source_words(secret))
     except Forbidden as exc:
         raise click.ClickException(f"{exc}: webhooks need admin access to {repo}; run this with a repository "
                                    "admin's token in TEABOT_GITEA_TOKEN") from None
@@ -81,14 +90,23 @@ def _settings() -> Settings:
     return settings
 
 
-def _secret(settings: Settings, dry_run: bool) -> str:
-    """The secret `teabot serve` uses; a dry run does not generate one."""
-    stored = settings.data_dir / "webhook-secret"
-    if settings.webhook_secret or stored.exists() or not dry_run:
-        from bot.cli.server import ensure_secret
+def _secret(settings: Settings, dry_run: bool) -> Secret:
+    """The secret `teabot serve` uses, and where it came from; a dry run does not generate one."""
+    from bot.config.secret import Secret, ensure_secret, find_secret, secret_path
 
-        return ensure_secret(settings).webhook_secret or ""
-    return ""
+    found = find_secret(settings)
+    if found is not None:
+        return found
+    if dry_run:
+        return Secret("", f"{secret_path(settings)} (generated there by the real run)")
+    secret = ensure_secret(settings)
+    click.echo(f"No TEABOT_WEBHOOK_SECRET set: generated one in {secret.source}; `teabot serve` reads it from "
+               "there (set TEABOT_DATA_DIR the same for both if they run as different users)", err=True)
+    return secret
+
+
+def _source_words(secret: Secret) -> str:
+    return "TEABOT_WEBHOOK_SECRET" if secret.source == "TEABOT_WEBHOOK_SECRET" else f"the secret in {secret.source}"
 
 
 commands = [check, setup_hook]

@@ -31,16 +31,14 @@ def load_settings() -> Settings:
 
 
 def ensure_secret(settings: Settings) -> Settings:
-    """Use TEABOT_WEBHOOK_SECRET, or generate one once and keep it in the data directory."""
-    if settings.webhook_secret:
-        return settings
-    path = settings.data_dir / "webhook-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(24) + "\n")
-        path.chmod(0o600)
-        click.echo(f"No TEABOT_WEBHOOK_SECRET set: generated one in {path}. Put the same secret on the Gitea webhook.", err=True)
-    return settings.replace(webhook_secret=path.read_text().strip())
+    """Use TEABOT_WEBHOOK_SECRET, or the one generated once into the data directory (generate it if need be)."""
+    from bot.config.secret import ensure_secret as resolve
+
+    secret = resolve(settings)
+    if secret.generated:
+        click.echo(f"No TEABOT_WEBHOOK_SECRET set: generated one in {secret.source}. Put the same secret on the "
+                   "Gitea webhook (`teabot setup-hook` does).", err=True)
+    return settings.replace(webhook_secret=secret.value)
 
 
 def discover_bot_login(settings: Settings) -> Settings:
