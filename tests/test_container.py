@@ -184,6 +184,7 @@ def test_ci_workflow_runs_ci_run_with_a_redis_service(workflow: dict[str, Any]) 
     [job] = workflow["jobs"].values()
     assert job["services"]["redis"]["image"].startswith("redis:")
     assert job["env"]["TEABOT_TEST_REDIS_URL"] == "redis://redis:6379"
+    assert job["env"]["TEABOT_TEST_REDIS_FLUSH"] == "1"  # a throwaway service: flushing it is allowed
     uses = [step["uses"] for step in job["steps"] if "uses" in step]
     assert uses[0].startswith("actions/checkout@")
     assert [step["run"] for step in job["steps"] if "run" in step] == ["bash .ci/run"]
