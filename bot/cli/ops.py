@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,11 @@ if TYPE_CHECKING:
 @click.option("--webhook-url", default=None, metavar="URL",
               help="teabot's public webhook URL, e.g. https://teabot.example.org/webhook "
                    "(default: any hook posting to a /webhook URL).")
-def check(repos: tuple[str, ...], webhook_url: str | None) -> None:
+@click.option("--config", "configs", multiple=True, metavar="FILE",
+              type=click.Path(exists=True, path_type=Path),
+              help="Only validate this teabot file (.gitea/teabot.yaml, a workflow or skill override) or every "
+                   "teabot file of this repository checkout; offline, repeatable (pre-commit hook, CI step).")
+def check(repos: tuple[str, ...], webhook_url: str | None, configs: tuple[Path, ...]) -> None:
     """Check settings and connectivity, and print what to fix.
 
     One line per finding: ok, warn or error, what was found, and how to fix it. Checks the
@@ -32,7 +37,12 @@ def check(repos: tuple[str, ...], webhook_url: str | None) -> None:
     """
     from bot.cli.checks import failed, run_checks
 
-    findings = run_checks(os.environ, repos, webhook_url)
+    if configs:
+        from bot.cli.config_check import check_paths
+
+        findings = check_paths(configs)
+    else:
+        findings = run_checks(os.environ, repos, webhook_url)
     for finding in findings:
         click.echo(finding.line())
     if failed(findings):
