@@ -263,7 +263,7 @@ def test_check_reports_missing_webhook_and_missing_write_permission(env: dict, t
     assert missing == (f"error {APP}: no webhook posts to {URL} — run `teabot setup-hook {APP} --url {URL}`")
     [read_only] = lines(found, Level.ERROR, DOCS)
     assert "teabot has read access; teabot needs write access" in read_only
-    assert f"add teabot as a collaborator with Write access ({DOCS} → Settings → Collaborators)" in read_only
+    assert f"add teabot as a collaborator with Admin access ({DOCS} → Settings → Collaborators)" in read_only
     [hidden] = lines(found, Level.WARN, f"{DOCS}: cannot list webhooks")
     assert "Gitea shows hooks to repository admins only" in hidden
     assert lines(found, Level.OK, "token valid: teabot acts as teabot")

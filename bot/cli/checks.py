@@ -9,14 +9,15 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import redis
 
-from bot.config.settings import ConfigError, ModelSettings, Settings, unknown_variables
+from bot.cli.checks_access import permission_reading_finding, scope_findings
+from bot.cli.checks_services import check_model, check_redis, models_finding, redis_findings  # noqa: F401
+from bot.cli.findings import Finding, Level, error, failed, ok, warn  # noqa: F401
+from bot.config.settings import ConfigError, Settings, unknown_variables
 from bot.forge.capabilities import MIN_VERSION, Capabilities
 from bot.forge.client import GiteaClient, repo_path
 from bot.forge.errors import Forbidden, ForgeError, NotFound, Unauthorized
@@ -38,55 +39,12 @@ GITEA_EVENTS = ("create", "delete", "fork", "push", "issues", "issues_only", "is
 HOOK_TYPES = ("gitea", "forgejo")  # the types that sign deliveries with X-Gitea-Signature
 FEATURES = {"job_logs": "job logs", "runs_api": "runs API", "rerun": "re-run"}
 WRITE_LEVELS = ("write", "admin", "owner")
-MODEL_TIMEOUT = 5.0
 TOKEN_FIX = ("generate a new token for the bot user (Settings → Applications) with the scopes write:issue, "
              "write:repository and read:user (read:organization to see organisation webhooks) "
              "and set TEABOT_GITEA_TOKEN")
 SECRET_FIX = ("in Gitea press Test Delivery on the hook: teabot answers 2xx (204 for the test push) when the secret "
               "matches TEABOT_WEBHOOK_SECRET, 401 when it does not; `teabot setup-hook` re-creates the hook "
               "with the right secret (Gitea cannot change a hook's secret in place)")
-
-
-class Level(StrEnum):
-    """How bad a finding is; any ERROR makes `teabot check` exit 1."""
-
-    OK = "ok"
-    WARN = "warn"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing `teabot check` found, and how to fix it."""
-
-    level: Level
-    what: str
-    fix: str = ""
-
-    def line(self) -> str:
-        """The finding as one line of output."""
-        text = f"{self.level.value:<5} {self.what}"
-        return f"{text} — {self.fix}" if self.fix else text
-
-
-def ok(what: str, fix: str = "") -> Finding:
-    """An OK finding."""
-    return Finding(Level.OK, what, fix)
-
-
-def warn(what: str, fix: str = "") -> Finding:
-    """A warning: teabot works, but not fully."""
-    return Finding(Level.WARN, what, fix)
-
-
-def error(what: str, fix: str = "") -> Finding:
-    """An error: teabot will not work until it is fixed."""
-    return Finding(Level.ERROR, what, fix)
-
-
-def failed(findings: Iterable[Finding]) -> bool:
-    """True when any finding is an error."""
-    return any(f.level is Level.ERROR for f in findings)
 
 
 # --- pure decisions ---------------------------------------------------------------------------------------
@@ -315,10 +273,16 @@ def check_repo(forge: GiteaClient, repo: str, login: str, caps: Capabilities | N
         level = forge.collaborator_permission(repo, login)
     except NotFound:
         return [error(f"{repo}: not found, or not visible to {login}",
-                      f"check the name, and add {login} as a collaborator with Write access")]
+                      f"check the name, and add {login} as a collaborator with Admin access")]
+    except Forbidden as exc:
+        return scope_findings(forge, repo) if "scope" in exc.message else [error(f"{repo}: {exc}")]
     except ForgeError as exc:
         return [error(f"{repo}: {exc}")]
-    found = [permission_finding(repo, login, level), *repo_findings(repo, info)]
+    owner = str((info.get("owner") or {}).get("login") or repo.partition("/")[0])
+    found = [permission_finding(repo, login, level), *scope_findings(forge, repo)]
+    if level in WRITE_LEVELS:
+        found.append(permission_reading_finding(forge, repo, login, level, owner if owner != login else "ghost"))
+    found += repo_findings(repo, info)
     found += actions_findings(forge, repo, login, level, caps)
     try:
         hooks = forge.list_hooks(repo)
@@ -375,10 +339,11 @@ def actions_findings(forge: GiteaClient, repo: str, login: str, level: str, caps
 def permission_finding(repo: str, login: str, level: str) -> Finding:
     """Write access is what teabot needs: comments, labels, issues, `teabot/` branches, re-runs."""
     if level in WRITE_LEVELS:
-        return ok(f"{repo}: {login} has {level} access")
+        return ok(f"{repo}: {login} has {level} access (comments, labels, issues, teabot/ branches)")
     return error(f"{repo}: {login} has {level} access; teabot needs write access to comment, label, "
                  "open issues and push teabot/ branches",
-                 f"add {login} as a collaborator with Write access ({repo} → Settings → Collaborators)")
+                 f"add {login} as a collaborator with Admin access ({repo} → Settings → Collaborators): "
+                 "commands also read who asked, which Gitea shows to Admins only")
 
 
 def webhook_findings(repo: str, hooks: list[Json], required: Sequence[str], url: str | None) -> list[Finding]:
@@ -404,61 +369,6 @@ def webhook_findings(repo: str, hooks: list[Json], required: Sequence[str], url:
     return found
 
 
-def check_redis(url: str | None) -> Finding:
-    """Redis answers PING, or the embedded queue is in use."""
-    if not url:
-        return ok("no REDIS_URL: `teabot serve` runs jobs in-process (embedded queue)",
-                  "set REDIS_URL to run jobs in `teabot worker` processes")
-    parts = urlsplit(url)
-    where = f"{parts.hostname or parts.path}:{parts.port or 6379}" if parts.scheme != "unix" else parts.path
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=3.0, socket_timeout=3.0).ping()
-    except redis.RedisError as exc:
-        return error(f"Redis at {where} did not answer PING ({type(exc).__name__}: {exc})",
-                     "start Redis (redis-server --appendonly yes) or fix REDIS_URL; meanwhile deliveries are "
-                     "spooled and no job runs")
-    return ok(f"Redis at {where} answers")
-
-
-def check_model(model: ModelSettings, transport: httpx.BaseTransport | None = None) -> Finding:
-    """The model endpoint lists its models (GET {base_url}/models), or teabot runs model-free."""
-    if not model.enabled:
-        return ok("no model endpoint: model-free mode (structural planning, log triage, flaky re-runs)",
-                  "set TEABOT_MODEL_BASE_URL and TEABOT_MODEL_API_KEY to enable the model")
-    from bot.llm.client import DEFAULT_BASE_URL
-
-    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/")
-    headers = {"Authorization": f"Bearer {model.api_key}"} if model.api_key else {}
-    try:
-        with httpx.Client(timeout=MODEL_TIMEOUT, transport=transport) as http:
-            response = http.get(f"{base}/models", headers=headers)
-    except httpx.HTTPError as exc:
-        return error(f"model endpoint {base} unreachable ({type(exc).__name__})",
-                     "check TEABOT_MODEL_BASE_URL and that the server is running")
-    return models_finding(base, response, {model.model, *model.task_models.values()})
-
-
-def models_finding(base: str, response: httpx.Response, wanted: set[str]) -> Finding:
-    """Judge the answer to GET /models."""
-    if response.status_code in (401, 403):
-        return error(f"model endpoint {base} rejects the key ({response.status_code})",
-                     "check TEABOT_MODEL_API_KEY")
-    if response.status_code >= 400:
-        return warn(f"model endpoint {base} answered {response.status_code} to GET /models",
-                    "check TEABOT_MODEL_BASE_URL (OpenAI-compatible servers usually end in /v1); "
-                    "some servers do not list models")
-    try:
-        listed = {str(m.get("id")) for m in response.json().get("data") or []}
-    except (ValueError, AttributeError):
-        return warn(f"model endpoint {base} answered GET /models with something other than a model list",
-                    "check TEABOT_MODEL_BASE_URL")
-    missing = sorted(wanted - listed)
-    if listed and missing:
-        return warn(f"model endpoint {base} answers but does not list {', '.join(missing)}",
-                    "check TEABOT_MODEL and TEABOT_MODEL_<TASK> against the served model names")
-    return ok(f"model endpoint {base} answers ({len(listed)} models listed)")
-
-
 def run_checks(environ: Mapping[str, str], repos: Sequence[str] = (), webhook_url: str | None = None, *,
                transport: httpx.BaseTransport | None = None,
                model_transport: httpx.BaseTransport | None = None) -> list[Finding]:
@@ -477,4 +387,4 @@ def run_checks(environ: Mapping[str, str], repos: Sequence[str] = (), webhook_ur
             error(f"{repo}: not checked, the token is missing or invalid", "fix TEABOT_GITEA_TOKEN first")]
     if webhook_url and (note := delivery_note(webhook_url)):
         found.append(note)
-    return found + [check_redis(settings.redis_url), check_model(settings.model, model_transport)]
+    return found + redis_findings(settings.redis_url, settings.queue_name) + [check_model(settings.model, model_transport)]
