@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from bot import __version__
-from bot.config.settings import ConfigError, Settings
+from bot.config.settings import ConfigError, Settings, unknown_variables
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,19 @@ def discover_bot_login(settings: Settings) -> Settings:
     from bot.forge import make_forge
     from bot.forge.errors import ForgeError
 
+    from bot.forge.errors import Unauthorized
+
     try:
         login = make_forge(settings).current_user()["login"]
+    except Unauthorized:
+        click.echo("Gitea rejects TEABOT_GITEA_TOKEN (401): deliveries are accepted but no job can act on Gitea. "
+                   "Generate a new token for the bot user (Settings → Applications) and set TEABOT_GITEA_TOKEN; "
+                   "`teabot check` tells what else is missing. Continuing.", err=True)
+        return settings
     except ForgeError as exc:
-        click.echo(f"could not ask Gitea who the bot is ({exc}); set TEABOT_BOT_LOGIN. Continuing.", err=True)
+        click.echo(f"could not reach Gitea at {settings.gitea_url} to learn the bot's login ({exc}): check "
+                   "TEABOT_GITEA_URL (`teabot check` tells more); until then the bot's own events are recognised "
+                   "only with TEABOT_BOT_LOGIN set. Continuing.", err=True)
         return settings
     return settings.replace(bot_login=login)
 
@@ -64,20 +73,32 @@ def discover_bot_login(settings: Settings) -> Settings:
 @click.option("--workers", default=2, show_default=True, type=int,
               help="gunicorn web processes (with REDIS_URL only; the embedded queue needs one process).")
 @click.option("--threads", default=4, show_default=True, type=int, help="Threads per web process.")
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+@click.option("--control-socket", default=None, metavar="PATH",
+              help="Path of gunicorn's control socket (gunicorn ≥ 25); default: off, so serves never share one.")
+def serve(host: str, port: int, workers: int, threads: int, control_socket: str | None) -> None:
     """Run the webhook receiver under gunicorn.
 
     With REDIS_URL set, deliveries become RQ jobs run by `teabot worker` processes (on any machine).
     Without it, jobs run in this process (an embedded queue), so this one command is a working bot.
     Without a model endpoint (TEABOT_MODEL_BASE_URL / OPENAI_BASE_URL) the agents run model-free.
     """
-    from bot.receiver.gunicorn_app import run_gunicorn
+    from bot.receiver.gunicorn_app import prepare_metrics_dir, run_gunicorn
 
     settings = discover_bot_login(ensure_secret(load_settings()))
+    for line in unknown_variables(os.environ):
+        click.echo(f"warning: {line}", err=True)
+    if workers > 1 and not settings.redis_url:
+        click.echo(f"--workers {workers} needs REDIS_URL: without Redis the in-process queue lives in one web "
+                   "process, so serving with 1", err=True)
+        workers = 1
     mode = f"RQ on {_redis_display(settings.redis_url)}" if settings.redis_url else "embedded in-process queue"
     click.echo(f"teabot {__version__}: http://{host}:{port}/webhook, {mode}, "
-               f"{'model ' + settings.model.model if settings.model.enabled else 'model-free'}", err=True)
-    run_gunicorn(settings, host=host, port=port, workers=workers if settings.redis_url else 1, threads=threads)
+               f"{'model ' + settings.model.model if settings.model.enabled else 'model-free'}, data in "
+               f"{settings.data_dir}\n  next: `teabot check --repo OWNER/REPO` (what is missing), "
+               f"`teabot setup-hook OWNER/REPO --url <public URL>/webhook` (the webhook), `teabot demo` (a tour)",
+               err=True)
+    prepare_metrics_dir()
+    run_gunicorn(settings, host=host, port=port, workers=workers, threads=threads, control_socket=control_socket)
 
 
 @click.command()
@@ -85,17 +106,23 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 @click.option("--name", default=None, help="Worker name (default: rq's).")
 def worker(burst: bool, name: str | None) -> None:
     """Run an RQ worker (with the scheduler, for retries and timed polls) for teabot's queue."""
-    from rq import Queue, Worker
+    from rq import Queue
 
+    from bot.telemetry import RedisTelemetry
+    from bot.worker.metered import MeteredWorker, metered
     from bot.worker.runtime import Runtime, install
 
     settings = load_settings()
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set: `teabot worker` needs Redis (without Redis, `teabot serve` runs jobs in-process)")
-    runtime = install(Runtime.from_settings(discover_bot_login(settings)))
+    runtime = Runtime.from_settings(discover_bot_login(settings))
     assert runtime.redis is not None  # REDIS_URL is set
+    telemetry = RedisTelemetry(runtime.redis)  # the receiver exports it: workers have no HTTP port
+    install(metered(runtime, telemetry))
     queue = Queue(settings.queue_name, connection=runtime.redis)
-    Worker([queue], connection=runtime.redis, name=name).work(with_scheduler=True, burst=burst)
+    worker = MeteredWorker([queue], connection=runtime.redis, name=name)
+    worker.telemetry = telemetry
+    worker.work(with_scheduler=True, burst=burst)
 
 
 @click.command()

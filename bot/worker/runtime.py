@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import httpx
 import redis
 
 from bot.config.settings import ConfigError, Settings
@@ -34,6 +35,8 @@ class Runtime:
     queue: JobQueue
     redis: redis.Redis | None = None
     clock: Callable[[], float] = time.time
+    gitea_transport: httpx.BaseTransport | None = None  # e.g. bot.telemetry.CountingTransport
+    model_transport: httpx.BaseTransport | None = None
     _forge: GiteaClient | None = field(default=None, repr=False)
     _sessions: MemorySessionStore | None = field(default=None, repr=False)
 
@@ -50,15 +53,18 @@ class Runtime:
         if self._forge is None:
             from bot.forge import make_forge
 
-            self._forge = make_forge(self.settings)
+            self._forge = make_forge(self.settings, transport=self.gitea_transport)
         return self._forge
 
     def llm(self, tokens: int) -> LLM | None:
         """A model client with a budget of `tokens`, or None in model-free mode."""
-        from bot.llm.client import make_llm
+        from bot.llm.client import OpenAIChat, make_llm
         from bot.llm.usage import TokenBudget
 
-        return make_llm(self.settings.model, budget=TokenBudget(tokens))
+        if self.model_transport is None or not self.settings.model.enabled:
+            return make_llm(self.settings.model, budget=TokenBudget(tokens))
+        http = httpx.Client(transport=self.model_transport, timeout=self.settings.model.timeout)
+        return OpenAIChat(self.settings.model, http_client=http, budget=TokenBudget(tokens))
 
     def bot_login(self) -> str:
         """The bot's own login (from the settings, else asked from Gitea)."""
