@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import sys
@@ -10,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from bot.config.settings import Settings
@@ -86,7 +88,7 @@ def run_gunicorn(settings: Settings, *, host: str, port: int, workers: int, thre
         "graceful_timeout": 30,
         "accesslog": None,
         "loglevel": settings.log_level.lower(),
-        "logconfig_dict": gunicorn_logging(settings.log_format),
+        "logger_class": TeabotLogger,
         "child_exit": _child_exit,
         # gunicorn ≥ 25's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), so two
         # serves collide and a read-only HOME logs an error at each start: off unless a path is given
@@ -96,17 +98,12 @@ def run_gunicorn(settings: Settings, *, host: str, port: int, workers: int, thre
     TeabotApplication(settings, options).run()
 
 
-def gunicorn_logging(fmt: str) -> dict[str, Any]:
-    """gunicorn's own log lines through teabot's formatter, so a JSON log stays JSON."""
-    formatter = {"()": "bot.logs.JsonFormatter"} if fmt == "json" else {
-        "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"teabot": formatter},
-        "filters": {"redact": {"()": "bot.logs.RedactingFilter"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "teabot", "filters": ["redact"],
-                                "stream": "ext://sys.stderr"}},
-        "loggers": {"gunicorn.error": {"handlers": ["stderr"], "propagate": False},
-                    "gunicorn.access": {"handlers": ["stderr"], "propagate": False}},
-    }
+class TeabotLogger(glogging.Logger):
+    """gunicorn's logger writing through teabot's handler, so a JSON log stays JSON and secrets stay redacted."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        handlers = list(logging.getLogger().handlers)  # installed by bot.logs.configure_logging
+        if handlers:
+            for logger in (self.error_log, self.access_log):
+                logger.handlers[:] = handlers
