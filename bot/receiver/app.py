@@ -6,6 +6,7 @@ import hmac
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
@@ -14,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot import __version__
 from bot.config.settings import Settings
+from bot.receiver.ack import Acknowledger, ack_target, make_acknowledger
 from bot.receiver.health import Health
 from bot.receiver.intake import Intake
 from bot.receiver.metrics import Metrics
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
     intake = Intake(settings, router or default_router(), queue, Spool(settings.spool_dir), metrics)
     app = Flask(__name__)
     app.extensions["teabot.health"] = Health(settings, queue)
+    app.extensions["teabot.ack"] = make_acknowledger(settings, metrics)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["teabot"] = intake
     app.register_blueprint(webhook)
@@ -69,7 +72,12 @@ def start_drainer(app: Flask, *, interval: float = 5.0) -> threading.Event:
 def receive() -> Any:
     """Verify, route and queue one Gitea delivery."""
     intake: Intake = current_app.extensions["teabot"]
-    outcome = intake.receive(request.headers, request.get_data(cache=False))
+    received = time.monotonic()
+    body = request.get_data(cache=False)
+    outcome = intake.receive(request.headers, body)
+    acknowledger: Acknowledger | None = current_app.extensions["teabot.ack"]
+    if acknowledger is not None and (target := ack_target(request.headers, body, outcome)):
+        acknowledger.submit(target, received)
     if outcome.status == 204:
         return "", 204
     return jsonify(outcome.as_json()), outcome.status
