@@ -50,9 +50,14 @@ def redact(text: str) -> str:
     return _ASSIGNMENT.sub(_mask_value, text)
 
 
+# Words that follow "NAME:" in prose ("TEABOT_GITEA_TOKEN: must be set"), never a secret's value.
+_PROSE = frozenset({"must", "is", "are", "was", "not", "should", "needs", "need", "has", "have", "be", "missing",
+                    "required", "invalid", "unset", "empty", "expired", "rejected", "set", "the", "a", "an", "no"})
+
+
 def _mask_value(match: re.Match[str]) -> str:
     value = match.group(2)
-    if _PLACEHOLDER.match(value):
+    if _PLACEHOLDER.match(value) or value.lower() in _PROSE:
         return match.group(0)
     quote = value[0] if value[0] in "\"'" and value.endswith(value[0]) and len(value) > 1 else ""
     return match.group(1) + quote + MASK + quote

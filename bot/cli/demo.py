@@ -9,8 +9,14 @@ from pathlib import Path
 import click
 
 
+# The seeded bugs of harness.fake_ci (named here so --help lists them without importing the harness,
+# which wheels do not carry); tests/test_ops_smaller.py keeps the two lists equal.
+DEMO_BUGS = ("off_by_one", "rounding", "tax_rate", "name_error")
+
+
 @click.command()
-@click.option("--bug", default="off_by_one", show_default=True, help="Which seeded bug the sample repository gets.")
+@click.option("--bug", default="off_by_one", show_default=True, type=click.Choice(DEMO_BUGS),
+              help="Which seeded bug the sample repository gets.")
 @click.option("--timeout", default=180.0, show_default=True, type=float, help="Seconds to wait for the fix to go green.")
 @click.option("--keep", is_flag=True, help="Keep serving after the outcome, until Ctrl-C, so the state can be browsed.")
 def demo(bug: str, timeout: float, keep: bool) -> None:

@@ -137,11 +137,25 @@ def replay(event_name: str, event_type: str | None, url: str | None, wait: float
     FILE is a Gitea payload (JSON), or a fixture {"headers": {...}, "body": {...}}. It is signed
     with TEABOT_WEBHOOK_SECRET, so the same checks apply as to a delivery from Gitea.
     """
+    import httpx
+
     from bot.receiver.replay import build_delivery, replay_local, replay_remote
 
+    if event_name not in HEADER_EVENTS:
+        raise click.BadParameter(f"{event_name!r} is not an event Gitea sends (X-Gitea-Event is one of "
+                                 f"{', '.join(HEADER_EVENTS)})", param_hint="--event")
     settings = ensure_secret(load_settings())
-    headers, body = build_delivery(json.loads(file.read_text()), event_name, event_type, settings.webhook_secret or "")
-    outcome: dict[str, Any] = replay_remote(url, headers, body) if url else replay_local(settings, headers, body, wait=wait)
+    try:
+        payload = json.loads(file.read_text())
+    except ValueError as exc:
+        raise click.ClickException(f"{file} is not JSON: {exc}") from None
+    headers, body = build_delivery(payload, event_name, event_type, settings.webhook_secret or "")
+    try:
+        outcome: dict[str, Any] = (replay_remote(url, headers, body) if url
+                                   else replay_local(settings, headers, body, wait=wait))
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"could not POST to {url} ({type(exc).__name__}: {exc}): is `teabot serve` "
+                                   "running there? Give the webhook URL, e.g. http://127.0.0.1:8080/webhook") from None
     click.echo(json.dumps(outcome, indent=2))
     if outcome["status"] >= 400:
         sys.exit(1)
@@ -185,6 +199,10 @@ def sweep(repos: tuple[str, ...], every: int | None) -> None:
 
 
 SWEEP_JOB = "bot.debug.jobs.debug_sweep"
+# The values of X-Gitea-Event (modules/webhook/type.go `Event()`, Gitea v1.25.4).
+HEADER_EVENTS = ("create", "delete", "fork", "issue_comment", "issues", "package", "pull_request",
+                 "pull_request_approved", "pull_request_comment", "pull_request_rejected", "push", "release",
+                 "repository", "status", "wiki", "workflow_job", "workflow_run")
 
 
 @click.command()
