@@ -17,7 +17,7 @@ from rq import Queue
 from bot.config.settings import Settings
 from bot.receiver.health import Cached, Health, token_state
 from bot.receiver.metrics import Metrics
-from bot.telemetry import CountingTransport, RedisTelemetry, families, read_samples, route_template
+from bot.worker.telemetry import CountingTransport, RedisTelemetry, families, read_samples, route_template
 from bot.worker.metered import MeteredWorker
 from bot.worker.queues import RQQueue
 from harness.fake_gitea import FakeGitea

@@ -96,3 +96,21 @@ def test_serve_says_why_it_runs_one_process_and_what_to_do_next(monkeypatch: pyt
     assert "TEABOT_GITEA_TOKN is not a teabot setting: did you mean TEABOT_GITEA_TOKEN?" in result.output
     assert "teabot check --repo OWNER/REPO" in result.output and "teabot demo" in result.output
     assert f"data in {tmp_path}" in result.output
+
+
+def test_a_rejected_token_at_start_up_is_named_as_such(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli.server import discover_bot_login
+    from bot.config.settings import Settings
+    from harness.fake_gitea import FakeGitea
+
+    fake = FakeGitea("1.25.4")
+    fake.add_user("teabot", "bot-token")
+    try:
+        settings = Settings(gitea_url=fake.start(), gitea_token="revoked", gitea_retries=0)
+        assert discover_bot_login(settings).bot_login is None
+        assert discover_bot_login(settings.replace(gitea_token="bot-token")).bot_login == "teabot"
+    finally:
+        fake.stop()
+    said = capsys.readouterr().err
+    assert "Gitea rejects TEABOT_GITEA_TOKEN (401)" in said and "Generate a new token" in said
+    assert "set TEABOT_BOT_LOGIN" not in said

@@ -108,7 +108,7 @@ def worker(burst: bool, name: str | None) -> None:
     """Run an RQ worker (with the scheduler, for retries and timed polls) for teabot's queue."""
     from rq import Queue
 
-    from bot.telemetry import RedisTelemetry
+    from bot.worker.telemetry import RedisTelemetry
     from bot.worker.metered import MeteredWorker, metered
     from bot.worker.runtime import Runtime, install
 

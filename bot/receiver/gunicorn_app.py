@@ -37,7 +37,7 @@ class TeabotApplication(BaseApplication):
 
         queue = make_queue(self.settings)  # built after the fork: the embedded queue's threads live in this worker
         if not self.settings.redis_url:
-            from bot.telemetry import LocalTelemetry
+            from bot.worker.telemetry import LocalTelemetry
             from bot.worker.metered import metered
 
             # the embedded queue runs jobs here, so their Gitea calls and tokens are counted here

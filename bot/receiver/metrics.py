@@ -4,7 +4,7 @@ Counted in the web processes: deliveries, enqueue time, acknowledgements. With P
 set (`teabot serve` sets it up) prometheus-client writes them to files that every worker's /metrics
 reads, so consecutive scrapes agree whichever worker answers. Read when scraped: jobs per state and
 queue depth, live workers, debug sessions by state, and what the job workers counted into Redis
-(bot.telemetry: jobs by outcome and duration, Gitea API calls by route, model tokens by task).
+(bot.worker.telemetry: jobs by outcome and duration, Gitea API calls by route, model tokens by task).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ class _FromRedis(Collector):
     def collect(self) -> Iterator[Any]:
         try:
             from bot.receiver.overview import sessions
-            from bot.telemetry import families
+            from bot.worker.telemetry import families
 
             states: dict[tuple[str, str], int] = {}
             for row in sessions(self.connection, 0.0):

@@ -10,7 +10,7 @@ import httpx
 from rq import Worker
 from rq.job import Job
 
-from bot.telemetry import CountingTransport, Telemetry
+from bot.worker.telemetry import CountingTransport, Telemetry
 from bot.worker.runtime import Runtime
 
 

@@ -35,7 +35,7 @@ class Runtime:
     queue: JobQueue
     redis: redis.Redis | None = None
     clock: Callable[[], float] = time.time
-    gitea_transport: httpx.BaseTransport | None = None  # e.g. bot.telemetry.CountingTransport
+    gitea_transport: httpx.BaseTransport | None = None  # e.g. bot.worker.telemetry.CountingTransport
     model_transport: httpx.BaseTransport | None = None
     _forge: GiteaClient | None = field(default=None, repr=False)
     _sessions: MemorySessionStore | None = field(default=None, repr=False)
