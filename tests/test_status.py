@@ -153,3 +153,11 @@ def test_the_page_renders_in_headless_chromium(status_client, redis: redis_lib.R
         page.screenshot(path=str(tmp_path / "status.png"), full_page=True)
         browser.close()
     assert errors == []
+
+
+def test_sessions_and_their_attempts_are_exported_as_metrics(status_client, redis: redis_lib.Redis) -> None:
+    seed(redis)
+    text = status_client.get("/metrics").get_data(as_text=True)
+    assert 'teabot_sessions{phase="active",state="fixing"} 1.0' in text
+    assert 'teabot_sessions{phase="done",state="reported"} 1.0' in text
+    assert 'teabot_session_attempts{phase="active",state="fixing"} 1.0' in text

@@ -103,17 +103,23 @@ class _FromRedis(Collector):
             from bot.worker.telemetry import families
 
             states: dict[tuple[str, str], int] = {}
+            attempts: dict[tuple[str, str], int] = {}
             for row in sessions(self.connection, 0.0):
                 key = (row.state, "done" if row.done else "active")
                 states[key] = states.get(key, 0) + 1
+                attempts[key] = attempts.get(key, 0) + row.attempts_used
             found = list(families(self.connection))
         except Exception as exc:  # Redis down: report nothing rather than failing the scrape
             log.debug("metrics from Redis unavailable: %s", exc)
             return
         family = GaugeMetricFamily("teabot_sessions", "Debug sessions stored, by state", labels=["state", "phase"])
+        tries = GaugeMetricFamily("teabot_session_attempts", "Fix attempts of the stored debug sessions, by state",
+                                  labels=["state", "phase"])
         for (state, phase), count in sorted(states.items()):
             family.add_metric([state, phase], count)
+            tries.add_metric([state, phase], attempts[(state, phase)])
         yield family
+        yield tries
         yield from found
 
 

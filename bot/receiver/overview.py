@@ -30,6 +30,7 @@ class SessionRow:
     category: str
     created_at: float
     done: bool
+    attempts_used: int = 0
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def sessions(conn: Any, now: float) -> list[SessionRow]:
         rows.append(SessionRow(session.key, session.repo, session.workflow, session.run_id, session.state.value,
                                f"{left.attempts_used}/{budget.attempts}", f"{left.tokens_used}/{budget.tokens}",
                                f"{left.minutes_used:.0f}/{budget.minutes}", session.category, session.created_at,
-                               session.done))
+                               session.done, left.attempts_used))
     return sorted(rows, key=lambda r: r.created_at)
 
 
