@@ -43,10 +43,10 @@ def token_state(settings: Settings, transport: Any = None) -> TokenState:
 
 
 def live_workers(queue: Any) -> int | None:
-    """How many workers serve `queue`: rq workers registered in Redis, or the embedded queue's threads (None: unknown)."""
+    """How many rq workers serve `queue` (by their heartbeats); None for the embedded queue or when Redis is down."""
     rq_queue = getattr(queue, "rq", None)
-    if rq_queue is None:
-        return getattr(queue, "_workers", None)
+    if rq_queue is None:  # embedded: the jobs run in this very process, which is answering
+        return None
     from rq import Worker
 
     try:

@@ -87,7 +87,7 @@ class _JobStates(Collector):
 
         workers = live_workers(self.queue)
         if workers is not None:
-            yield GaugeMetricFamily("teabot_workers", "Live job workers (rq heartbeats, or embedded threads)",
+            yield GaugeMetricFamily("teabot_workers", "Live rq workers serving the queue (heartbeats)",
                                     value=workers)
 
 
