@@ -169,3 +169,24 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=1).status_code == 204
     except httpx.HTTPError:
         return False
+
+
+def test_the_metrics_directory_is_fresh_and_only_its_creator_removes_it(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from prometheus_client import values
+
+    from bot.receiver.gunicorn_app import _remove_if_owner, prepare_metrics_dir
+
+    monkeypatch.setattr(values, "ValueClass", values.ValueClass)  # prepare switches it to multiprocess
+    given = tmp_path / "given"
+    given.mkdir()
+    (given / "counter_123.db").write_bytes(b"old")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
+    assert prepare_metrics_dir() == given and list(given.iterdir()) == []  # an earlier run's counters are gone
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    own = prepare_metrics_dir()
+    assert own != given and own.is_dir() and os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(own)
+    _remove_if_owner(own, os.getpid() + 1)  # a forked gunicorn worker exiting
+    assert own.is_dir()
+    _remove_if_owner(own, os.getpid())
+    assert not own.exists()

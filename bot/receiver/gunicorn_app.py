@@ -55,8 +55,8 @@ def prepare_metrics_dir() -> Path:
     """
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     path = Path(given) if given else Path(tempfile.mkdtemp(prefix="teabot-metrics-"))
-    if not given:  # ours: removed when the gunicorn master exits
-        atexit.register(shutil.rmtree, path, True)
+    if not given:  # ours: removed when the gunicorn master exits (forked workers inherit atexit: not by them)
+        atexit.register(_remove_if_owner, path, os.getpid())
     path.mkdir(parents=True, exist_ok=True)
     for stale in path.glob("*.db"):
         stale.unlink()
@@ -67,6 +67,11 @@ def prepare_metrics_dir() -> Path:
 
         values.ValueClass = values.get_value_class()
     return path
+
+
+def _remove_if_owner(path: Path, owner: int) -> None:
+    if os.getpid() == owner:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _child_exit(server: Any, worker: Any) -> None:
