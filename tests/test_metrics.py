@@ -190,3 +190,16 @@ def test_the_metrics_directory_is_fresh_and_only_its_creator_removes_it(tmp_path
     assert own.is_dir()
     _remove_if_owner(own, os.getpid())
     assert not own.exists()
+
+
+def test_healthz_says_why_it_is_degraded_and_strict_mode_fails(tmp_path: Path, redis: redis_lib.Redis) -> None:
+    from bot.receiver.app import create_app
+
+    client = create_app(Settings(webhook_secret="s", data_dir=tmp_path), queue=RQQueue(redis)).test_client()
+    relaxed = client.get("/healthz")
+    assert relaxed.status_code == 200  # deliveries are still accepted
+    body = relaxed.get_json()
+    assert body["workers"] == 0 and body["gitea_token"] == "unset"
+    assert body["status"] == ("degraded: no worker serves the queue (start `teabot worker`); "
+                              "token unset: TEABOT_GITEA_TOKEN is not set")
+    assert client.get("/healthz?strict=1").status_code == 503
