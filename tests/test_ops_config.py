@@ -65,6 +65,34 @@ def test_the_command_exits_non_zero_on_errors_and_needs_no_settings(tmp_path: Pa
     runner = CliRunner()
     passed = runner.invoke(main, ["check", "--config", str(good)], env={"TEABOT_GITEA_URL": "not a url"})
     assert passed.exit_code == 0 and passed.output.startswith("ok ")
-    refused = runner.invoke(main, ["check", "--config", str(good), "--config", str(bad)])
+    refused = runner.invoke(main, ["check", "--config", str(good), str(bad)])
     assert refused.exit_code == 1
     assert f"error {bad}: commands.halp: unknown key" in refused.output
+
+
+def test_the_pre_commit_hook_runs_check_config_on_teabot_files_only(tmp_path: Path) -> None:
+    import re
+    import shlex
+
+    import yaml
+
+    from tests.conftest import REPO_ROOT
+
+    [hook] = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+    pattern = re.compile(hook["files"])
+    assert all(pattern.search(p) for p in (".gitea/teabot.yaml", ".gitea/teabot/workflows/plan.yaml",
+                                             ".gitea/teabot/skills/pi_planning/skill.md"))
+    assert not any(pattern.search(p) for p in (".gitea/workflows/ci.yml", "teabot.yaml", "README.md"))
+    bad = write(tmp_path, ".gitea/teabot.yaml", "planing: {}\n")
+    entry = shlex.split(hook["entry"])
+    assert entry[0] == "teabot"
+    result = CliRunner().invoke(main, [*entry[1:], str(bad)])  # pre-commit appends the changed files
+    assert result.exit_code == 1 and "planing: unknown key" in result.output
+
+
+def test_without_files_the_current_checkout_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, ".gitea/teabot/workflows/plan.yaml", "options:\n  post_board: maybe\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--config"])
+    assert result.exit_code == 1 and ".gitea/teabot/workflows/plan.yaml" in result.output
+    assert CliRunner().invoke(main, ["check", str(tmp_path)]).exit_code == 2  # files need --config

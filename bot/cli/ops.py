@@ -22,11 +22,12 @@ if TYPE_CHECKING:
 @click.option("--webhook-url", default=None, metavar="URL",
               help="teabot's public webhook URL, e.g. https://teabot.example.org/webhook "
                    "(default: any hook posting to a /webhook URL).")
-@click.option("--config", "configs", multiple=True, metavar="FILE",
-              type=click.Path(exists=True, path_type=Path),
-              help="Only validate this teabot file (.gitea/teabot.yaml, a workflow or skill override) or every "
-                   "teabot file of this repository checkout; offline, repeatable (pre-commit hook, CI step).")
-def check(repos: tuple[str, ...], webhook_url: str | None, configs: tuple[Path, ...]) -> None:
+@click.option("--config", "config_mode", is_flag=True,
+              help="Only validate teabot files, offline: each FILE (.gitea/teabot.yaml, a workflow or skill "
+                   "override) or every teabot file of a checkout DIR (default: the current directory). "
+                   "For a pre-commit hook or a CI step.")
+@click.argument("paths", nargs=-1, metavar="[FILE|DIR]...", type=click.Path(exists=True, path_type=Path))
+def check(repos: tuple[str, ...], webhook_url: str | None, config_mode: bool, paths: tuple[Path, ...]) -> None:
     """Check settings and connectivity, and print what to fix.
 
     One line per finding: ok, warn or error, what was found, and how to fix it. Checks the
@@ -37,10 +38,12 @@ def check(repos: tuple[str, ...], webhook_url: str | None, configs: tuple[Path, 
     """
     from bot.cli.checks import failed, run_checks
 
-    if configs:
+    if paths and not config_mode:
+        raise click.UsageError("files are checked with --config: teabot check --config FILE...")
+    if config_mode:
         from bot.cli.config_check import check_paths
 
-        findings = check_paths(configs)
+        findings = check_paths(paths or (Path("."),))
     else:
         findings = run_checks(os.environ, repos, webhook_url)
     for finding in findings:
