@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -50,7 +51,7 @@ class SuiteRedis:
 
     def database(self) -> tuple[str, bool]:
         """A database URL for one test, and whether the test may flush it."""
-        base = self.url.rstrip("/")
+        base = re.sub(r"/\d*$", "", self.url)  # a database in the given URL is replaced by one per test
         if self.owned:
             self.next_db = (self.next_db + 1) % 16
             return f"{base}/{self.next_db}", True
