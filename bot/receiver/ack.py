@@ -50,7 +50,7 @@ def ack_target(headers: Mapping[str, str], body: bytes, outcome: Outcome) -> Ack
 class Acknowledger:
     """Posts reactions off the request thread; a failure is logged and counted, never raised."""
 
-    def __init__(self, react: Callable[[str, int, str], Any], metrics: Metrics, *, threads: int = 2,
+    def __init__(self, react: Callable[[str, int, str], Any], metrics: Metrics, *, threads: int = 4,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.react = react
         self.metrics = metrics
