@@ -12,22 +12,26 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY . .
 # The wheel carries workflows/ and skills/ as bot/bundled/ (symlinks in the source tree, files in the wheel).
+# Its dependencies are installed at the versions requirements/constraints.txt pins, so rebuilding the
+# image later gives the same libraries.
 RUN python -m pip wheel --no-deps --wheel-dir /wheels . \
  && python -m venv /opt/teabot \
- && /opt/teabot/bin/pip install /wheels/teabot-*.whl
+ && /opt/teabot/bin/pip install -c requirements/constraints.txt /wheels/teabot-*.whl
 
 # --- run: the virtualenv on a clean slim image, as an unprivileged user ------------------------------
 FROM ${PYTHON_IMAGE}
+# HOME must be writable by the user: libraries keep caches and sockets there.
 ENV PATH=/opt/teabot/bin:$PATH \
+    HOME=/home/teabot \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     TEABOT_DATA_DIR=/data
 RUN groupadd --system --gid 10001 teabot \
- && useradd --system --uid 10001 --gid teabot --home-dir /app --no-create-home --shell /usr/sbin/nologin teabot \
+ && useradd --system --uid 10001 --gid teabot --home-dir /home/teabot --create-home --shell /usr/sbin/nologin teabot \
  && mkdir -p /data \
  && chown teabot:teabot /data
 COPY --from=builder /opt/teabot /opt/teabot
-WORKDIR /app
+WORKDIR /home/teabot
 USER 10001:10001
 # The spool of deliveries that arrived while Redis was down, and a generated webhook secret: keep them.
 VOLUME ["/data"]

@@ -52,3 +52,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # httpx logs every request at INFO ("HTTP Request: GET …"): noise at a terminal and in the server's
+    # log alike; teabot logs the calls that matter itself. Shown with TEABOT_LOG_LEVEL=DEBUG.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(level if level == "DEBUG" else "WARNING")

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,18 +17,20 @@ import redis as redis_lib
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
-# Read before the autouse fixture scrubs the environment: .ci/run points this at the Redis it found or started.
-TEST_REDIS_URL = os.environ.get("TEABOT_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-# A database of its own per test session (parallel sessions on one machine must not flush each other's data).
-TEST_REDIS_DB = int(os.environ.get("TEABOT_TEST_REDIS_DB") or 1 + os.getpid() % 15)
+# Read before the autouse fixture scrubs the environment. Unset: the suite starts a redis-server of its own.
+GIVEN_REDIS_URL = os.environ.get("TEABOT_TEST_REDIS_URL", "").strip()
+# Only with this set may the suite flushdb a Redis it did not start (CI's throwaway service container).
+FLUSH_GIVEN_REDIS = os.environ.get("TEABOT_TEST_REDIS_FLUSH", "") in ("1", "true", "yes")
+CLAIM_KEY = "teabot-test:claimed-by"
 
 
 @pytest.fixture(autouse=True)
-def _scrubbed_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the developer's teabot, model or Redis settings."""
+def _scrubbed_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never see the developer's teabot, model or Redis settings, nor write into their data directory."""
     for name in list(os.environ):
-        if name.startswith(("TEABOT_", "OPENAI_", "GITEA_", "GITHUB_")) or name == "REDIS_URL":
+        if name.startswith(("TEABOT_", "OPENAI_", "GITEA_", "GITHUB_", "PROMETHEUS_")) or name == "REDIS_URL":
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
 
 
 def shared_path(*parts: str) -> Path:
@@ -33,18 +41,92 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@dataclass
+class SuiteRedis:
+    """The Redis the suite uses: one it started (free to flush) or one it was given (flushed only when told)."""
+
+    url: str
+    owned: bool
+    next_db: int = 0
+
+    def database(self) -> tuple[str, bool]:
+        """A database URL for one test, and whether the test may flush it."""
+        base = re.sub(r"/\d*$", "", self.url)  # a database in the given URL is replaced by one per test
+        if self.owned:
+            self.next_db = (self.next_db + 1) % 16
+            return f"{base}/{self.next_db}", True
+        return f"{base}/{_claim_empty_database(base)}", False
+
+
+def _claim_empty_database(base: str) -> int:
+    """An empty database of a shared Redis, marked as this process's so parallel sessions pick others."""
+    for db in range(1, 16):
+        conn = redis_lib.Redis.from_url(f"{base}/{db}")
+        try:
+            if conn.dbsize() == 0 and conn.set(CLAIM_KEY, os.getpid(), nx=True, ex=3600):
+                return db
+        finally:
+            conn.close()
+    pytest.fail(f"every database of {base} holds data, and the suite only uses empty ones on a Redis it did "
+                "not start: free one, unset TEABOT_TEST_REDIS_URL (the suite then starts a redis-server), "
+                "or set TEABOT_TEST_REDIS_FLUSH=1 if that Redis is a throwaway")
+
+
+def _release(conn: redis_lib.Redis) -> None:
+    """Delete what a test wrote into the database it claimed (the claim included), key by key."""
+    for key in conn.scan_iter(count=500):
+        conn.delete(key)
+
+
+@pytest.fixture(scope="session")
+def test_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SuiteRedis]:
+    """A redis-server of the suite's own on a free port, or the one TEABOT_TEST_REDIS_URL names."""
+    if GIVEN_REDIS_URL:
+        yield SuiteRedis(GIVEN_REDIS_URL, owned=FLUSH_GIVEN_REDIS)
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server; .ci/run does it), and "
+                    "TEABOT_TEST_REDIS_URL names no Redis")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    workdir = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                                "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    conn = redis_lib.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            conn.ping()
+            break
+        except redis_lib.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail(f"the suite's redis-server on port {port} did not start")
+            time.sleep(0.05)
+    conn.close()
+    yield SuiteRedis(f"redis://127.0.0.1:{port}", owned=True)
+    process.terminate()
+    process.wait(10)
+
+
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """URL of a fresh database on the real Redis (flushed before and after the test)."""
-    url = f"{TEST_REDIS_URL.rstrip('/')}/{TEST_REDIS_DB}"
+def redis_url(test_redis: SuiteRedis) -> Iterator[str]:
+    """URL of an empty database for this test; only a Redis the suite owns is flushed."""
+    url, flush = test_redis.database()
     conn = redis_lib.Redis.from_url(url)
     try:
         conn.ping()
     except redis_lib.ConnectionError as exc:  # pragma: no cover - depends on the machine
-        pytest.fail(f"no Redis at {TEST_REDIS_URL}: start one (redis-server) or set TEABOT_TEST_REDIS_URL ({exc})")
-    conn.flushdb()
+        pytest.fail(f"no Redis at {test_redis.url}: start one, or unset TEABOT_TEST_REDIS_URL ({exc})")
+    if flush:
+        conn.flushdb()
     yield url
-    conn.flushdb()
+    if flush:
+        conn.flushdb()
+    else:
+        _release(conn)
     conn.close()
 
 

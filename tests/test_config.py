@@ -10,7 +10,7 @@ from bot.config.settings import ConfigError, Settings
 def test_defaults_need_nothing() -> None:
     settings = Settings.from_env({})
     assert settings.redis_url is None and not settings.model.enabled
-    assert settings.api_url == "http://localhost:3000/api/v1" and settings.spool_dir == Path("data/spool")
+    assert settings.api_url == "http://localhost:3000/api/v1" and settings.spool_dir == Path.home() / ".local/share/teabot/spool"
 
 
 def test_every_variable_is_read() -> None:

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from harness.rig import wait_for as rig_wait_for
 
@@ -111,6 +115,61 @@ def test_final_stage_runs_teabot_as_a_non_root_user(final: list[tuple[str, str]]
     assert "curl" not in commands and "wget" not in commands  # slim images have neither
 
 
+def test_home_is_the_users_own_writable_directory(final: list[tuple[str, str]]) -> None:
+    env = one(final, "ENV")
+    home = env.split("HOME=", 1)[1].split()[0]
+    user = " ".join(args for name, args in final if name == "RUN")
+    assert f"--home-dir {home} --create-home" in user  # useradd creates it owned by the user
+    assert one(final, "WORKDIR") == home
+
+
+def test_the_image_installs_the_locked_versions() -> None:
+    pins = constraints()
+    assert {"flask", "gunicorn", "rq", "redis", "openai", "httpx", "pydantic", "prometheus-client"} <= set(pins)
+    for name, spec in dependencies(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]):
+        assert name in pins, f"{name} is a dependency but has no pin in requirements/constraints.txt"
+        assert Version(pins[name]) in SpecifierSet(spec), f"{name}=={pins[name]} is outside pyproject's {spec}"
+
+
+@pytest.mark.parametrize("name", ["step.txt", "step-plan.txt"])
+def test_the_step_requirements_are_pyprojects_ranges(name: str) -> None:
+    project = dict(dependencies(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]))
+    listed = [line for line in (ROOT / "requirements" / name).read_text().splitlines()
+              if line.strip() and not line.startswith(("#", "-r"))]
+    for name_, spec in dependencies(listed):
+        assert project.get(name_) == spec, f"{name}: {name_}{spec} differs from pyproject.toml"
+    assert "flask" not in dict(dependencies(listed)) and "gunicorn" not in dict(dependencies(listed))
+
+
+def test_the_env_example_names_only_real_settings_and_is_valid() -> None:
+    from bot.config.settings import Settings, unknown_variables
+
+    pairs = [line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    environ = {name.strip(): value.strip() for name, value in pairs}
+    assert {"TEABOT_GITEA_URL", "TEABOT_GITEA_TOKEN", "TEABOT_WEBHOOK_SECRET"} <= set(environ)
+    assert unknown_variables(environ) == []
+    Settings.from_env({k: v for k, v in environ.items() if v})  # the example values parse
+    assert ".env" in (ROOT / ".gitignore").read_text().split() and ".env" in (ROOT / ".dockerignore").read_text()
+
+
+def constraints() -> dict[str, str]:
+    lines = (ROOT / "requirements" / "constraints.txt").read_text().splitlines()
+    return {canonical(line.split("==")[0]): line.split("==")[1] for line in lines if "==" in line}
+
+
+def dependencies(specs: list[str]) -> list[tuple[str, str]]:
+    found = []
+    for spec in specs:
+        requirement = Requirement(spec.split("#")[0].strip())
+        found.append((canonical(requirement.name), str(requirement.specifier)))
+    return found
+
+
+def canonical(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
 def test_hadolint_finds_nothing() -> None:
     hadolint = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
     if hadolint is None:
@@ -184,6 +243,7 @@ def test_ci_workflow_runs_ci_run_with_a_redis_service(workflow: dict[str, Any]) 
     [job] = workflow["jobs"].values()
     assert job["services"]["redis"]["image"].startswith("redis:")
     assert job["env"]["TEABOT_TEST_REDIS_URL"] == "redis://redis:6379"
+    assert job["env"]["TEABOT_TEST_REDIS_FLUSH"] == "1"  # a throwaway service: flushing it is allowed
     uses = [step["uses"] for step in job["steps"] if "uses" in step]
     assert uses[0].startswith("actions/checkout@")
     assert [step["run"] for step in job["steps"] if "run" in step] == ["bash .ci/run"]
@@ -229,7 +289,7 @@ def builder_script(dest: Path) -> str:
     nothing is downloaded but the build backend, and teabot itself runs from the wheel.
     """
     [script] = [args for name, args in stages(DOCKERFILE.read_text())[0] if name == "RUN"]
-    assert "/opt/teabot/bin/pip install /wheels/" in script
+    assert "/opt/teabot/bin/pip install -c requirements/constraints.txt /wheels/" in script
     script = script.replace("/opt/teabot", str(dest / "opt-teabot")).replace("/wheels", str(dest / "wheels"))
     return script.replace("bin/pip install ", "bin/pip install --no-deps --no-index --quiet ")
 

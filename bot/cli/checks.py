@@ -1,242 +1,38 @@
-"""Operator checks (`teabot check`) and webhook set-up (`teabot setup-hook`), as findings that say what to fix.
+"""Operator checks (`teabot check`), as findings that say what to fix: settings, Gitea, each repository.
 
-The decisions (which events the webhook needs, what is wrong with a hook, what set-up would change) are
-plain functions over Gitea's JSON; the `check_*` functions ask Gitea, Redis and the model endpoint.
+The checks of the token's rights live in checks_access, of Redis, workers and the model in
+checks_services, and the webhook decisions (also `teabot setup-hook`'s) in webhooks.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
-import redis
 
-from bot.config.settings import ConfigError, ModelSettings, Settings
+from bot.cli.checks_access import permission_reading_finding, scope_findings
+from bot.cli.checks_services import check_model, check_redis, models_finding, redis_findings  # noqa: F401
+from bot.cli.findings import Finding, Level, error, failed, ok, warn  # noqa: F401
+from bot.cli.webhooks import (  # noqa: F401  (the hook decisions, re-exported for `teabot setup-hook`)
+    BASE_EVENTS, GITEA_EVENTS, HOOK_TYPES, WORKFLOW_EVENTS, HookIssue, HookPlan, apply_hook_plan, delivery_note,
+    hook_issues, hook_url, org_hooks_of, plan_hook, required_events, same_url, setup_hook, teabot_hooks,
+)
+from bot.config.settings import ConfigError, Settings, unknown_variables
 from bot.forge.capabilities import MIN_VERSION, Capabilities
 from bot.forge.client import GiteaClient, repo_path
 from bot.forge.errors import Forbidden, ForgeError, NotFound, Unauthorized
 
 Json = dict[str, Any]
 
-# Gitea's hook event names (routers/api/v1/utils/hook.go). A hook lists each type it sends by its own
-# name ("issues" alone means issue open/close/edit only), so teabot asks for the comment types explicitly.
-BASE_EVENTS = ("issues", "issue_comment", "pull_request", "pull_request_comment", "status")
-WORKFLOW_EVENTS = ("workflow_run", "workflow_job")  # only sent by Gitea >= 1.25 / 1.24
-HOOK_TYPES = ("gitea", "forgejo")  # the types that sign deliveries with X-Gitea-Signature
 FEATURES = {"job_logs": "job logs", "runs_api": "runs API", "rerun": "re-run"}
 WRITE_LEVELS = ("write", "admin", "owner")
-MODEL_TIMEOUT = 5.0
 TOKEN_FIX = ("generate a new token for the bot user (Settings → Applications) with the scopes write:issue, "
              "write:repository and read:user (read:organization to see organisation webhooks) "
              "and set TEABOT_GITEA_TOKEN")
 SECRET_FIX = ("in Gitea press Test Delivery on the hook: teabot answers 2xx (204 for the test push) when the secret "
               "matches TEABOT_WEBHOOK_SECRET, 401 when it does not; `teabot setup-hook` re-creates the hook "
               "with the right secret (Gitea cannot change a hook's secret in place)")
-
-
-class Level(StrEnum):
-    """How bad a finding is; any ERROR makes `teabot check` exit 1."""
-
-    OK = "ok"
-    WARN = "warn"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing `teabot check` found, and how to fix it."""
-
-    level: Level
-    what: str
-    fix: str = ""
-
-    def line(self) -> str:
-        """The finding as one line of output."""
-        text = f"{self.level.value:<5} {self.what}"
-        return f"{text} — {self.fix}" if self.fix else text
-
-
-def ok(what: str, fix: str = "") -> Finding:
-    """An OK finding."""
-    return Finding(Level.OK, what, fix)
-
-
-def warn(what: str, fix: str = "") -> Finding:
-    """A warning: teabot works, but not fully."""
-    return Finding(Level.WARN, what, fix)
-
-
-def error(what: str, fix: str = "") -> Finding:
-    """An error: teabot will not work until it is fixed."""
-    return Finding(Level.ERROR, what, fix)
-
-
-def failed(findings: Iterable[Finding]) -> bool:
-    """True when any finding is an error."""
-    return any(f.level is Level.ERROR for f in findings)
-
-
-# --- pure decisions ---------------------------------------------------------------------------------------
-
-
-def required_events(caps: Capabilities | None) -> tuple[str, ...]:
-    """The webhook events teabot needs; workflow events only where the server sends them (unknown: all)."""
-    return BASE_EVENTS + tuple(e for e in WORKFLOW_EVENTS if caps is None or getattr(caps, e))
-
-
-def same_url(a: str, b: str) -> bool:
-    """True when two webhook URLs name the same endpoint (scheme and host case, trailing slash ignored)."""
-    def norm(url: str) -> tuple[str, str, str, str]:
-        parts = urlsplit(url.strip())
-        return parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query
-    return norm(a) == norm(b)
-
-
-def hook_url(hook: Mapping[str, Any]) -> str:
-    """The target URL of a Gitea hook object."""
-    return str((hook.get("config") or {}).get("url") or "")
-
-
-def teabot_hooks(hooks: Iterable[Json], url: str | None) -> list[Json]:
-    """The hooks posting to `url`, or (no url given) to any teabot-looking `/webhook` endpoint."""
-    if url:
-        return [h for h in hooks if same_url(hook_url(h), url)]
-    return [h for h in hooks if urlsplit(hook_url(h)).path.rstrip("/").endswith("/webhook")]
-
-
-@dataclass(frozen=True)
-class HookIssue:
-    """One thing wrong with a webhook: how bad, what it is, and what `setup-hook` changes for it."""
-
-    level: Level
-    problem: str
-    change: str
-
-
-def hook_issues(hook: Mapping[str, Any], required: Sequence[str]) -> list[HookIssue]:
-    """What is wrong with a teabot webhook (empty when nothing is)."""
-    found = []
-    missing = [e for e in required if e not in (hook.get("events") or [])]
-    if missing:
-        found.append(HookIssue(Level.ERROR, f"does not send {', '.join(missing)}", f"add {', '.join(missing)}"))
-    if not hook.get("active"):
-        found.append(HookIssue(Level.ERROR, "is inactive: Gitea sends nothing", "activate it"))
-    if hook.get("type") not in HOOK_TYPES:
-        found.append(HookIssue(Level.ERROR, f"is of type {hook.get('type')!r}, which does not sign with "
-                               "X-Gitea-Signature", "a new Gitea-type hook (delete the old one in Gitea)"))
-    content_type = (hook.get("config") or {}).get("content_type")
-    if content_type != "json":
-        found.append(HookIssue(Level.WARN, f"posts content type {content_type!r}, not json", "content type json"))
-    return found
-
-
-def delivery_note(url: str) -> Finding | None:
-    """A warning when Gitea's default ALLOWED_HOST_LIST refuses to deliver to `url`'s host."""
-    host = (urlsplit(url).hostname or "").lower()
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        private = host == "localhost" or host.endswith(".localhost")
-    else:
-        private = address.is_loopback or address.is_private or address.is_link_local
-    if not private:
-        return None
-    return warn(f"{url} is a loopback or private address, which Gitea refuses to deliver to by default",
-                f"allow it in Gitea's app.ini: [webhook] ALLOWED_HOST_LIST = {host} (or: loopback, private)")
-
-
-@dataclass(frozen=True)
-class HookPlan:
-    """What `teabot setup-hook` does: create a hook, or re-create hook `hook_id` (of `org` when set).
-
-    Gitea's hook edit (routers/api/v1/utils/hook.go `editHook` @v1.25.4) never changes the secret, so a
-    repair deletes the old hook and creates a new one keeping its events, branch filter and
-    Authorization header.
-    """
-
-    repo: str
-    url: str
-    events: tuple[str, ...]
-    hook_id: int | None = None
-    changes: tuple[str, ...] = ()
-    branch_filter: str = ""
-    authorization_header: str = ""
-    org: str | None = None
-
-    @property
-    def action(self) -> str:
-        """"create" or "recreate"."""
-        return "create" if self.hook_id is None else "recreate"
-
-    def describe(self, *, dry_run: bool = False) -> str:
-        """One line saying what was (or, in a dry run, would be) done."""
-        where = f"organisation {self.org}" if self.org else self.repo
-        if self.hook_id is None:
-            verb, hook = ("would create" if dry_run else "created"), "a webhook"
-        else:
-            verb, hook = ("would re-create" if dry_run else "re-created"), f"webhook #{self.hook_id}"
-        detail = "; ".join(self.changes)
-        return (f"{verb} {hook} on {where} → {self.url} (json, events: {', '.join(self.events)})"
-                + (f": {detail}" if detail else ""))
-
-
-def plan_hook(repo: str, hooks: Iterable[Json], url: str, events: Sequence[str],
-              org_hooks: Iterable[Json] = (), org: str | None = None) -> HookPlan:
-    """Create a hook for `url`, or re-create the first repository (else organisation) hook posting there."""
-    match = next((h for h in teabot_hooks(hooks, url) if h.get("type") in HOOK_TYPES), None)
-    where = None
-    if match is None and org:
-        match = next((h for h in teabot_hooks(org_hooks, url) if h.get("type") in HOOK_TYPES), None)
-        where = org if match is not None else None
-    if match is None:
-        return HookPlan(repo, url, tuple(events), changes=("secret from TEABOT_WEBHOOK_SECRET",))
-    kept = tuple(dict.fromkeys([*events, *(e for e in match.get("events") or [] if e not in events)]))
-    changes = [issue.change for issue in hook_issues(match, events)]
-    changes.append("secret set from TEABOT_WEBHOOK_SECRET (Gitea's edit cannot change a secret)")
-    return HookPlan(repo, url, kept, int(match["id"]), tuple(changes), str(match.get("branch_filter") or ""),
-                    str(match.get("authorization_header") or ""), where)
-
-
-def apply_hook_plan(forge: GiteaClient, plan: HookPlan, secret: str) -> Json:
-    """Carry out a plan: create the new hook first, then delete the one it replaces."""
-    options = {"branch_filter": plan.branch_filter, "authorization_header": plan.authorization_header}
-    if plan.org:
-        created = forge.create_org_hook(plan.org, plan.url, secret, plan.events, **options)
-    else:
-        created = forge.create_hook(plan.repo, plan.url, secret, plan.events, content_type="json", **options)
-    if plan.hook_id is not None:
-        if plan.org:
-            forge.delete_org_hook(plan.org, plan.hook_id)
-        else:
-            forge.delete_hook(plan.repo, plan.hook_id)
-    return created
-
-
-def org_hooks_of(forge: GiteaClient, repo: str) -> tuple[str | None, list[Json] | None]:
-    """(organisation, its hooks) for an organisation's repository; hooks None when not visible to the bot."""
-    org = repo.partition("/")[0]
-    try:
-        return org, forge.list_org_hooks(org)
-    except NotFound:  # a user, not an organisation
-        return None, []
-    except Forbidden:  # routers/api/v1/api.go: organisation hooks need reqOrgOwnership
-        return org, None
-
-
-def setup_hook(forge: GiteaClient, repo: str, url: str, secret: str, events: Sequence[str] = (),
-               *, dry_run: bool = False) -> HookPlan:
-    """Create or repair teabot's webhook on `repo` (or on its organisation, where one already posts to `url`)."""
-    org, org_hooks = org_hooks_of(forge, repo)
-    wanted = tuple(events) or required_events(forge.capabilities())
-    plan = plan_hook(repo, forge.list_hooks(repo), url, wanted, org_hooks or (), org)
-    if not dry_run:
-        apply_hook_plan(forge, plan, secret)
-    return plan
 
 
 # --- checks that talk to Gitea, Redis and the model endpoint -------------------------------------------------
@@ -249,6 +45,7 @@ def check_settings(environ: Mapping[str, str]) -> tuple[list[Finding], Settings 
     except ConfigError as exc:
         return [error(str(exc), "fix the variables named here, then run `teabot check` again")], None
     found = [ok(f"settings valid (Gitea {settings.gitea_url}, data in {settings.data_dir})")]
+    found += [warn(line, "fix the name: teabot ignores variables it does not know") for line in unknown_variables(environ)]
     if not settings.gitea_token:
         found.append(error("TEABOT_GITEA_TOKEN is not set", "log in as the bot user, Settings → Applications → "
                            "generate a token with write:issue, write:repository and read:user, and set it"))
@@ -305,10 +102,16 @@ def check_repo(forge: GiteaClient, repo: str, login: str, caps: Capabilities | N
         level = forge.collaborator_permission(repo, login)
     except NotFound:
         return [error(f"{repo}: not found, or not visible to {login}",
-                      f"check the name, and add {login} as a collaborator with Write access")]
+                      f"check the name, and add {login} as a collaborator with Admin access")]
+    except Forbidden as exc:
+        return scope_findings(forge, repo) if "scope" in exc.message else [error(f"{repo}: {exc}")]
     except ForgeError as exc:
         return [error(f"{repo}: {exc}")]
-    found = [permission_finding(repo, login, level), *repo_findings(repo, info)]
+    owner = str((info.get("owner") or {}).get("login") or repo.partition("/")[0])
+    found = [permission_finding(repo, login, level), *scope_findings(forge, repo)]
+    if level in WRITE_LEVELS:
+        found.append(permission_reading_finding(forge, repo, login, level, owner if owner != login else "ghost"))
+    found += repo_findings(repo, info)
     found += actions_findings(forge, repo, login, level, caps)
     try:
         hooks = forge.list_hooks(repo)
@@ -365,10 +168,11 @@ def actions_findings(forge: GiteaClient, repo: str, login: str, level: str, caps
 def permission_finding(repo: str, login: str, level: str) -> Finding:
     """Write access is what teabot needs: comments, labels, issues, `teabot/` branches, re-runs."""
     if level in WRITE_LEVELS:
-        return ok(f"{repo}: {login} has {level} access")
+        return ok(f"{repo}: {login} has {level} access (comments, labels, issues, teabot/ branches)")
     return error(f"{repo}: {login} has {level} access; teabot needs write access to comment, label, "
                  "open issues and push teabot/ branches",
-                 f"add {login} as a collaborator with Write access ({repo} → Settings → Collaborators)")
+                 f"add {login} as a collaborator with Admin access ({repo} → Settings → Collaborators): "
+                 "commands also read who asked, which Gitea shows to Admins only")
 
 
 def webhook_findings(repo: str, hooks: list[Json], required: Sequence[str], url: str | None) -> list[Finding]:
@@ -394,70 +198,6 @@ def webhook_findings(repo: str, hooks: list[Json], required: Sequence[str], url:
     return found
 
 
-def check_redis(url: str | None) -> Finding:
-    """Redis answers PING and persists what it holds (AOF), or the embedded queue is in use."""
-    if not url:
-        return ok("no REDIS_URL: `teabot serve` runs jobs in-process (embedded queue)",
-                  "set REDIS_URL to run jobs in `teabot worker` processes")
-    parts = urlsplit(url)
-    where = f"{parts.hostname or parts.path}:{parts.port or 6379}" if parts.scheme != "unix" else parts.path
-    from bot.worker.queues import persistence_of
-
-    connection = redis.Redis.from_url(url, socket_connect_timeout=3.0, socket_timeout=3.0)
-    try:
-        connection.ping()
-    except redis.RedisError as exc:
-        return error(f"Redis at {where} did not answer PING ({type(exc).__name__}: {exc})",
-                     "start Redis (redis-server --appendonly yes) or fix REDIS_URL; meanwhile deliveries are "
-                     "spooled and no job runs")
-    found = persistence_of(connection)
-    if found is None or not found.durable:
-        kept = found.describe() if found else "unknown"
-        return warn(f"Redis at {where} answers but does not persist jobs with AOF (persistence: {kept}): a Redis crash "
-                    "loses queued and running jobs (the receiver's journal submits them again, from the receiver's disk)",
-                    "run Redis with --appendonly yes --appendfsync everysec (or set them with CONFIG SET and CONFIG REWRITE)")
-    return ok(f"Redis at {where} answers and persists jobs ({found.describe()})")
-
-
-def check_model(model: ModelSettings, transport: httpx.BaseTransport | None = None) -> Finding:
-    """The model endpoint lists its models (GET {base_url}/models), or teabot runs model-free."""
-    if not model.enabled:
-        return ok("no model endpoint: model-free mode (structural planning, log triage, flaky re-runs)",
-                  "set TEABOT_MODEL_BASE_URL and TEABOT_MODEL_API_KEY to enable the model")
-    from bot.llm.client import DEFAULT_BASE_URL
-
-    base = (model.base_url or DEFAULT_BASE_URL).rstrip("/")
-    headers = {"Authorization": f"Bearer {model.api_key}"} if model.api_key else {}
-    try:
-        with httpx.Client(timeout=MODEL_TIMEOUT, transport=transport) as http:
-            response = http.get(f"{base}/models", headers=headers)
-    except httpx.HTTPError as exc:
-        return error(f"model endpoint {base} unreachable ({type(exc).__name__})",
-                     "check TEABOT_MODEL_BASE_URL and that the server is running")
-    return models_finding(base, response, {model.model, *model.task_models.values()})
-
-
-def models_finding(base: str, response: httpx.Response, wanted: set[str]) -> Finding:
-    """Judge the answer to GET /models."""
-    if response.status_code in (401, 403):
-        return error(f"model endpoint {base} rejects the key ({response.status_code})",
-                     "check TEABOT_MODEL_API_KEY")
-    if response.status_code >= 400:
-        return warn(f"model endpoint {base} answered {response.status_code} to GET /models",
-                    "check TEABOT_MODEL_BASE_URL (OpenAI-compatible servers usually end in /v1); "
-                    "some servers do not list models")
-    try:
-        listed = {str(m.get("id")) for m in response.json().get("data") or []}
-    except (ValueError, AttributeError):
-        return warn(f"model endpoint {base} answered GET /models with something other than a model list",
-                    "check TEABOT_MODEL_BASE_URL")
-    missing = sorted(wanted - listed)
-    if listed and missing:
-        return warn(f"model endpoint {base} answers but does not list {', '.join(missing)}",
-                    "check TEABOT_MODEL and TEABOT_MODEL_<TASK> against the served model names")
-    return ok(f"model endpoint {base} answers ({len(listed)} models listed)")
-
-
 def run_checks(environ: Mapping[str, str], repos: Sequence[str] = (), webhook_url: str | None = None, *,
                transport: httpx.BaseTransport | None = None,
                model_transport: httpx.BaseTransport | None = None) -> list[Finding]:
@@ -476,4 +216,4 @@ def run_checks(environ: Mapping[str, str], repos: Sequence[str] = (), webhook_ur
             error(f"{repo}: not checked, the token is missing or invalid", "fix TEABOT_GITEA_TOKEN first")]
     if webhook_url and (note := delivery_note(webhook_url)):
         found.append(note)
-    return found + [check_redis(settings.redis_url), check_model(settings.model, model_transport)]
+    return found + redis_findings(settings.redis_url, settings.queue_name) + [check_model(settings.model, model_transport)]

@@ -16,6 +16,10 @@ TRIGGERS = ("pull_request", "push")
 REPO = "acme/widget"
 
 
+# The seeded bugs of harness.fake_ci (named here so --help lists them without importing the harness,
+# which wheels do not carry); tests/test_ops_smaller.py keeps the two lists equal.
+
+
 @click.command()
 @click.option("--bug", type=click.Choice(BUG_CHOICES), default="off_by_one", show_default=True,
               help="Which seeded bug the sample repository gets.")

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.config.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from bot.config.secret import Secret
 
 
 @click.command()
@@ -16,7 +22,12 @@ from bot.config.settings import ConfigError, Settings
 @click.option("--webhook-url", default=None, metavar="URL",
               help="teabot's public webhook URL, e.g. https://teabot.example.org/webhook "
                    "(default: any hook posting to a /webhook URL).")
-def check(repos: tuple[str, ...], webhook_url: str | None) -> None:
+@click.option("--config", "config_mode", is_flag=True,
+              help="Only validate teabot files, offline: each FILE (.gitea/teabot.yaml, a workflow or skill "
+                   "override) or every teabot file of a checkout DIR (default: the current directory). "
+                   "For a pre-commit hook or a CI step.")
+@click.argument("paths", nargs=-1, metavar="[FILE|DIR]...", type=click.Path(exists=True, path_type=Path))
+def check(repos: tuple[str, ...], webhook_url: str | None, config_mode: bool, paths: tuple[Path, ...]) -> None:
     """Check settings and connectivity, and print what to fix.
 
     One line per finding: ok, warn or error, what was found, and how to fix it. Checks the
@@ -27,7 +38,14 @@ def check(repos: tuple[str, ...], webhook_url: str | None) -> None:
     """
     from bot.cli.checks import failed, run_checks
 
-    findings = run_checks(os.environ, repos, webhook_url)
+    if paths and not config_mode:
+        raise click.UsageError("files are checked with --config: teabot check --config FILE...")
+    if config_mode:
+        from bot.cli.config_check import check_paths
+
+        findings = check_paths(paths or (Path("."),))
+    else:
+        findings = run_checks(os.environ, repos, webhook_url)
     for finding in findings:
         click.echo(finding.line())
     if failed(findings):
@@ -51,7 +69,7 @@ def setup_hook(repo: str, url: str, events: str | None, dry_run: bool) -> None:
     """
     from bot.forge import make_forge
     from bot.forge.errors import Forbidden, ForgeError
-    from bot.cli.checks import delivery_note
+    from bot.cli.checks import GITEA_EVENTS, delivery_note
     from bot.cli.checks import setup_hook as plan_and_apply
 
     if not url.startswith(("http://", "https://")):
@@ -59,8 +77,12 @@ def setup_hook(repo: str, url: str, events: str | None, dry_run: bool) -> None:
     settings = _settings()
     secret = _secret(settings, dry_run)
     names = [e.strip() for e in (events or "").split(",") if e.strip()]
+    if unknown := [e for e in names if e not in GITEA_EVENTS]:
+        raise click.BadParameter(f"{', '.join(unknown)}: not Gitea hook event(s); known: {', '.join(GITEA_EVENTS)}",
+                                 param_hint="--events")
     try:
-        plan = plan_and_apply(make_forge(settings), repo, url, secret, names, dry_run=dry_run)
+        plan = plan_and_apply(make_forge(settings), repo, url, secret.value, names, dry_run=dry_run,
+                              secret_source=_source_words(secret))
     except Forbidden as exc:
         raise click.ClickException(f"{exc}: webhooks need admin access to {repo}; run this with a repository "
                                    "admin's token in TEABOT_GITEA_TOKEN") from None
@@ -81,14 +103,23 @@ def _settings() -> Settings:
     return settings
 
 
-def _secret(settings: Settings, dry_run: bool) -> str:
-    """The secret `teabot serve` uses; a dry run does not generate one."""
-    stored = settings.data_dir / "webhook-secret"
-    if settings.webhook_secret or stored.exists() or not dry_run:
-        from bot.cli.server import ensure_secret
+def _secret(settings: Settings, dry_run: bool) -> Secret:
+    """The secret `teabot serve` uses, and where it came from; a dry run does not generate one."""
+    from bot.config.secret import Secret, ensure_secret, find_secret, secret_path
 
-        return ensure_secret(settings).webhook_secret or ""
-    return ""
+    found = find_secret(settings)
+    if found is not None:
+        return found
+    if dry_run:
+        return Secret("", f"{secret_path(settings)} (generated there by the real run)")
+    secret = ensure_secret(settings)
+    click.echo(f"No TEABOT_WEBHOOK_SECRET set: generated one in {secret.source}; `teabot serve` reads it from "
+               "there (set TEABOT_DATA_DIR the same for both if they run as different users)", err=True)
+    return secret
+
+
+def _source_words(secret: Secret) -> str:
+    return "TEABOT_WEBHOOK_SECRET" if secret.source == "TEABOT_WEBHOOK_SECRET" else f"the secret in {secret.source}"
 
 
 commands = [check, setup_hook]

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from bot import __version__
-from bot.config.settings import ConfigError, Settings
+from bot.config.settings import ConfigError, Settings, unknown_variables
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +31,14 @@ def load_settings() -> Settings:
 
 
 def ensure_secret(settings: Settings) -> Settings:
-    """Use TEABOT_WEBHOOK_SECRET, or generate one once and keep it in the data directory."""
-    if settings.webhook_secret:
-        return settings
-    path = settings.data_dir / "webhook-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(24) + "\n")
-        path.chmod(0o600)
-        click.echo(f"No TEABOT_WEBHOOK_SECRET set: generated one in {path}. Put the same secret on the Gitea webhook.", err=True)
-    return settings.replace(webhook_secret=path.read_text().strip())
+    """Use TEABOT_WEBHOOK_SECRET, or the one generated once into the data directory (generate it if need be)."""
+    from bot.config.secret import ensure_secret as resolve
+
+    secret = resolve(settings)
+    if secret.generated:
+        click.echo(f"No TEABOT_WEBHOOK_SECRET set: generated one in {secret.source}. Put the same secret on the "
+                   "Gitea webhook (`teabot setup-hook` does).", err=True)
+    return settings.replace(webhook_secret=secret.value)
 
 
 def discover_bot_login(settings: Settings) -> Settings:
@@ -52,10 +50,19 @@ def discover_bot_login(settings: Settings) -> Settings:
     from bot.forge import make_forge
     from bot.forge.errors import ForgeError
 
+    from bot.forge.errors import Unauthorized
+
     try:
         login = make_forge(settings).current_user()["login"]
+    except Unauthorized:
+        click.echo("Gitea rejects TEABOT_GITEA_TOKEN (401): deliveries are accepted but no job can act on Gitea. "
+                   "Generate a new token for the bot user (Settings → Applications) and set TEABOT_GITEA_TOKEN; "
+                   "`teabot check` tells what else is missing. Continuing.", err=True)
+        return settings
     except ForgeError as exc:
-        click.echo(f"could not ask Gitea who the bot is ({exc}); set TEABOT_BOT_LOGIN. Continuing.", err=True)
+        click.echo(f"could not reach Gitea at {settings.gitea_url} to learn the bot's login ({exc}): check "
+                   "TEABOT_GITEA_URL (`teabot check` tells more); until then the bot's own events are recognised "
+                   "only with TEABOT_BOT_LOGIN set. Continuing.", err=True)
         return settings
     return settings.replace(bot_login=login)
 
@@ -66,20 +73,32 @@ def discover_bot_login(settings: Settings) -> Settings:
 @click.option("--workers", default=2, show_default=True, type=int,
               help="gunicorn web processes (with REDIS_URL only; the embedded queue needs one process).")
 @click.option("--threads", default=4, show_default=True, type=int, help="Threads per web process.")
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+@click.option("--control-socket", default=None, metavar="PATH",
+              help="Path of gunicorn's control socket (gunicorn ≥ 25); default: off, so serves never share one.")
+def serve(host: str, port: int, workers: int, threads: int, control_socket: str | None) -> None:
     """Run the webhook receiver under gunicorn.
 
     With REDIS_URL set, deliveries become RQ jobs run by `teabot worker` processes (on any machine).
     Without it, jobs run in this process (an embedded queue), so this one command is a working bot.
     Without a model endpoint (TEABOT_MODEL_BASE_URL / OPENAI_BASE_URL) the agents run model-free.
     """
-    from bot.receiver.gunicorn_app import run_gunicorn
+    from bot.receiver.gunicorn_app import prepare_metrics_dir, run_gunicorn
 
     settings = discover_bot_login(ensure_secret(load_settings()))
+    for line in unknown_variables(os.environ):
+        click.echo(f"warning: {line}", err=True)
+    if workers > 1 and not settings.redis_url:
+        click.echo(f"--workers {workers} needs REDIS_URL: without Redis the in-process queue lives in one web "
+                   "process, so serving with 1", err=True)
+        workers = 1
     mode = f"RQ on {_redis_display(settings.redis_url)}" if settings.redis_url else "embedded in-process queue"
     click.echo(f"teabot {__version__}: http://{host}:{port}/webhook, {mode}, "
-               f"{'model ' + settings.model.model if settings.model.enabled else 'model-free'}", err=True)
-    run_gunicorn(settings, host=host, port=port, workers=workers if settings.redis_url else 1, threads=threads)
+               f"{'model ' + settings.model.model if settings.model.enabled else 'model-free'}, data in "
+               f"{settings.data_dir}\n  next: `teabot check --repo OWNER/REPO` (what is missing), "
+               f"`teabot setup-hook OWNER/REPO --url <public URL>/webhook` (the webhook), `teabot demo` (a tour)",
+               err=True)
+    prepare_metrics_dir()
+    run_gunicorn(settings, host=host, port=port, workers=workers, threads=threads, control_socket=control_socket)
 
 
 @click.command()
@@ -89,14 +108,18 @@ def worker(burst: bool, name: str | None) -> None:
     """Run an RQ worker (with the scheduler, for retries and timed polls) for teabot's queue."""
     from bot.worker import process
     from bot.worker.failures import on_horse_killed
+    from bot.worker.metered import metered
     from bot.worker.runtime import Runtime, install
+    from bot.worker.telemetry import RedisTelemetry
 
     settings = load_settings()
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set: `teabot worker` needs Redis (without Redis, `teabot serve` runs jobs in-process)")
-    runtime = install(Runtime.from_settings(discover_bot_login(settings)))
+    runtime = Runtime.from_settings(discover_bot_login(settings))
     assert runtime.redis is not None  # REDIS_URL is set
-    process.run(runtime.redis, settings.queue_name, name, burst=burst, horse_killed=on_horse_killed)
+    telemetry = RedisTelemetry(runtime.redis)  # the receiver exports it: workers have no HTTP port
+    install(metered(runtime, telemetry))
+    process.run(runtime.redis, settings.queue_name, name, burst=burst, horse_killed=on_horse_killed, telemetry=telemetry)
 
 
 @click.command()
@@ -111,11 +134,25 @@ def replay(event_name: str, event_type: str | None, url: str | None, wait: float
     FILE is a Gitea payload (JSON), or a fixture {"headers": {...}, "body": {...}}. It is signed
     with TEABOT_WEBHOOK_SECRET, so the same checks apply as to a delivery from Gitea.
     """
+    import httpx
+
     from bot.receiver.replay import build_delivery, replay_local, replay_remote
 
+    if event_name not in HEADER_EVENTS:
+        raise click.BadParameter(f"{event_name!r} is not an event Gitea sends (X-Gitea-Event is one of "
+                                 f"{', '.join(HEADER_EVENTS)})", param_hint="--event")
     settings = ensure_secret(load_settings())
-    headers, body = build_delivery(json.loads(file.read_text()), event_name, event_type, settings.webhook_secret or "")
-    outcome: dict[str, Any] = replay_remote(url, headers, body) if url else replay_local(settings, headers, body, wait=wait)
+    try:
+        payload = json.loads(file.read_text())
+    except ValueError as exc:
+        raise click.ClickException(f"{file} is not JSON: {exc}") from None
+    headers, body = build_delivery(payload, event_name, event_type, settings.webhook_secret or "")
+    try:
+        outcome: dict[str, Any] = (replay_remote(url, headers, body) if url
+                                   else replay_local(settings, headers, body, wait=wait))
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"could not POST to {url} ({type(exc).__name__}: {exc}): is `teabot serve` "
+                                   "running there? Give the webhook URL, e.g. http://127.0.0.1:8080/webhook") from None
     click.echo(json.dumps(outcome, indent=2))
     if outcome["status"] >= 400:
         sys.exit(1)
@@ -160,6 +197,10 @@ def sweep(repos: tuple[str, ...], every: int | None) -> None:
 
 
 SWEEP_JOB = "bot.debug.jobs.debug_sweep"
+# The values of X-Gitea-Event (modules/webhook/type.go `Event()`, Gitea v1.25.4).
+HEADER_EVENTS = ("create", "delete", "fork", "issue_comment", "issues", "package", "pull_request",
+                 "pull_request_approved", "pull_request_comment", "pull_request_rejected", "push", "release",
+                 "repository", "status", "wiki", "workflow_job", "workflow_run")
 
 
 @click.command()

@@ -53,7 +53,7 @@ class Settings:
     bot_login: str | None = None  # the bot's Gitea account; discovered with GET /user when unset
     redis_url: str | None = None
     queue_name: str = "teabot"
-    data_dir: Path = Path("data")  # spool, generated secret, embedded-mode state
+    data_dir: Path = Path("data")  # from_env makes it absolute: see default_data_dir
     max_body_bytes: int = 5 * 1024 * 1024
     gitea_timeout: float = 30.0
     gitea_retries: int = 3
@@ -71,6 +71,7 @@ class Settings:
     def plan_key_file(self) -> Path:
         """Where a generated plan-signing key is kept when TEABOT_PLAN_KEY is unset."""
         return self.data_dir / "plan-key"
+    status_token: str | None = None  # bearer token of the /status page; unset: the page is off
 
     @property
     def spool_dir(self) -> Path:
@@ -103,13 +104,13 @@ class Settings:
             max_retries=int(reader.number("TEABOT_MODEL_MAX_RETRIES", 2, integer=True)),
         )
         settings = cls(
-            gitea_url=reader.url("TEABOT_GITEA_URL") or cls.gitea_url,
+            gitea_url=_site_url(reader.url("TEABOT_GITEA_URL")) or cls.gitea_url,
             gitea_token=reader.text("TEABOT_GITEA_TOKEN"),
             webhook_secret=reader.text("TEABOT_WEBHOOK_SECRET"),
             bot_login=reader.text("TEABOT_BOT_LOGIN"),
             redis_url=reader.url("REDIS_URL", schemes=("redis", "rediss", "unix")),
             queue_name=reader.text("TEABOT_QUEUE") or cls.queue_name,
-            data_dir=Path(reader.text("TEABOT_DATA_DIR") or cls.data_dir),
+            data_dir=data_dir_from(environ),
             max_body_bytes=int(reader.number("TEABOT_MAX_BODY_BYTES", cls.max_body_bytes, integer=True)),
             gitea_timeout=reader.number("TEABOT_GITEA_TIMEOUT", cls.gitea_timeout),
             gitea_retries=int(reader.number("TEABOT_GITEA_RETRIES", cls.gitea_retries, integer=True)),
@@ -122,12 +123,62 @@ class Settings:
             ci_log_hosts=reader.hosts("TEABOT_CI_LOG_HOSTS"),
             ci_log_deadline=reader.number("TEABOT_CI_LOG_DEADLINE", cls.ci_log_deadline),
             plan_key=reader.text("TEABOT_PLAN_KEY"),
+            status_token=reader.text("TEABOT_STATUS_TOKEN"),
         )
         if settings.plan_key and settings.webhook_secret and settings.plan_key == settings.webhook_secret:
             reader.errors.append("TEABOT_PLAN_KEY must differ from TEABOT_WEBHOOK_SECRET: the webhook secret is "
                                  "shared with Gitea, the plan key never leaves the server")
         reader.raise_errors()
         return settings
+
+
+def _site_url(url: str | None) -> str | None:
+    """Gitea's site URL: an API URL pasted in (…/api/v1) would otherwise become …/api/v1/api/v1."""
+    if url is None:
+        return None
+    return re.sub(r"/api/v1/?$", "", url.rstrip("/")) or url
+
+
+def default_data_dir(environ: Mapping[str, str]) -> Path:
+    """Where teabot keeps its state when TEABOT_DATA_DIR is unset: $XDG_DATA_HOME/teabot, else ~/.local/share/teabot."""
+    # An absolute default, so that `serve`, `setup-hook` and `replay` read the same generated secret
+    # whichever directory they are started from.
+    xdg = (environ.get("XDG_DATA_HOME") or "").strip()
+    if xdg and Path(xdg).is_absolute():  # the XDG spec says to ignore relative values
+        return Path(xdg) / "teabot"
+    home = (environ.get("HOME") or "").strip()
+    return (Path(home) if home else Path.home()) / ".local" / "share" / "teabot"
+
+
+def data_dir_from(environ: Mapping[str, str]) -> Path:
+    """TEABOT_DATA_DIR made absolute (a relative value is taken from the current directory), or the default."""
+    given = (environ.get("TEABOT_DATA_DIR") or "").strip()
+    return Path(given).expanduser().absolute() if given else default_data_dir(environ)
+
+
+# Every TEABOT_* variable teabot reads; `unknown_variables` uses it to catch misspellings.
+KNOWN_VARIABLES = frozenset({
+    "TEABOT_GITEA_URL", "TEABOT_GITEA_TOKEN", "TEABOT_WEBHOOK_SECRET", "TEABOT_BOT_LOGIN", "TEABOT_QUEUE",
+    "TEABOT_DATA_DIR", "TEABOT_MAX_BODY_BYTES", "TEABOT_GITEA_TIMEOUT", "TEABOT_GITEA_RETRIES", "TEABOT_DEDUPE_TTL",
+    "TEABOT_LOG_LEVEL", "TEABOT_LOG_FORMAT", "TEABOT_MODEL_BASE_URL", "TEABOT_MODEL_API_KEY", "TEABOT_MODEL",
+    "TEABOT_MODEL_PLAN", "TEABOT_MODEL_DEBUG", "TEABOT_MODEL_SUMMARIZE", "TEABOT_MODEL_CLASSIFY",
+    "TEABOT_MODEL_TIMEOUT", "TEABOT_MODEL_MAX_RETRIES", "TEABOT_SERVER_URL", "TEABOT_CI_LOG_HOSTS",
+    "TEABOT_STATUS_TOKEN",
+    # read by the Actions step and the test suite, not by Settings
+    "TEABOT_COMMAND", "TEABOT_DRY_RUN", "TEABOT_INSTALL", "TEABOT_VENV", "TEABOT_ARGS", "TEABOT_PYTHON",
+    "TEABOT_PIP_ARGS", "TEABOT_ACTION_PATH", "TEABOT_EXTRA", "TEABOT_TEST_REDIS_URL", "TEABOT_TEST_REDIS_FLUSH",
+})
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """One line per TEABOT_* variable teabot does not read, with the likely intended name."""
+    import difflib
+
+    lines = []
+    for name in sorted(n for n in environ if n.startswith("TEABOT_") and n not in KNOWN_VARIABLES):
+        close = difflib.get_close_matches(name, sorted(KNOWN_VARIABLES), n=1, cutoff=0.8)
+        lines.append(f"{name} is not a teabot setting" + (f": did you mean {close[0]}?" if close else " (ignored)"))
+    return lines
 
 
 class _Reader:

@@ -128,6 +128,10 @@ class GiteaClient(ActionsMethods, HookMethods):
         """Replace the body of a comment."""
         return self._send("PATCH", f"{repo_path(repo)}/issues/comments/{comment_id}", {"body": body})
 
+    def add_comment_reaction(self, repo: str, comment_id: int, content: str) -> Json:
+        """React to a comment, e.g. "eyes" (201, or 200 when the reaction is already there)."""
+        return self._send("POST", f"{repo_path(repo)}/issues/comments/{comment_id}/reactions", {"content": content})
+
     def list_comment_reactions(self, repo: str, comment_id: int) -> list[Json]:
         """Reactions on a comment."""
         return self._get(f"{repo_path(repo)}/issues/comments/{comment_id}/reactions") or []

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from werkzeug.exceptions import HTTPException
 
 from bot import __version__
 from bot.config.settings import Settings
+from bot.receiver.ack import Acknowledger, ack_target, make_acknowledger
+from bot.receiver.health import Health
 from bot.receiver.intake import Intake
 from bot.receiver.metrics import Metrics
 from bot.receiver.accepted import AcceptedJobs
@@ -42,6 +46,8 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         if isinstance(queue, RQQueue) else None
     intake = Intake(settings, router or default_router(), queue, Spool(settings.spool_dir), metrics, accepted)
     app = Flask(__name__)
+    app.extensions["teabot.health"] = Health(settings, queue)
+    app.extensions["teabot.ack"] = make_acknowledger(settings, metrics)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["teabot"] = intake
     app.register_blueprint(webhook)
@@ -72,10 +78,14 @@ def start_drainer(app: Flask, *, interval: float = 5.0) -> threading.Event:
 def receive() -> Any:
     """Verify, route and queue one Gitea delivery."""
     intake: Intake = current_app.extensions["teabot"]
+    received = time.monotonic()
     body = read_body(intake.settings.max_body_bytes)
     if body is None:
         return _too_large(intake)
     outcome = intake.receive(request.headers, body)
+    acknowledger: Acknowledger | None = current_app.extensions["teabot.ack"]
+    if acknowledger is not None and (target := ack_target(request.headers, body, outcome)):
+        acknowledger.submit(target, received)
     if outcome.status == 204:
         return "", 204
     return jsonify(outcome.as_json()), outcome.status
@@ -89,16 +99,19 @@ def ping() -> Any:
 
 @webhook.get("/healthz")
 def healthz() -> Any:
-    """Queue reachability, spool depth and version (200 while deliveries can be accepted)."""
+    """Queue, live workers, token validity (cached), spool depth and version.
+
+    200 while deliveries can be accepted (they are spooled while the queue is down), so a container
+    is not restarted for a problem a restart cannot fix; `?strict=1` answers 503 when degraded.
+    """
     intake: Intake = current_app.extensions["teabot"]
-    queue_ok = intake.queue.ping()
-    depth = intake.spool.depth()
-    body = {"status": "ok" if queue_ok else "degraded: deliveries are spooled until the queue is back",
-            "version": __version__, "queue": intake.queue.describe(), "queue_ok": queue_ok, "spool_depth": depth,
-            **_durability(intake),
+    health: Health = current_app.extensions["teabot.health"]
+    body = {**health.report(), "version": __version__, "queue": intake.queue.describe(),
+            "spool_depth": intake.spool.depth(), **_durability(intake),
             "model": "configured" if intake.settings.model.enabled else "model-free",
-            "gitea": intake.settings.gitea_url, "gitea_token": bool(intake.settings.gitea_token)}
-    return jsonify(body), 200  # still accepting: deliveries go to the spool while the queue is down
+            "gitea": intake.settings.gitea_url}
+    strict = request.args.get("strict") in ("1", "true")
+    return jsonify(body), 503 if strict and body["status"] != "ok" else 200
 
 
 def _durability(intake: Intake) -> dict[str, Any]:
@@ -116,7 +129,42 @@ def _durability(intake: Intake) -> dict[str, Any]:
 def metrics() -> Any:
     """Prometheus exposition."""
     intake: Intake = current_app.extensions["teabot"]
-    return generate_latest(intake.metrics.registry), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+    return intake.metrics.exposition(), 200, {"Content-Type": CONTENT_TYPE_LATEST}
+
+
+@webhook.get("/")
+def index() -> Any:
+    """What this server is, and where to look next (a browser pointed at the bot lands here)."""
+    return jsonify({"service": "teabot", "version": __version__, "webhook": "POST /webhook",
+                    "health": "/healthz", "metrics": "/metrics", "status": "/status (with TEABOT_STATUS_TOKEN)",
+                    "next": "run `teabot check --repo OWNER/REPO`; `teabot setup-hook` points a repository here"})
+
+
+@webhook.get("/status")
+def status() -> Any:
+    """The operator's status page, behind TEABOT_STATUS_TOKEN (Authorization: Bearer, or ?token=)."""
+    intake: Intake = current_app.extensions["teabot"]
+    expected = intake.settings.status_token
+    if not expected:
+        return jsonify({"status": 404, "message": "the status page is off: set TEABOT_STATUS_TOKEN to turn it on"}), 404
+    given = request.args.get("token") or request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return jsonify({"status": 401, "message": "give the TEABOT_STATUS_TOKEN as Authorization: Bearer <token> "
+                                                  "or ?token=<token>"}), 401
+    from bot.receiver.overview import Overview, gather
+    from bot.receiver.status_page import render
+
+    connection = getattr(intake.queue, "connection", None)
+    if connection is None:
+        page = render(Overview(), note="Without Redis (embedded queue) sessions and the ledger live in the web "
+                                       "process only: set REDIS_URL to see them here.")
+    else:
+        try:
+            page = render(gather(connection, intake.settings.queue_name))
+        except Exception as exc:  # Redis down: say so rather than answering 500
+            page = render(Overview(), note=f"Redis did not answer ({type(exc).__name__}): nothing to show.")
+    return page, 200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+                       "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
 
 
 def read_body(limit: int) -> bytes | None:

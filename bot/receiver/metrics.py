@@ -1,13 +1,30 @@
-"""Prometheus metrics of the receiver, and job outcomes read from RQ's registries at scrape time."""
+"""Prometheus metrics of the receiver, aggregated across gunicorn workers, plus what is read at scrape time.
+
+Counted in the web processes: deliveries, enqueue time, acknowledgements. With PROMETHEUS_MULTIPROC_DIR
+set (`teabot serve` sets it up) prometheus-client writes them to files that every worker's /metrics
+reads, so consecutive scrapes agree whichever worker answers. Read when scraped: jobs per state and
+queue depth, live workers, debug sessions by state, and what the job workers counted into Redis
+(bot.worker.telemetry: jobs by outcome and duration, Gitea API calls by route, model tokens by task).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+log = logging.getLogger(__name__)
+ACK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def multiprocess_dir() -> str | None:
+    """The directory prometheus-client's multiprocess mode writes to, when it is on."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
 # X-Gitea-Event values (Gitea's webhook_module.HookEventType and their coarse names); any other name is
@@ -26,6 +43,7 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        self.scraped: list[Collector] = []
         self.deliveries = Counter(
             "teabot_deliveries", "Webhook deliveries by event and outcome", ["event", "outcome"], registry=self.registry
         )
@@ -33,23 +51,87 @@ class Metrics:
             "teabot_enqueue_seconds", "Time to queue the jobs of one delivery", registry=self.registry,
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
         )
+        self.acks = Counter("teabot_acks", "Acknowledgements (👀) of commands by outcome", ["outcome"],
+                            registry=self.registry)
+        self.ack_seconds = Histogram("teabot_ack_seconds", "From a command's delivery to its acknowledgement",
+                                     registry=self.registry, buckets=ACK_BUCKETS)
 
     def watch_queue(self, queue: Any) -> None:
-        """Also export job counts per state from `queue` (an RQQueue or EmbeddedQueue)."""
-        self.registry.register(_JobStates(queue))
+        """Also export, when scraped, job counts per state, live workers, sessions and the workers' counters."""
+        self.add_collector(_JobStates(queue))
+        connection = getattr(queue, "connection", None)
+        if connection is not None:
+            self.add_collector(_FromRedis(connection))
+
+    def add_collector(self, collector: Collector) -> None:
+        """A collector read at scrape time (it reads shared state, so it is never aggregated)."""
+        self.scraped.append(collector)
+        if not multiprocess_dir():
+            self.registry.register(collector)
+
+    def exposition(self) -> bytes:
+        """The text /metrics answers: every process's counters when in multiprocess mode."""
+        path = multiprocess_dir()
+        if not path:
+            return generate_latest(self.registry)
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=path)
+        for collector in self.scraped:
+            registry.register(collector)
+        return generate_latest(registry)
 
 
 class _JobStates(Collector):
-    """Jobs per state, read when scraped so every worker process's outcomes are counted."""
+    """Jobs per state and live workers, read when scraped so every worker process's outcomes are counted."""
 
     def __init__(self, queue: Any) -> None:
         self.queue = queue
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily("teabot_jobs", "Jobs by state", labels=["state"])
+        family = GaugeMetricFamily("teabot_jobs", "Jobs by state (queued is the queue depth)", labels=["state"])
         for state, count in _job_counts(self.queue).items():
             family.add_metric([state], count)
         yield family
+        from bot.receiver.health import live_workers
+
+        workers = live_workers(self.queue)
+        if workers is not None:
+            yield GaugeMetricFamily("teabot_workers", "Live rq workers serving the queue (heartbeats)",
+                                    value=workers)
+
+
+class _FromRedis(Collector):
+    """Debug sessions by state, and the counters the job workers keep in Redis."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def collect(self) -> Iterator[Any]:
+        try:
+            from bot.receiver.overview import sessions
+            from bot.worker.telemetry import families
+
+            states: dict[tuple[str, str], int] = {}
+            attempts: dict[tuple[str, str], int] = {}
+            for row in sessions(self.connection, 0.0):
+                key = (row.state, "done" if row.done else "active")
+                states[key] = states.get(key, 0) + 1
+                attempts[key] = attempts.get(key, 0) + row.attempts_used
+            found = list(families(self.connection))
+        except Exception as exc:  # Redis down: report nothing rather than failing the scrape
+            log.debug("metrics from Redis unavailable: %s", exc)
+            return
+        family = GaugeMetricFamily("teabot_sessions", "Debug sessions stored, by state", labels=["state", "phase"])
+        tries = GaugeMetricFamily("teabot_session_attempts", "Fix attempts of the stored debug sessions, by state",
+                                  labels=["state", "phase"])
+        for (state, phase), count in sorted(states.items()):
+            family.add_metric([state, phase], count)
+            tries.add_metric([state, phase], attempts[(state, phase)])
+        yield family
+        yield tries
+        yield from found
 
 
 def _job_counts(queue: Any) -> dict[str, int]:

@@ -23,6 +23,8 @@ import redis
 from rq import Queue, Worker
 from rq.executions import Execution
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
+from bot.worker.metered import MeteredWorker
+from bot.worker.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +80,8 @@ def free_stale_scheduler_lock(queue: Queue, dead_after: float, now: float | None
     return True
 
 
-class TeabotWorker(Worker):
-    """An rq worker whose maintenance also reclaims what dead workers held."""
+class TeabotWorker(MeteredWorker):
+    """An rq worker whose maintenance also reclaims what dead workers held (and that counts its jobs)."""
 
     tuning = Tuning()
 
@@ -94,23 +96,26 @@ class TeabotWorker(Worker):
 
 
 def build_worker(connection: redis.Redis, queue_name: str, name: str | None,
-                 horse_killed: Callable[..., None] | None = None, tuning: Tuning = Tuning()) -> TeabotWorker:
+                 horse_killed: Callable[..., None] | None = None, tuning: Tuning = Tuning(),
+                 telemetry: Telemetry | None = None) -> TeabotWorker:
     """A worker on `queue_name` with teabot's tuning."""
     queue = Queue(queue_name, connection=connection)
     worker = TeabotWorker([queue], connection=connection, name=name, worker_ttl=tuning.worker_ttl,
                           job_monitoring_interval=tuning.job_monitoring_interval,
                           maintenance_interval=tuning.maintenance_interval, work_horse_killed_handler=horse_killed)
     worker.tuning = tuning
+    worker.telemetry = telemetry
     return worker
 
 
 def run(connection: redis.Redis, queue_name: str, name: str | None, *, burst: bool = False,
-        horse_killed: Callable[..., None] | None = None, pause: Callable[[float], None] = time.sleep) -> None:
+        horse_killed: Callable[..., None] | None = None, pause: Callable[[float], None] = time.sleep,
+        telemetry: Telemetry | None = None) -> None:
     """Work until asked to stop; when Redis goes away, wait for it and start a fresh worker (rq's exits)."""
     generation = 0
     while True:
         worker_name = f"{name}-{generation}" if name and generation else name
-        worker = build_worker(connection, queue_name, worker_name, horse_killed)
+        worker = build_worker(connection, queue_name, worker_name, horse_killed, telemetry=telemetry)
         try:
             worker.work(with_scheduler=True, burst=burst)
         except (redis.ConnectionError, redis.TimeoutError) as exc:  # raised from rq's start-up or teardown

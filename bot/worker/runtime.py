@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import httpx
 import redis
 
 from bot.config.settings import ConfigError, Settings, ensure_plan_key
@@ -37,6 +38,8 @@ class Runtime:
     clock: Callable[[], float] = time.time
     job_id: str | None = None  # set in the copy a job runs with: its comments are posted once per job id
     rerun: bool = False  # the job may have run before: look for its comments before posting them
+    gitea_transport: httpx.BaseTransport | None = None  # e.g. bot.worker.telemetry.CountingTransport
+    model_transport: httpx.BaseTransport | None = None
     _forge: GiteaClient | None = field(default=None, repr=False)
     _sessions: MemorySessionStore | None = field(default=None, repr=False)
     _shared: dict[str, object] = field(default_factory=dict, repr=False)  # clients, shared with per-job copies
@@ -59,7 +62,7 @@ class Runtime:
         if self._forge is None and "forge" not in self._shared:
             from bot.forge import make_forge
 
-            self._shared["forge"] = make_forge(self.settings)
+            self._shared["forge"] = make_forge(self.settings, transport=self.gitea_transport)
         client = self._forge or self._shared["forge"]
         if self.job_id is None:
             return client  # type: ignore[return-value]
@@ -69,10 +72,17 @@ class Runtime:
 
     def llm(self, tokens: int) -> LLM | None:
         """A model client with a budget of `tokens`, or None in model-free mode."""
-        from bot.llm.client import make_llm
+        from bot.llm.client import OpenAIChat, make_llm
         from bot.llm.usage import TokenBudget
 
-        return make_llm(self.settings.model, budget=TokenBudget(tokens))
+        if self.model_transport is None or not self.settings.model.enabled:
+            return make_llm(self.settings.model, budget=TokenBudget(tokens))
+        from bot.llm.limits import DeadlineTransport
+
+        # counted, and still under the total deadline per call that the model client's own transport holds
+        transport = DeadlineTransport(self.settings.model.timeout, inner=self.model_transport)
+        http = httpx.Client(transport=transport, timeout=self.settings.model.timeout, follow_redirects=True)
+        return OpenAIChat(self.settings.model, http_client=http, budget=TokenBudget(tokens))
 
     def bot_login(self) -> str:
         """The bot's own login (from the settings, else asked from Gitea)."""

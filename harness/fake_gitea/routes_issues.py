@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from harness.fake_gitea.app import ApiError, Ctx, Route
 from harness.fake_gitea.payloads import comment_event, issue_event
-from harness.fake_gitea.state import Comment, Issue, Repo, now
+from harness.fake_gitea.state import Comment, Issue, Reaction, Repo, now
 
 R = "/repos/<owner>/<name>"
 
@@ -153,6 +153,29 @@ def comment_reactions(ctx: Ctx, owner: str, name: str, comment_id: int) -> Respo
     return ctx.json([ctx.shapes.reaction(r) for r in find_comment(repo, comment_id).reactions])
 
 
+ALLOWED_REACTIONS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")  # setting.UI.Reactions
+
+
+def post_comment_reaction(ctx: Ctx, owner: str, name: str, comment_id: int) -> Response:
+    """POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions.
+
+    routers/api/v1/repo/issue_reaction.go `changeIssueCommentReaction` @v1.25.4: 403 for a reaction not
+    in setting.UI.Reactions, 200 with the existing reaction when the user already gave it, else 201.
+    """
+    repo = ctx.repo(owner, name)
+    comment = find_comment(repo, comment_id)
+    content = str(ctx.field("content") or "")
+    if content not in ALLOWED_REACTIONS:
+        raise ApiError(403, f"'{content}' is not an allowed reaction")
+    me = ctx.signed_in()
+    existing = next((r for r in comment.reactions if r.user is me and r.content == content), None)
+    if existing is not None:
+        return ctx.json(ctx.shapes.reaction(existing))
+    reaction = Reaction(me, content)
+    comment.reactions.append(reaction)
+    return ctx.json(ctx.shapes.reaction(reaction), 201)
+
+
 def issue_attachments(ctx: Ctx, owner: str, name: str, number: int) -> Response:
     """GET /repos/{owner}/{repo}/issues/{number}/assets."""
     repo = ctx.repo(owner, name)
@@ -170,5 +193,6 @@ ROUTES = [
     Route("PATCH", R + "/issues/comments/<int:comment_id>", edit_comment),
     Route("GET", R + "/issues/<int:number>/reactions", issue_reactions),
     Route("GET", R + "/issues/comments/<int:comment_id>/reactions", comment_reactions),
+    Route("POST", R + "/issues/comments/<int:comment_id>/reactions", post_comment_reaction),
     Route("GET", R + "/issues/<int:number>/assets", issue_attachments),
 ]

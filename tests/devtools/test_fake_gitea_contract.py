@@ -177,6 +177,7 @@ def cases(ids: dict[str, Any]) -> list[tuple[str, str, Any, int]]:
         ("GET", f"{R}/issues/{n}/comments", None, 200), ("POST", f"{R}/issues/{n}/comments", {"body": "hi"}, 201),
         ("GET", f"{R}/issues/comments/{c}", None, 200), ("PATCH", f"{R}/issues/comments/{c}", {"body": "e"}, 200),
         ("GET", f"{R}/issues/{n}/reactions", None, 200), ("GET", f"{R}/issues/comments/{c}/reactions", None, 200),
+        ("POST", f"{R}/issues/comments/{c}/reactions", {"content": "eyes"}, 201),
         ("GET", f"{R}/issues/{n}/assets", None, 200),
         ("GET", f"{R}/labels", None, 200), ("POST", f"{R}/labels", {"name": "x", "color": "#00aabb"}, 201),
         ("GET", f"{R}/issues/{n}/labels", None, 200), ("POST", f"{R}/issues/{n}/labels", {"labels": ["x"]}, 200),
