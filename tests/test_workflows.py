@@ -9,7 +9,7 @@ import pytest
 from bot.config.settings import ConfigError
 from bot.config.playbooks import (
     ACTIONS,
-    Budgets,
+    BudgetOverrides,
     PlaybookError,
     bundled_dir,
     bundled_playbooks,
@@ -57,7 +57,7 @@ def test_plan_workflow_steps_and_modes() -> None:
 
 def test_auto_debug_playbook_says_what_it_configures() -> None:
     flow = bundled_playbooks()["auto_debug"]
-    assert flow.budgets == Budgets(attempts=3, tokens=200000, minutes=30)
+    assert flow.budgets == BudgetOverrides(attempts=3, tokens=200000, minutes=30)
     assert flow.options["poll_interval_seconds"] == 50 and flow.options["timeout_minutes"] == 10
     assert set(flow.events) == {"workflow_run", "workflow_job", "status"}
     assert flow.steps == () and dict(flow.phases) == {"fix": True, "rerun_flaky": True, "deploy": None, "acceptance": None}

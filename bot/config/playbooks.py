@@ -75,7 +75,7 @@ class PlaybookError(ConfigError):
 
 
 @dataclass(frozen=True)
-class Budgets:
+class BudgetOverrides:
     """Caps on a run: attempts, model tokens and wall-clock minutes (None: inherit)."""
 
     attempts: int | None = None
@@ -93,7 +93,7 @@ class Step:
     skill: str | None = None
     when: tuple[str, ...] = ()
     only_if: str | None = None
-    budget: Budgets | None = None
+    budget: BudgetOverrides | None = None
     on_error: str = "fail"
     until: str | None = None
     steps: tuple[Step, ...] = ()
@@ -108,7 +108,7 @@ class Playbook:
     commands: tuple[str, ...]
     events: tuple[str, ...]
     modes: tuple[str, ...]
-    budgets: Budgets
+    budgets: BudgetOverrides
     steps: tuple[Step, ...]
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     file: str = ""
@@ -173,7 +173,7 @@ def _load_yaml(text: str, file: str) -> dict[str, Any]:
         data = yaml_bounds.safe_load(text)
     except yaml.YAMLError as exc:
         if isinstance(exc, yaml_bounds.TooDeep):
-            raise WorkflowError(file, exc.key, f"nested deeper than {yaml_bounds.MAX_DEPTH} levels") from None
+            raise PlaybookError(file, exc.key, f"nested deeper than {yaml_bounds.MAX_DEPTH} levels") from None
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise PlaybookError(file, "(yaml)", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
@@ -216,7 +216,7 @@ class _Checker:
             return ()
         return tuple(value)
 
-    def budgets(self, data: Any, path: str) -> Budgets:
+    def budgets(self, data: Any, path: str) -> BudgetOverrides:
         data = self.keys(data, path, BUDGET_KEYS)
         values = {}
         for key in BUDGET_KEYS:
@@ -226,7 +226,7 @@ class _Checker:
                 self.fail(f"{path}.{key}", "must be a positive number")
             elif value is not None:
                 values[key] = value
-        return Budgets(**values)
+        return BudgetOverrides(**values)
 
 
 def _validate(data: dict[str, Any], file: str, actions: set[str] | None, skills: set[str] | None) -> Playbook:

@@ -41,7 +41,7 @@ class Commands(_Strict):
     help: CommandRule = CommandRule(allowed="anyone")
 
 
-class Budget(_Strict):
+class BudgetSettings(_Strict):
     """Caps on one debug session."""
 
     attempts: int = Field(3, ge=1, le=10)
@@ -99,7 +99,7 @@ class Debug(_Strict):
 
     enabled: bool = True  # react to failed pipelines automatically
     workflows: tuple[str, ...] = ()  # only these workflow files (empty: all)
-    budget: Budget = Budget()
+    budget: BudgetSettings = BudgetSettings()
     deploy: WorkflowRef | None = None
     acceptance: WorkflowRef | None = None
     docs_folder: str = "docs"  # prd.md, techDoc.md, testCase.md

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from bot.config.repo import WorkflowRef
 from bot.debug.core.decide import Rerun
-from bot.debug.core.machine import Next, Step, next_step
+from bot.debug.core.machine import Next, Move, next_step
 from bot.debug.core.records import Result, State, WaitKind
 from bot.debug.core.session import Session
 from bot.debug.deps import Deps
@@ -25,13 +25,13 @@ def advance(deps: Deps, session: Session, *, round_no: int = 1) -> Session:
     """Take the session's steps until it waits for a job, a webhook or nothing; `round_no` numbers the next poll."""
     while True:
         step = next_step(session, now=deps.clock(), poll_s=deps.config.poll_interval_seconds)
-        if step.step is Step.ATTEMPT:
+        if step.step is Move.ATTEMPT:
             deps.schedule("attempt", 0, key=session.key)
             return session
-        if step.step is Step.WAIT:
+        if step.step is Move.WAIT:
             deps.schedule("poll", step.delay, key=session.key, round_no=round_no)
             return session
-        if step.step in (Step.HOLD, Step.DONE):
+        if step.step in (Move.HOLD, Move.DONE):
             return session
         session, round_no = _TAKE[step.step](deps, session, step), 1
 
@@ -80,7 +80,7 @@ def _finish(deps: Deps, session: Session, step: Next) -> Session:
     return session.finish(step.outcome, now=deps.clock(), note=step.note)
 
 
-_TAKE: dict[Step, Callable[[Deps, Session, Next], Session]] = {
-    Step.RERUN: _rerun, Step.DEPLOY: _deploy, Step.ACCEPTANCE: _acceptance, Step.TIME_OUT: _time_out,
-    Step.FINISH: _finish,
+_TAKE: dict[Move, Callable[[Deps, Session, Next], Session]] = {
+    Move.RERUN: _rerun, Move.DEPLOY: _deploy, Move.ACCEPTANCE: _acceptance, Move.TIME_OUT: _time_out,
+    Move.FINISH: _finish,
 }

@@ -24,7 +24,6 @@ from bot.debug.trust import untrusted
 from bot.forge.models import Branch, Pull, commit_sha
 from bot.llm.client import LLM
 from bot.llm.errors import LLMBudgetExceeded, LLMError
-from bot.llm.usage import SessionBudget
 from bot.redact import redact
 from bot.security.output import escape_model_text
 from bot.triage import Category, Triage
@@ -80,9 +79,8 @@ def _ask(deps: Deps, llm: LLM, session: Session, tools: gitea.Tools) -> tuple[Fi
     refs = resolve_refs(files_from_stack(session.excerpt), tools.tree())
     context = {ref.path: text for ref in refs[:MAX_CONTEXT_FILES] if (text := tools.read(ref.path))}
     messages = fix_messages(deps.skill, session, triage, context, tools.docs, session.attempts[:-1])
-    budget = SessionBudget(session.budget.tokens, session.budget.attempts, session.budget.minutes)
     for _ in range(MAX_TURNS):
-        spent = budget.refusal(tokens_used=session.tokens_used, attempts_started=len(session.attempts),
+        spent = session.budget.refusal(tokens_used=session.tokens_used, attempts_started=len(session.attempts),
                                minutes_elapsed=max(0.0, deps.clock() - session.created_at) / 60)
         if spent:  # checked before every call: the session's total carries across attempts and jobs
             raise SessionBudgetSpent(spent, session)

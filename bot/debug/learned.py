@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.triage.memory import (MAX_AGE, MAX_SHAPES, REDIS_PREFIX, Confirmed, Entry, bounded, distinct, merged,
+from bot.triage.memory import (MAX_AGE, MAX_SHAPES, REDIS_PREFIX, Confirmed, ShapeEntry, bounded, distinct, merged,
                                to_learned)
 from bot.triage.shapes import Learned
 
@@ -28,13 +28,13 @@ class DirectoryStore:
         name = re.sub(r"[^\w.-]+", "_", repo).strip("._") + ".shapes.json" if repo else self.FILE
         self.path = Path(directory) / name
 
-    def entries(self, now: float | None = None) -> list[Entry]:
+    def entries(self, now: float | None = None) -> list[ShapeEntry]:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return []          # nothing learned yet, or a damaged file: triage as if new
         items = raw.get("shapes", []) if isinstance(raw, dict) else []
-        found = [Entry(str(i["shape"]), int(i["count"]), float(i["seen"]), bool(i.get("head"))) for i in items
+        found = [ShapeEntry(str(i["shape"]), int(i["count"]), float(i["seen"]), bool(i.get("head"))) for i in items
                  if isinstance(i, dict) and {"shape", "count", "seen"} <= i.keys()]
         return bounded(found, time.time() if now is None else now)
 
@@ -75,7 +75,7 @@ class RedisStore:
         self.seen_key = f"{prefix}{repo}:seen"
         self.head_key = f"{prefix}{repo}:head"
 
-    def entries(self, now: float | None = None) -> list[Entry]:
+    def entries(self, now: float | None = None) -> list[ShapeEntry]:
         now = time.time() if now is None else now
         seen = self.client.zrangebyscore(self.seen_key, now - MAX_AGE, "+inf", withscores=True)
         if not seen:
@@ -83,7 +83,7 @@ class RedisStore:
         names = [_text(s) for s, _ in seen]
         counts = self.client.hmget(self.count_key, names)
         heads = {_text(h) for h in self.client.smembers(self.head_key)}
-        found = [Entry(n, int(c or 1), float(t), n in heads)
+        found = [ShapeEntry(n, int(c or 1), float(t), n in heads)
                  for n, (_, t), c in zip(names, seen, counts, strict=True)]
         return bounded(found, now)
 

@@ -15,7 +15,8 @@ from bot.debug import driver, facts, sessions, verify
 from bot.debug.core.commits import is_bot_branch
 from bot.debug.core.external import LogUnavailable
 from bot.debug.core.pipeline import PipelineResult, is_awaited
-from bot.debug.core.records import Budget, Result, State, WaitKind
+from bot.config.budget import Budget
+from bot.debug.core.records import Result, State, WaitKind
 from bot.debug.core.session import Session, new_session, session_key
 from bot.debug.deps import Deps
 from bot.debug.gitea import FailedRun

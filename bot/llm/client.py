@@ -2,7 +2,7 @@
 
 Works with any OpenAI-compatible endpoint (OpenAI, DashScope/Qwen, vLLM, Ollama, llama.cpp).
 Every message is sanitized on the way out (hidden text stripped, secrets redacted) and every
-call is charged to the job's `TokenBudget`. Exceptions (defined in `bot.llm.errors`):
+call is charged to the job's `TokenMeter`. Exceptions (defined in `bot.llm.errors`):
 
     LLMError                  permanent failure (bad key, unknown model, refused request)
      ├── LLMUnavailable       connection error, timeout, 5xx, 429 after our retries; transient
@@ -37,11 +37,11 @@ from bot.llm.errors import LLMBadReply, LLMBudgetExceeded, LLMError, LLMUnavaila
 from bot.llm.limits import MAX_RETRY_AFTER_SECONDS, DeadlineTransport
 from bot.llm.prompts import sanitize_messages
 from bot.llm.reply import Reply, ToolCall, parse_arguments
-from bot.llm.usage import TokenBudget, Usage, estimate_tokens
+from bot.llm.usage import TokenMeter, Usage, estimate_tokens
 
 __all__ = [
     "LLM", "LLMBadReply", "LLMBudgetExceeded", "LLMError", "LLMUnavailable", "OpenAIChat", "Reply",
-    "TokenBudget", "ToolCall", "Usage", "make_llm",
+    "TokenMeter", "ToolCall", "Usage", "make_llm",
 ]
 
 log = logging.getLogger(__name__)
@@ -78,11 +78,11 @@ class OpenAIChat:
         settings: ModelSettings,
         *,
         http_client: httpx.Client | None = None,
-        budget: TokenBudget | None = None,
+        budget: TokenMeter | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings
-        self.budget = budget if budget is not None else TokenBudget(None)
+        self.budget = budget if budget is not None else TokenMeter(None)
         self._client = _openai_client(settings, http_client)
         self._sleep = sleep
 
@@ -151,7 +151,7 @@ def retry_pause(exc: openai.OpenAIError, attempt: int) -> float:
     return min(0.5 * 2**attempt, 8.0)
 
 
-def make_llm(settings: Settings | ModelSettings, *, budget: TokenBudget | None = None) -> LLM | None:
+def make_llm(settings: Settings | ModelSettings, *, budget: TokenMeter | None = None) -> LLM | None:
     """The model client for these settings, or None when no model is configured (model-free mode)."""
     model_settings = settings.model if isinstance(settings, Settings) else settings
     if not model_settings.enabled:
@@ -276,7 +276,7 @@ def _prompt_text(messages: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(message.get("content"), ensure_ascii=False) for message in messages)
 
 
-def _log_fields(task: str, reply: Reply, budget: TokenBudget) -> dict[str, Any]:
+def _log_fields(task: str, reply: Reply, budget: TokenMeter) -> dict[str, Any]:
     return {
         "task": task, "model": reply.model, "finish_reason": reply.finish_reason,
         "prompt_tokens": reply.usage.prompt_tokens, "completion_tokens": reply.usage.completion_tokens,

@@ -27,7 +27,7 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
 
 
-class TokenBudget:
+class TokenMeter:
     """Tokens a job may still spend on the model; `limit=None` means unlimited."""
 
     def __init__(self, limit: int | None = None) -> None:
@@ -57,26 +57,7 @@ class TokenBudget:
             )
 
     def __repr__(self) -> str:
-        return f"TokenBudget(limit={self.limit!r}, used={self.used})"
-
-
-@dataclass(frozen=True)
-class SessionBudget:
-    """What a whole session may spend, over all its attempts: tokens, attempts and minutes."""
-
-    tokens: int
-    attempts: int
-    minutes: float
-
-    def refusal(self, *, tokens_used: int, attempts_started: int, minutes_elapsed: float, needed: int = 0) -> str:
-        """Why the next model call may not be made ("" when it may); check before EVERY call."""
-        if tokens_used + needed >= self.tokens:
-            return f"the session's token budget of {self.tokens} is spent ({tokens_used} used)"
-        if attempts_started > self.attempts:
-            return f"the session's {self.attempts} attempts are used"
-        if minutes_elapsed >= self.minutes:
-            return f"the session's {self.minutes:g} minutes are over ({minutes_elapsed:.1f} elapsed)"
-        return ""
+        return f"TokenMeter(limit={self.limit!r}, used={self.used})"
 
 
 @dataclass(frozen=True)

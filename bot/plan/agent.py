@@ -60,7 +60,7 @@ class PlanRequest:
 
 
 @dataclass
-class Run:
+class PlanRun:
     """The state of one command's run, passed from step to step."""
 
     request: PlanRequest
@@ -108,7 +108,7 @@ def ask_json(llm: LLM, messages: list[dict[str, Any]], parse: Callable[[str], tu
 def plan(request: PlanRequest, *, forge: GiteaClient, llm: LLM | None, bot_login: str, playbook: Playbook,
          skills: dict[str, str], plan_key: str | None = None) -> dict[str, Any]:
     """Carry out one planning command on an epic; returns what was done (for logs and tests)."""
-    run = Run(request, forge, llm, bot_login, skills, playbook, plan_key.encode() if plan_key else None)
+    run = PlanRun(request, forge, llm, bot_login, skills, playbook, plan_key.encode() if plan_key else None)
     for step in playbook.steps_for(request.mode):
         if not playbook.enabled(step):
             continue
@@ -124,7 +124,7 @@ def plan(request: PlanRequest, *, forge: GiteaClient, llm: LLM | None, bot_login
     return run.result
 
 
-def _handled(run: Run, step: Step, exc: Exception) -> bool:
+def _handled(run: PlanRun, step: Step, exc: Exception) -> bool:
     if step.on_error == "continue":
         run.problems.append(f"{step.id}: {exc}")
         return True
@@ -138,7 +138,7 @@ def _handled(run: Run, step: Step, exc: Exception) -> bool:
 # --- steps of the draft and revise modes --------------------------------------------------------
 
 
-def gather(run: Run) -> None:
+def gather(run: PlanRun) -> None:
     """Read the epic, its discussion, attachments and the current plan."""
     options = run.playbook.options
     run.epic = epic_io.read_epic(run.forge, run.request.repo, run.request.number, bot_login=run.bot_login,
@@ -147,7 +147,7 @@ def gather(run: Run) -> None:
     run.current = _latest(run)
 
 
-def draft(run: Run) -> None:
+def draft(run: PlanRun) -> None:
     """A first plan: from the model, or from the epic's structure."""
     epic = _epic(run)
     if run.model_free:
@@ -157,7 +157,7 @@ def draft(run: Run) -> None:
     _model_plan(run, messages)
 
 
-def revise(run: Run) -> None:
+def revise(run: PlanRun) -> None:
     """A new version of the current plan with the feedback applied."""
     if run.current is None:  # feedback before any plan: treat it as instructions for a first draft
         draft(run)
@@ -173,7 +173,7 @@ def revise(run: Run) -> None:
     _model_plan(run, messages)
 
 
-def validate(run: Run) -> None:
+def validate(run: PlanRun) -> None:
     """Stop with a clear comment when no valid plan came out."""
     if run.plan is None:
         errors = run.result.get("errors") or ["no plan was produced"]
@@ -183,7 +183,7 @@ def validate(run: Run) -> None:
         raise StopRun
 
 
-def render(run: Run) -> None:
+def render(run: PlanRun) -> None:
     """The blueprint with what changed and the hidden, versioned plan block."""
     assert run.plan is not None
     version = run.current[1] + 1 if run.current else 1
@@ -195,7 +195,7 @@ def render(run: Run) -> None:
     run.result.update(version=version, comment=f"{PLAN_COMMENT}\n{escape_model_text(text)}{notes}\n{block}\n")
 
 
-def post(run: Run) -> None:
+def post(run: PlanRun) -> None:
     """Post the plan comment."""
     comment = run.forge.create_comment(run.request.repo, run.request.number, run.result["comment"])
     run.result["comment_id"] = comment.get("id")
@@ -204,7 +204,7 @@ def post(run: Run) -> None:
 # --- steps of the approve mode --------------------------------------------------------------------
 
 
-def stories(run: Run) -> None:
+def stories(run: PlanRun) -> None:
     """The stories of the current plan: the model's, validated, or the deterministic split."""
     run.epic = run.epic or epic_io.read_epic(run.forge, run.request.repo, run.request.number, bot_login=run.bot_login)
     run.current = run.current or _latest(run)
@@ -225,7 +225,7 @@ def stories(run: Run) -> None:
     run.stories = split_into_stories(run.plan)
 
 
-def ticket_step(run: Run) -> None:
+def ticket_step(run: PlanRun) -> None:
     """Labels, then create or update each ticket by its marker."""
     assert run.plan is not None
     outcome = tickets.sync_tickets(run.forge, run.request.repo, run.request.number, run.stories, bot_login=run.bot_login)
@@ -233,14 +233,14 @@ def ticket_step(run: Run) -> None:
     run.result.update(tickets=outcome.tickets, changes=outcome.changes, created=outcome.created, dropped=outcome.dropped)
 
 
-def links(run: Run) -> None:
+def links(run: PlanRun) -> None:
     """Gitea dependencies that mirror the stories' dependencies."""
     run.result["links"], problems = tickets.sync_links(run.forge, run.request.repo, run.stories, run.result["tickets"],
                                                        run.result.get("created", ()), run.result.get("dropped", ()))
     run.problems.extend(problems)
 
 
-def board(run: Run) -> None:
+def board(run: PlanRun) -> None:
     """The board on the epic: posted or updated on approval; after a new plan version, its draft-vs-created view."""
     assert run.plan is not None and run.epic is not None
     if run.request.mode != "approve":
@@ -252,7 +252,7 @@ def board(run: Run) -> None:
                        run.result["changes"], run.problems, comments=run.epic.comment_ids, bot_login=run.bot_login)
 
 
-STEPS: dict[str, Callable[[Run], None]] = {
+STEPS: dict[str, Callable[[PlanRun], None]] = {
     "plan.gather": gather, "plan.draft": draft, "plan.revise": revise, "plan.validate": validate,
     "plan.render": render, "plan.post": post, "plan.stories": stories, "plan.tickets": ticket_step,
     "plan.links": links, "plan.board": board,
@@ -262,23 +262,23 @@ STEPS: dict[str, Callable[[Run], None]] = {
 # --- helpers ----------------------------------------------------------------------------------------
 
 
-def _model_plan(run: Run, messages: list[dict[str, Any]]) -> None:
+def _model_plan(run: PlanRun, messages: list[dict[str, Any]]) -> None:
     plan_value, errors = run.ask_model(messages, prompts.parse_plan_reply, "plan")
     run.plan = plan_value if not errors else None
     run.result["errors"] = errors
 
 
-def _latest(run: Run) -> tuple[Plan, int] | None:
+def _latest(run: PlanRun) -> tuple[Plan, int] | None:
     """The newest plan in a comment the bot wrote, signed with the plan key when there is one."""
     assert run.epic is not None
     own = [(login, body) for login, body in run.epic.bot_comments if is_own(login, run.bot_login)]
     return latest_plan([(run.bot_login, body) for _, body in own], author=run.bot_login, secret=run.plan_key)
 
 
-def _epic(run: Run) -> epic_io.Epic:
+def _epic(run: PlanRun) -> epic_io.Epic:
     assert run.epic is not None, "the gather step runs first"
     return run.epic
 
 
-def _skill(run: Run, name: str) -> str:
+def _skill(run: PlanRun, name: str) -> str:
     return run.skills.get(name, "")

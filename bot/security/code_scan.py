@@ -27,7 +27,7 @@ class Reach(str, Enum):
 
 
 @dataclass(frozen=True)
-class Finding:
+class CodeFinding:
     """One rule whose uses went up, with the first added line that uses it."""
 
     reach: Reach
@@ -67,7 +67,7 @@ RULES: tuple[tuple[Reach, str, re.Pattern[str]], ...] = tuple((reach, what, re.c
 ))
 
 
-def scan(before: str | None, after: str | None) -> list[Finding]:
+def scan(before: str | None, after: str | None) -> list[CodeFinding]:
     """The rules the new text uses more often than the old one, each with an example added line."""
     old_lines, new_lines = (before or "").splitlines(), (after or "").splitlines()
     fresh = Counter(line.strip() for line in new_lines) - Counter(line.strip() for line in old_lines)
@@ -75,7 +75,7 @@ def scan(before: str | None, after: str | None) -> list[Finding]:
     for reach, what, pattern in RULES:
         if _uses(pattern, new_lines) > _uses(pattern, old_lines):
             example = next((ln.strip() for ln in new_lines if fresh[ln.strip()] and pattern.search(ln)), "")
-            found.append(Finding(reach, what, example[:100]))
+            found.append(CodeFinding(reach, what, example[:100]))
     return found
 
 

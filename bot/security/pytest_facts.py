@@ -22,7 +22,7 @@ _SWALLOWERS = frozenset({"AssertionError", "Exception", "BaseException", "suppre
 
 
 @dataclass(frozen=True)
-class Facts:
+class PytestFacts:
     """The live assertions of a file (by expression), and counts of skips, hooks and patches."""
 
     live: Counter[str] = field(default_factory=Counter)
@@ -31,7 +31,7 @@ class Facts:
     patches: int = 0
 
 
-def facts(source: str) -> Facts | None:
+def facts(source: str) -> PytestFacts | None:
     """The facts of a Python source text, or None when it does not parse."""
     try:
         tree = ast.parse(source)
@@ -44,7 +44,7 @@ def facts(source: str) -> Facts | None:
     hooks = sum(1 for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
                 and n.name.startswith("pytest_"))
     skips = sum(1 for n in names if n in SKIP_NAMES) + _string_marks(tree)
-    return Facts(live, skips, hooks, sum(1 for n in names if n in PATCH_NAMES))
+    return PytestFacts(live, skips, hooks, sum(1 for n in names if n in PATCH_NAMES))
 
 
 def _string_marks(tree: ast.AST) -> int:

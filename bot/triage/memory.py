@@ -30,7 +30,7 @@ MAX_HEADS = 3                    # runs of one confirmation whose first line may
 
 
 @dataclass(frozen=True)
-class Entry:
+class ShapeEntry:
     """One learned shape: how often it was confirmed, when last, and whether it opened a cause."""
 
     shape: str
@@ -47,22 +47,22 @@ class ShapeStore(Protocol):
 
     def load(self, now: float | None = None) -> Learned: ...
     def record(self, shapes: Iterable[Confirmed], now: float | None = None) -> int: ...
-    def entries(self, now: float | None = None) -> list[Entry]: ...
+    def entries(self, now: float | None = None) -> list[ShapeEntry]: ...
     def forget(self) -> None: ...
 
 
-def bounded(entries: Iterable[Entry], now: float) -> list[Entry]:
+def bounded(entries: Iterable[ShapeEntry], now: float) -> list[ShapeEntry]:
     """Entries within the age limit, the MAX_SHAPES most recently confirmed, newest first."""
     fresh = [e for e in entries if now - e.seen <= MAX_AGE]
     return sorted(fresh, key=lambda e: (-e.seen, -e.count, e.shape))[:MAX_SHAPES]
 
 
-def merged(entries: Iterable[Entry], shapes: Iterable[Confirmed], now: float) -> list[Entry]:
+def merged(entries: Iterable[ShapeEntry], shapes: Iterable[Confirmed], now: float) -> list[ShapeEntry]:
     """Entries after confirming `shapes` at `now` (pure; the directory backend's update)."""
     table = {e.shape: e for e in entries}
     for s, head in distinct(shapes):
         old = table.get(s)
-        table[s] = Entry(s, (old.count if old else 0) + 1, now, head or bool(old and old.head))
+        table[s] = ShapeEntry(s, (old.count if old else 0) + 1, now, head or bool(old and old.head))
     return bounded(table.values(), now)
 
 
@@ -75,7 +75,7 @@ def distinct(shapes: Iterable[Confirmed]) -> list[Confirmed]:
     return list(found.items())
 
 
-def to_learned(entries: Iterable[Entry]) -> Learned:
+def to_learned(entries: Iterable[ShapeEntry]) -> Learned:
     """The `Learned` that triage uses, from stored entries."""
     items = list(entries)
     return learned_from((e.shape for e in items if e.head), (e.shape for e in items if not e.head))

@@ -29,7 +29,7 @@ class JournalError(Exception):
 
 
 @dataclass(frozen=True)
-class Entry:
+class JournalEntry:
     """A journaled job: its request (as JSON data), the try it is at, and when it is due (epoch seconds)."""
 
     job_id: str
@@ -99,11 +99,11 @@ class Journal:
         with self._lock:
             self._db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
 
-    def pending(self) -> list[Entry]:
+    def pending(self) -> list[JournalEntry]:
         """Every job not finished, oldest due first."""
         with self._lock:
             rows = self._db.execute("SELECT job_id, request, attempt, due FROM jobs ORDER BY due, rowid").fetchall()
-        return [Entry(job_id, json.loads(request), attempt, due) for job_id, request, attempt, due in rows]
+        return [JournalEntry(job_id, json.loads(request), attempt, due) for job_id, request, attempt, due in rows]
 
     def close(self) -> None:
         """Close the database."""

@@ -73,16 +73,16 @@ class Runtime:
     def llm(self, tokens: int) -> LLM | None:
         """A model client with a budget of `tokens`, or None in model-free mode."""
         from bot.llm.client import OpenAIChat, make_llm
-        from bot.llm.usage import TokenBudget
+        from bot.llm.usage import TokenMeter
 
         if self.model_transport is None or not self.settings.model.enabled:
-            return make_llm(self.settings.model, budget=TokenBudget(tokens))
+            return make_llm(self.settings.model, budget=TokenMeter(tokens))
         from bot.llm.limits import DeadlineTransport
 
         # counted, and still under the total deadline per call that the model client's own transport holds
         transport = DeadlineTransport(self.settings.model.timeout, inner=self.model_transport)
         http = httpx.Client(transport=transport, timeout=self.settings.model.timeout, follow_redirects=True)
-        return OpenAIChat(self.settings.model, http_client=http, budget=TokenBudget(tokens))
+        return OpenAIChat(self.settings.model, http_client=http, budget=TokenMeter(tokens))
 
     def bot_login(self) -> str:
         """The bot's own login (from the settings, else asked from Gitea)."""

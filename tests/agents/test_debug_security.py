@@ -143,7 +143,8 @@ class Greedy:
 
 def test_the_session_budget_is_checked_before_every_model_call(fake, forge) -> None:
     from bot.debug import fix as debug_fix
-    from bot.debug.core.records import Budget, Result, State
+    from bot.config.budget import Budget
+    from bot.debug.core.records import Result, State
 
     sha = pull_by(fake, "alice")
     now = time.time()

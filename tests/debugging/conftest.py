@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.debug.core.decide import Decision, Kind
-from bot.debug.core.records import Budget, Result
+from bot.config.budget import Budget
+from bot.debug.core.records import Result
 from bot.debug.core.session import Session, new_session
 
 T0 = 1_767_225_600.0  # 2026-01-01 00:00 UTC

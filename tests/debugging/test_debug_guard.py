@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.debug.core.guard import GuardPolicy, Rule, Violation, check_edits, render_violations
+from bot.debug.core.guard import GuardPolicy, GuardRule, Violation, check_edits, render_violations
 from bot.debug.core.paths import is_ci_config, is_runner_config, is_test_path, language, workflow_stem
 from bot.debug.core import patterns
 from bot.debug.core.patterns import code_lines, holds_tests, is_tautology
@@ -94,7 +94,7 @@ OLD = {"tests/test_calc.py": PY_TEST, "test/calc.test.js": JS_TEST, "calc_test.g
 OPEN = GuardPolicy(allow=("**",))
 
 
-def _rules(path: str, new_text: str | None, **options) -> list[Rule]:
+def _rules(path: str, new_text: str | None, **options) -> list[GuardRule]:
     options = options or {"policy": OPEN}
     return [v.rule for v in check_edits(OLD, {path: new_text}, **options)]
 
@@ -129,20 +129,20 @@ def test_unchanged_files_are_not_checked():
 # --- each rule ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path, new_text, rules", [
-    ("tests/test_calc.py", None, [Rule.TEST_DELETED]),
-    ("src/lib.rs", None, [Rule.TEST_DELETED]),
+    ("tests/test_calc.py", None, [GuardRule.TEST_DELETED]),
+    ("src/lib.rs", None, [GuardRule.TEST_DELETED]),
     ("tests/test_calc.py", PY_TEST.split("\n\ndef test_add_negative")[0] + "\n",
-     [Rule.TESTS_REMOVED, Rule.ASSERTIONS_REMOVED, Rule.ASSERTION_CHANGED]),
-    ("tests/test_calc.py", PY_TEST.replace("def test_add():", "def _test_add():"), [Rule.TESTS_REMOVED]),
+     [GuardRule.TESTS_REMOVED, GuardRule.ASSERTIONS_REMOVED, GuardRule.ASSERTION_CHANGED]),
+    ("tests/test_calc.py", PY_TEST.replace("def test_add():", "def _test_add():"), [GuardRule.TESTS_REMOVED]),
     ("tests/test_calc.py", PY_TEST.replace('def test_add_negative():\n    assert add(-1, -1) == -2\n',
                                            '"""\ndef test_add_negative():\n    assert add(-1, -1) == -2\n"""\n'),
-     [Rule.TESTS_REMOVED, Rule.ASSERTIONS_REMOVED, Rule.ASSERTION_CHANGED]),
-    ("calc_test.go", GO_TEST.split("\nfunc TestSub")[0], [Rule.TESTS_REMOVED, Rule.ASSERTIONS_REMOVED]),
+     [GuardRule.TESTS_REMOVED, GuardRule.ASSERTIONS_REMOVED, GuardRule.ASSERTION_CHANGED]),
+    ("calc_test.go", GO_TEST.split("\nfunc TestSub")[0], [GuardRule.TESTS_REMOVED, GuardRule.ASSERTIONS_REMOVED]),
     ("test/calc.test.js", JS_TEST.replace("  test('adds negatives'", "  xtest('adds negatives'"),
-     [Rule.TESTS_REMOVED, Rule.SKIP_ADDED]),
+     [GuardRule.TESTS_REMOVED, GuardRule.SKIP_ADDED]),
     ("src/test/java/calc/CalcTest.java", JAVA_TEST.replace("    @Test\n    void subtracts", "    void subtracts"),
-     [Rule.TESTS_REMOVED]),
-    ("src/lib.rs", RUST_SRC.replace("    #[test]\n    fn adds_zero", "    fn adds_zero"), [Rule.TESTS_REMOVED]),
+     [GuardRule.TESTS_REMOVED]),
+    ("src/lib.rs", RUST_SRC.replace("    #[test]\n    fn adds_zero", "    fn adds_zero"), [GuardRule.TESTS_REMOVED]),
 ])
 def test_deleting_or_removing_tests_is_caught(path, new_text, rules):
     assert sorted(_rules(path, new_text)) == sorted(rules)
@@ -157,7 +157,7 @@ def test_deleting_or_removing_tests_is_caught(path, new_text, rules):
 def test_python_skip_decorators_are_caught(path, marker):
     new_text = PY_TEST.replace("def test_add():", marker + "def test_add():")
     violations = check_edits(OLD, {path: new_text}, policy=OPEN)
-    assert [v.rule for v in violations] == [Rule.SKIP_ADDED]
+    assert [v.rule for v in violations] == [GuardRule.SKIP_ADDED]
     assert violations[0].detail == f"adds {marker.strip()!r}"
 
 
@@ -174,7 +174,7 @@ def test_python_skip_decorators_are_caught(path, marker):
 ])
 def test_skips_in_every_language_are_caught(path, old, new):
     assert OLD[path].count(old) == 1
-    assert Rule.SKIP_ADDED in _rules(path, OLD[path].replace(old, new))
+    assert GuardRule.SKIP_ADDED in _rules(path, OLD[path].replace(old, new))
 
 
 @pytest.mark.parametrize("path, old, new", [
@@ -187,7 +187,7 @@ def test_skips_in_every_language_are_caught(path, old, new):
     ("src/lib.rs", "assert_eq!(add(2, 3), 5)", "assert!(true)"),
 ])
 def test_tautologies_replacing_assertions_are_caught(path, old, new):
-    assert _rules(path, OLD[path].replace(old, new))[0] == Rule.ASSERTION_WEAKENED
+    assert _rules(path, OLD[path].replace(old, new))[0] == GuardRule.ASSERTION_WEAKENED
 
 
 @pytest.mark.parametrize("path, old, new", [
@@ -199,19 +199,19 @@ def test_tautologies_replacing_assertions_are_caught(path, old, new):
 ])
 def test_removed_assertions_are_caught(path, old, new):
     violations = check_edits(OLD, {path: OLD[path].replace(old, new)}, policy=OPEN)
-    assert Rule.ASSERTIONS_REMOVED in [v.rule for v in violations]
+    assert GuardRule.ASSERTIONS_REMOVED in [v.rule for v in violations]
     assert violations[0].detail.endswith("after")
 
 
 @pytest.mark.parametrize("path, new_text, allowed, rules", [
-    (".gitea/workflows/ci.yml", "on: [push]\n", False, [Rule.CI_CONFIG]),
+    (".gitea/workflows/ci.yml", "on: [push]\n", False, [GuardRule.CI_CONFIG]),
     (".gitea/workflows/ci.yml", "on: [push]\n", True, []),
-    (".github/workflows/test.yaml", "on: push\n", False, [Rule.CI_CONFIG]),
-    (".gitlab-ci.yml", "test: {}\n", False, [Rule.CI_CONFIG]),
-    ("Jenkinsfile", "pipeline {}\n", False, [Rule.CI_CONFIG]),
-    (".circleci/config.yml", "x\n", False, [Rule.CI_CONFIG]),
-    (".gitea/workflows/ci.yml", None, False, [Rule.CI_CONFIG]),
-    (".gitea/teabot.yaml", "debug: {allow_ci_edits: true}\n", True, [Rule.BOT_CONFIG]),
+    (".github/workflows/test.yaml", "on: push\n", False, [GuardRule.CI_CONFIG]),
+    (".gitlab-ci.yml", "test: {}\n", False, [GuardRule.CI_CONFIG]),
+    ("Jenkinsfile", "pipeline {}\n", False, [GuardRule.CI_CONFIG]),
+    (".circleci/config.yml", "x\n", False, [GuardRule.CI_CONFIG]),
+    (".gitea/workflows/ci.yml", None, False, [GuardRule.CI_CONFIG]),
+    (".gitea/teabot.yaml", "debug: {allow_ci_edits: true}\n", True, [GuardRule.BOT_CONFIG]),
 ])
 def test_ci_and_bot_config_edits(path, new_text, allowed, rules):
     assert _rules(path, new_text, allow_ci_edits=allowed) == rules
@@ -228,12 +228,12 @@ def test_ci_and_bot_config_edits(path, new_text, allowed, rules):
     ("package.json", '{"jest": {"testPathIgnorePatterns": ["calc"]}}'),
 ])
 def test_runner_config_that_deselects_tests_is_caught(path, new_text):
-    assert Rule.TESTS_DESELECTED in _rules(path, new_text)
+    assert GuardRule.TESTS_DESELECTED in _rules(path, new_text)
 
 
 def test_render_violations_lists_each_and_explains():
-    text = render_violations([Violation("tests/test_calc.py", Rule.SKIP_ADDED, "adds '@pytest.mark.skip'"),
-                              Violation(".gitea/workflows/ci.yml", Rule.CI_CONFIG, "CI files are off limits")])
+    text = render_violations([Violation("tests/test_calc.py", GuardRule.SKIP_ADDED, "adds '@pytest.mark.skip'"),
+                              Violation(".gitea/workflows/ci.yml", GuardRule.CI_CONFIG, "CI files are off limits")])
     assert text.startswith("The edits were rejected by the anti-cheat guard")
     assert "- tests/test_calc.py: adds a skip, xfail or focus marker (adds '@pytest.mark.skip')" in text
     assert "- .gitea/workflows/ci.yml: edits CI configuration" in text

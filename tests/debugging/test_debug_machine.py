@@ -7,8 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from bot.debug.core.decide import Decision, Kind
-from bot.debug.core.machine import Next, Step, next_step
-from bot.debug.core.records import Budget, Result, State, WaitKind
+from bot.debug.core.machine import Next, Move, next_step
+from bot.config.budget import Budget
+from bot.debug.core.records import Result, State, WaitKind
 from bot.debug.core.session import Session
 from tests.debugging.conftest import SHA, T0, attempt, fixing, opened
 
@@ -37,29 +38,29 @@ def accepting() -> Session:
 
 
 CASES: list[tuple[str, Callable[[], Session], float, Next]] = [
-    ("collecting: triage comes with the log", opened, T0, Next(Step.HOLD)),
-    ("triaged: the decision comes with the log", lambda: opened().triaged("test", "fp", "s", now=T0), T0, Next(Step.HOLD)),
-    ("reported", lambda: decided(Kind.REPORT_ONLY), T0 + 5, Next(Step.DONE)),
-    ("base broken", lambda: decided(Kind.BASE_BROKEN), T0 + 5, Next(Step.DONE)),
-    ("decided to fix", fixing, T0 + 10, Next(Step.ATTEMPT)),
-    ("citing a known fix", lambda: decided(Kind.CITE_KNOWN_FIX), T0 + 10, Next(Step.ATTEMPT)),
-    ("an attempt is running", lambda: fixing().start_attempt(now=T0 + 10), T0 + 11, Next(Step.HOLD)),
+    ("collecting: triage comes with the log", opened, T0, Next(Move.HOLD)),
+    ("triaged: the decision comes with the log", lambda: opened().triaged("test", "fp", "s", now=T0), T0, Next(Move.HOLD)),
+    ("reported", lambda: decided(Kind.REPORT_ONLY), T0 + 5, Next(Move.DONE)),
+    ("base broken", lambda: decided(Kind.BASE_BROKEN), T0 + 5, Next(Move.DONE)),
+    ("decided to fix", fixing, T0 + 10, Next(Move.ATTEMPT)),
+    ("citing a known fix", lambda: decided(Kind.CITE_KNOWN_FIX), T0 + 10, Next(Move.ATTEMPT)),
+    ("an attempt is running", lambda: fixing().start_attempt(now=T0 + 10), T0 + 11, Next(Move.HOLD)),
     ("a round was rejected", lambda: attempt(fixing(), Result.REJECTED, at=T0 + 10, push=False), T0 + 200,
-     Next(Step.ATTEMPT)),
-    ("red CI with budget left", lambda: attempt(fixing(), Result.RED, at=T0 + 10), T0 + 200, Next(Step.ATTEMPT)),
+     Next(Move.ATTEMPT)),
+    ("red CI with budget left", lambda: attempt(fixing(), Result.RED, at=T0 + 10), T0 + 200, Next(Move.ATTEMPT)),
     ("the minutes ran out since the last round", lambda: attempt(fixing(), Result.RED, at=T0 + 10), T0 + 31 * 60,
-     Next(Step.FINISH, outcome=State.BUDGET_EXHAUSTED, note="time budget spent (31/30 minutes)")),
-    ("waiting for CI", waiting_ci, T0 + 30, Next(Step.WAIT, delay=POLL)),
-    ("waiting for CI past the deadline", waiting_ci, T0 + 620, Next(Step.TIME_OUT)),
-    ("decided to re-run", lambda: decided(Kind.RERUN_FLAKY), T0 + 3, Next(Step.RERUN)),
-    ("waiting for the re-run", rerunning_and_waiting, T0 + 10, Next(Step.WAIT, delay=POLL)),
-    ("the re-run is late", rerunning_and_waiting, T0 + 603, Next(Step.TIME_OUT)),
-    ("green: deploy next", deploying, T0 + 200, Next(Step.DEPLOY)),
-    ("deployed: acceptance next", accepting, T0 + 400, Next(Step.ACCEPTANCE)),
-    ("green and nothing else to run", lambda: attempt(fixing(), Result.GREEN, at=T0 + 10), T0 + 200, Next(Step.DONE)),
+     Next(Move.FINISH, outcome=State.BUDGET_EXHAUSTED, note="time budget spent (31/30 minutes)")),
+    ("waiting for CI", waiting_ci, T0 + 30, Next(Move.WAIT, delay=POLL)),
+    ("waiting for CI past the deadline", waiting_ci, T0 + 620, Next(Move.TIME_OUT)),
+    ("decided to re-run", lambda: decided(Kind.RERUN_FLAKY), T0 + 3, Next(Move.RERUN)),
+    ("waiting for the re-run", rerunning_and_waiting, T0 + 10, Next(Move.WAIT, delay=POLL)),
+    ("the re-run is late", rerunning_and_waiting, T0 + 603, Next(Move.TIME_OUT)),
+    ("green: deploy next", deploying, T0 + 200, Next(Move.DEPLOY)),
+    ("deployed: acceptance next", accepting, T0 + 400, Next(Move.ACCEPTANCE)),
+    ("green and nothing else to run", lambda: attempt(fixing(), Result.GREEN, at=T0 + 10), T0 + 200, Next(Move.DONE)),
     ("budget of attempts spent", lambda: attempt(fixing(budget=Budget(attempts=1)), Result.RED, at=T0 + 10), T0 + 200,
-     Next(Step.DONE)),
-    ("finished by hand", lambda: fixing().finish(State.FAILED, now=T0 + 20, note="stop"), T0 + 30, Next(Step.DONE)),
+     Next(Move.DONE)),
+    ("finished by hand", lambda: fixing().finish(State.FAILED, now=T0 + 20, note="stop"), T0 + 30, Next(Move.DONE)),
 ]
 
 
@@ -71,9 +72,9 @@ def test_next_step(session: Callable[[], Session], now: float, expected: Next) -
 def test_a_zero_attempt_budget_finishes_before_any_round() -> None:
     session = fixing(budget=Budget(attempts=0))
     step = next_step(session, now=T0 + 10, poll_s=POLL)
-    assert step.step is Step.FINISH and step.outcome is State.BUDGET_EXHAUSTED and "attempt" in step.note
+    assert step.step is Move.FINISH and step.outcome is State.BUDGET_EXHAUSTED and "attempt" in step.note
 
 
 def test_every_step_of_the_table_is_reached() -> None:
     reached = {c[3].step for c in CASES}
-    assert reached == set(Step)
+    assert reached == set(Move)

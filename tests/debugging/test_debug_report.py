@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.debug.core.decide import Decision, Kind
-from bot.debug.core.records import Budget, Result, State, WaitKind
+from bot.config.budget import Budget
+from bot.debug.core.records import Result, State, WaitKind
 from bot.debug.core.report import headline, outcome, render_status, session_key_of
 from tests.debugging.conftest import SHA, T0, attempt, fixing, opened
 

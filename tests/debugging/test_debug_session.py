@@ -7,7 +7,8 @@ import json
 import pytest
 
 from bot.debug.core.decide import Decision, Kind
-from bot.debug.core.records import TERMINAL, Budget, Result, State, WaitKind
+from bot.config.budget import Budget
+from bot.debug.core.records import TERMINAL, Result, State, WaitKind
 from bot.debug.core.session import Session, TransitionError, session_key
 from tests.debugging.conftest import SHA, T0, attempt, fixing, opened
 

@@ -10,7 +10,7 @@ import pytest
 from bot.config.settings import ModelSettings
 from harness.fake_model import FakeModelServer
 from bot.llm.client import OpenAIChat
-from bot.llm.usage import TokenBudget
+from bot.llm.usage import TokenMeter
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def model_server() -> Iterator[FakeModelServer]:
 def chat(model_server: FakeModelServer) -> Callable[..., OpenAIChat]:
     """Build an OpenAIChat pointed at the harness: chat(script, budget=None, **model_settings)."""
 
-    def build(script: Any = None, *, budget: TokenBudget | None = None, **overrides: Any) -> OpenAIChat:
+    def build(script: Any = None, *, budget: TokenMeter | None = None, **overrides: Any) -> OpenAIChat:
         if script is not None:
             model_server.set_script(script)
         options = {"base_url": model_server.base_url, "api_key": "test-key", "max_retries": 0, "timeout": 10.0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.llm.errors import LLMBudgetExceeded, LLMError
-from bot.llm.usage import TokenBudget, Usage, estimate_tokens
+from bot.llm.usage import TokenMeter, Usage, estimate_tokens
 
 
 @pytest.mark.parametrize(("text", "tokens"), [("", 0), ("abc", 1), ("abcd", 1), ("abcde", 2), ("x" * 400, 100)])
@@ -19,14 +19,14 @@ def test_usage_totals() -> None:
 
 
 def test_unlimited_budget_never_refuses() -> None:
-    budget = TokenBudget()
+    budget = TokenMeter()
     budget.charge(Usage(10**9, 10**9))
     budget.check(10**9)
     assert (budget.used, budget.remaining) == (2 * 10**9, None)
 
 
 def test_budget_counts_down_and_refuses_when_spent() -> None:
-    budget = TokenBudget(100)
+    budget = TokenMeter(100)
     budget.charge(Usage(30, 20))
     assert (budget.used, budget.remaining) == (50, 50)
     budget.check(50)
@@ -41,7 +41,7 @@ def test_budget_counts_down_and_refuses_when_spent() -> None:
 
 def test_zero_budget_refuses_the_first_call_and_negative_is_rejected() -> None:
     with pytest.raises(LLMBudgetExceeded):
-        TokenBudget(0).check()
+        TokenMeter(0).check()
     with pytest.raises(ValueError, match="must not be negative"):
-        TokenBudget(-1)
-    assert repr(TokenBudget(5)) == "TokenBudget(limit=5, used=0)"
+        TokenMeter(-1)
+    assert repr(TokenMeter(5)) == "TokenMeter(limit=5, used=0)"

@@ -17,7 +17,7 @@ from bot.llm.client import OpenAIChat, error_for, make_llm
 from bot.llm.limits import max_call_seconds
 from bot.llm.errors import LLMBadReply, LLMBudgetExceeded, LLMError, LLMUnavailable
 from bot.llm.reply import ToolCall
-from bot.llm.usage import TokenBudget
+from bot.llm.usage import TokenMeter
 
 Chat = Callable[..., OpenAIChat]
 TOKEN = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
@@ -106,7 +106,7 @@ def test_options_are_sent_only_when_given(chat: Chat, model_server: FakeModelSer
 
 
 def test_usage_is_charged_to_the_job_budget(chat: Chat) -> None:
-    budget = TokenBudget(1000)
+    budget = TokenMeter(1000)
     client = chat([{"text": "one two three", "usage": {"prompt_tokens": 120, "completion_tokens": 30}}, "four five"],
                   budget=budget)
     client.complete(user("first"))
@@ -116,7 +116,7 @@ def test_usage_is_charged_to_the_job_budget(chat: Chat) -> None:
 
 
 def test_missing_usage_is_estimated_from_characters(chat: Chat) -> None:
-    budget = TokenBudget()
+    budget = TokenMeter()
     reply = chat([{"text": "x" * 40, "usage": None}], budget=budget).complete(user("y" * 20))
     assert reply.usage.estimated and reply.usage.completion_tokens == 10
     assert reply.usage.prompt_tokens == 6  # json.dumps of the 20-character content is 22 characters
@@ -124,7 +124,7 @@ def test_missing_usage_is_estimated_from_characters(chat: Chat) -> None:
 
 
 def test_budget_exceeded_stops_further_calls(chat: Chat, model_server: FakeModelServer) -> None:
-    budget = TokenBudget(100)
+    budget = TokenMeter(100)
     client = chat([{"text": "big", "usage": {"prompt_tokens": 90, "completion_tokens": 20}}, "never sent"], budget=budget)
     client.complete(user("first"))
     with pytest.raises(LLMBudgetExceeded, match="token budget of 100 exhausted"):
@@ -134,12 +134,12 @@ def test_budget_exceeded_stops_further_calls(chat: Chat, model_server: FakeModel
 
 def test_a_prompt_larger_than_the_budget_is_never_sent(chat: Chat, model_server: FakeModelServer) -> None:
     with pytest.raises(LLMBudgetExceeded):
-        chat(["unused"], budget=TokenBudget(50)).complete(user("word " * 100))
+        chat(["unused"], budget=TokenMeter(50)).complete(user("word " * 100))
     assert model_server.requests == []
 
 
 def test_bad_reply_still_charges_the_tokens_it_cost(chat: Chat) -> None:
-    budget = TokenBudget(1000)
+    budget = TokenMeter(1000)
     with pytest.raises(LLMBadReply):
         chat([{"text": "nope", "usage": {"prompt_tokens": 40, "completion_tokens": 2}}], budget=budget).complete(
             user("x"), json_mode=True)
@@ -253,7 +253,7 @@ def test_make_llm_is_none_without_a_model() -> None:
 
 def test_make_llm_builds_a_working_client(model_server: FakeModelServer) -> None:
     model_server.set_script(["built by make_llm"])
-    budget = TokenBudget(500)
+    budget = TokenMeter(500)
     env = {"TEABOT_MODEL_BASE_URL": model_server.base_url, "TEABOT_MODEL": "qwen2.5", "TEABOT_MODEL_MAX_RETRIES": "0"}
     llm = make_llm(Settings.from_env(env), budget=budget)
     assert isinstance(llm, OpenAIChat) and llm.budget is budget

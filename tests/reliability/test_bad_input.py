@@ -11,7 +11,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from bot.config.playbooks import WorkflowError, effective_workflow
+from bot.config.playbooks import PlaybookError, effective_playbook
 from bot.config.repo import parse_repo_config
 from bot.config.settings import ConfigError, Settings
 from bot.events import signature_of
@@ -176,7 +176,7 @@ def test_deep_yaml_is_a_config_error_naming_the_file_and_key(deep: str) -> None:
     with pytest.raises(ConfigError, match=r"^\.gitea/teabot\.yaml: .*nested deeper than 32 levels at key "):
         parse_repo_config(deep)
     bundled = (Path(__file__).resolve().parents[2] / "bot" / "bundled" / "workflows" / "plan.yaml").read_text()
-    with pytest.raises(WorkflowError) as info:
-        effective_workflow(bundled, deep, file="plan.yaml", override_file=".gitea/teabot/workflows/plan.yaml")
+    with pytest.raises(PlaybookError) as info:
+        effective_playbook(bundled, deep, file="plan.yaml", override_file=".gitea/teabot/workflows/plan.yaml")
     assert info.value.file == ".gitea/teabot/workflows/plan.yaml" and "nested deeper" in str(info.value)
     assert info.value.key and info.value.key != "(yaml)"

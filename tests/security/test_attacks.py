@@ -3,8 +3,10 @@ and a scripted model that obeys whatever it is told. Each must stay fixed."""
 
 from __future__ import annotations
 
+
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -166,7 +168,8 @@ def test_a_summary_cannot_plant_a_plan_block_or_a_mention(rig: Rig, model: FakeM
     rig.fake.add_comment(REPO, epic, "/summarize", author="bob")
     wait_for(lambda: any("teabot:summarize" in b for b in bot_comments(rig, epic)), 60, what=f"the summary\n{rig.logs()}")
     summary = next(b for b in bot_comments(rig, epic) if "teabot:summarize" in b)
-    assert "<!-- teabot:plan" not in summary and "<!--" not in summary.split("\n", 1)[1]
+    model_text = re.sub(r"<!-- teabot-effect [^>]* -->", "", summary.split("\n", 1)[1])  # the bot's own once-key
+    assert "<!-- teabot:plan" not in summary and "<!--" not in model_text
     assert "@alice" not in summary and "@\u2060alice" in summary
     rig.fake.add_comment(REPO, epic, "/plan approve", author="alice")
     wait_for(lambda: any("no plan on this issue" in b for b in bot_comments(rig, epic)), 60, what=f"the answer\n{rig.logs()}")

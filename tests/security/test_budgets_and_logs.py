@@ -8,9 +8,10 @@ import pytest
 from bot.forge.models import Status
 from bot.debug.core.external import LogUnavailable, refusal
 from bot.debug.external_logs import ExternalLogs
-from bot.llm.usage import DailyCaps, SessionBudget, day_keys
+from bot.config.budget import Budget
+from bot.llm.usage import DailyCaps, day_keys
 
-BUDGET = SessionBudget(tokens=1000, attempts=3, minutes=30)
+BUDGET = Budget(tokens=1000, attempts=3, minutes=30)
 
 
 @pytest.mark.parametrize("used, attempts, minutes, needed, why", [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.debug.core.guard import GuardPolicy, Rule, check_edits, render_violations, verification_files, workflow_paths
+from bot.debug.core.guard import GuardPolicy, GuardRule, check_edits, render_violations, verification_files, workflow_paths
 
 CALC = "def add(a, b):\n    return a - b\n"
 TEST = """import pytest
@@ -200,11 +200,11 @@ def test_honest_fixes_pass(name, path, new):
 def test_opened_tests_may_grow(new):
     policy = GuardPolicy(allow=("tests/test_*.py",))
     assert check_edits(REPO, {"tests/test_calc.py": new}, policy=policy) == []
-    assert check_edits(REPO, {"tests/test_calc.py": new}, policy=DEFAULT)[0].rule is Rule.PROTECTED_PATH
+    assert check_edits(REPO, {"tests/test_calc.py": new}, policy=DEFAULT)[0].rule is GuardRule.PROTECTED_PATH
 
 
 def test_the_allow_list_never_opens_teabot_settings():
-    assert _refused(".gitea/teabot.yaml", "x: 1\n", GuardPolicy(allow=(".gitea/**", "**")))[0].rule is Rule.BOT_CONFIG
+    assert _refused(".gitea/teabot.yaml", "x: 1\n", GuardPolicy(allow=(".gitea/**", "**")))[0].rule is GuardRule.BOT_CONFIG
 
 
 @pytest.mark.parametrize("glob, path, opened", [

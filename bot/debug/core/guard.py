@@ -33,7 +33,7 @@ _PROSE = (".md", ".rst", ".txt", ".adoc", ".csv", ".lock", ".svg", ".png", ".jpg
 _RESTORED = frozenset({Protection.TEST, Protection.TEST_CONFIG, Protection.STARTUP, Protection.CI})
 
 
-class Rule(str, Enum):
+class GuardRule(str, Enum):
     """Which guard rule an edit broke."""
 
     PATH_ALIAS = "path_alias"
@@ -58,7 +58,7 @@ class Violation:
     """One broken rule in one file, with what exactly was found."""
 
     path: str
-    rule: Rule
+    rule: GuardRule
     detail: str
 
 
@@ -130,21 +130,21 @@ def render_violations(violations: list[Violation]) -> str:
 
 
 _RULE_TEXT = {
-    Rule.PATH_ALIAS: "is not a plain repository path",
-    Rule.BOT_CONFIG: "edits the bot's own settings",
-    Rule.PROTECTED_PATH: "edits a file that fixes may not change",
-    Rule.CI_CONFIG: "edits CI configuration",
-    Rule.RUNNER_SETTINGS: "edits test-runner settings",
-    Rule.TEST_DELETED: "deletes a test file",
-    Rule.TESTS_REMOVED: "removes test cases",
-    Rule.SKIP_ADDED: "adds a skip, xfail or focus marker",
-    Rule.ASSERTIONS_REMOVED: "removes assertions from a test file",
-    Rule.ASSERTION_WEAKENED: "adds an assertion that cannot fail",
-    Rule.ASSERTION_CHANGED: "changes, removes or neutralises an existing assertion",
-    Rule.HOOK_ADDED: "adds a pytest hook",
-    Rule.PATCH_ADDED: "adds monkeypatching to a test file",
-    Rule.TESTS_DESELECTED: "makes the test runner deselect or ignore tests",
-    Rule.CODE_REACH: "adds code that reaches outside the fix",
+    GuardRule.PATH_ALIAS: "is not a plain repository path",
+    GuardRule.BOT_CONFIG: "edits the bot's own settings",
+    GuardRule.PROTECTED_PATH: "edits a file that fixes may not change",
+    GuardRule.CI_CONFIG: "edits CI configuration",
+    GuardRule.RUNNER_SETTINGS: "edits test-runner settings",
+    GuardRule.TEST_DELETED: "deletes a test file",
+    GuardRule.TESTS_REMOVED: "removes test cases",
+    GuardRule.SKIP_ADDED: "adds a skip, xfail or focus marker",
+    GuardRule.ASSERTIONS_REMOVED: "removes assertions from a test file",
+    GuardRule.ASSERTION_WEAKENED: "adds an assertion that cannot fail",
+    GuardRule.ASSERTION_CHANGED: "changes, removes or neutralises an existing assertion",
+    GuardRule.HOOK_ADDED: "adds a pytest hook",
+    GuardRule.PATCH_ADDED: "adds monkeypatching to a test file",
+    GuardRule.TESTS_DESELECTED: "makes the test runner deselect or ignore tests",
+    GuardRule.CODE_REACH: "adds code that reaches outside the fix",
 }
 
 
@@ -152,18 +152,18 @@ def _check_file(path: str, before: str | None, after: str | None, policy: GuardP
     try:
         normalise_path(path)
     except PathError as exc:
-        return [Violation(path, Rule.PATH_ALIAS, str(exc))]
+        return [Violation(path, GuardRule.PATH_ALIAS, str(exc))]
     kind = protection(path)
     if kind is Protection.BOT_CONFIG:
-        return [Violation(path, Rule.BOT_CONFIG, "teabot's settings are changed by people, not by fixes")]
+        return [Violation(path, GuardRule.BOT_CONFIG, "teabot's settings are changed by people, not by fixes")]
     found = _closed(path, kind, before, after, policy)
     if after is None:
         if patterns.holds_tests(path, before):
-            found.append(Violation(path, Rule.TEST_DELETED, "the whole file is deleted"))
+            found.append(Violation(path, GuardRule.TEST_DELETED, "the whole file is deleted"))
         return found
     found.extend(_content(path, before or "", after))
     if not path_key(path).endswith(_PROSE):
-        found.extend(Violation(path, Rule.CODE_REACH, f"{f.what}: {f.line!r}") for f in scan(before, after))
+        found.extend(Violation(path, GuardRule.CODE_REACH, f"{f.what}: {f.line!r}") for f in scan(before, after))
     return found
 
 
@@ -173,20 +173,20 @@ def _closed(path: str, kind: Protection | None, before: str | None, after: str |
     if policy.opens(path, kind):
         return []
     if kind is Protection.CI:
-        return [Violation(path, Rule.CI_CONFIG, "CI definitions are off limits unless debug.guard.allow opens them")]
+        return [Violation(path, GuardRule.CI_CONFIG, "CI definitions are off limits unless debug.guard.allow opens them")]
     if kind is not None or path in policy.protected:
         what = kind.value.replace("_", " ") if kind else "run by the CI workflows"
-        return [Violation(path, Rule.PROTECTED_PATH, f"{what} files are off limits unless debug.guard.allow opens them")]
+        return [Violation(path, GuardRule.PROTECTED_PATH, f"{what} files are off limits unless debug.guard.allow opens them")]
     change = runner_settings_change(path_key(path).rsplit("/", 1)[-1], before, after)
-    return [Violation(path, Rule.RUNNER_SETTINGS, change)] if change else []
+    return [Violation(path, GuardRule.RUNNER_SETTINGS, change)] if change else []
 
 
 def _content(path: str, before: str, after: str) -> list[Violation]:
     """The content rules, for files a repository opened as much as for the others."""
     old_lines, new_lines = patterns.code_lines(before), patterns.code_lines(after)
-    found = _more(path, Rule.SKIP_ADDED, patterns.SKIP, old_lines, new_lines)
+    found = _more(path, GuardRule.SKIP_ADDED, patterns.SKIP, old_lines, new_lines)
     if is_runner_config(path) or protection(path) is not None:
-        found += _more(path, Rule.TESTS_DESELECTED, patterns.DESELECT, before.splitlines(), after.splitlines())
+        found += _more(path, GuardRule.TESTS_DESELECTED, patterns.DESELECT, before.splitlines(), after.splitlines())
     if patterns.holds_tests(path, before) or patterns.holds_tests(path, after):
         found += _tests(path, before, after) + _assertions(path, old_lines, new_lines)
     if path_key(path).endswith(".py"):
@@ -202,18 +202,18 @@ def _python(path: str, before: str, after: str, found: list[Violation]) -> list[
     out = []
     if patterns.holds_tests(path, before) and old.live - new.live:
         lost = next(iter(old.live - new.live))
-        out.append(Violation(path, Rule.ASSERTION_CHANGED, f"{sum((old.live - new.live).values())} no longer "
+        out.append(Violation(path, GuardRule.ASSERTION_CHANGED, f"{sum((old.live - new.live).values())} no longer "
                                                            f"checked as before, e.g. {lost[:80]}"))
-    if new.skips > old.skips and not any(v.rule is Rule.SKIP_ADDED for v in found):
-        out.append(Violation(path, Rule.SKIP_ADDED, f"{new.skips - old.skips} more skip or ignore references"))
+    if new.skips > old.skips and not any(v.rule is GuardRule.SKIP_ADDED for v in found):
+        out.append(Violation(path, GuardRule.SKIP_ADDED, f"{new.skips - old.skips} more skip or ignore references"))
     if new.hooks > old.hooks:
-        out.append(Violation(path, Rule.HOOK_ADDED, "pytest_* hooks change what runs and what passes"))
+        out.append(Violation(path, GuardRule.HOOK_ADDED, "pytest_* hooks change what runs and what passes"))
     if patterns.holds_tests(path, after) and new.patches > old.patches:
-        out.append(Violation(path, Rule.PATCH_ADDED, "patching in a test can replace the code under test"))
+        out.append(Violation(path, GuardRule.PATCH_ADDED, "patching in a test can replace the code under test"))
     return out
 
 
-def _more(path: str, rule: Rule, pattern: re.Pattern[str], old: list[str], new: list[str]) -> list[Violation]:
+def _more(path: str, rule: GuardRule, pattern: re.Pattern[str], old: list[str], new: list[str]) -> list[Violation]:
     if patterns.count(pattern, new) <= patterns.count(pattern, old):
         return []
     return [Violation(path, rule, f"adds {_added(old, new, pattern.search)}")]
@@ -224,16 +224,16 @@ def _tests(path: str, before: str, after: str) -> list[Violation]:
     if has.total() >= had.total():
         return []  # renaming a test is fine; fewer tests is not
     names = ", ".join(sorted((had - has).elements())[:8])
-    return [Violation(path, Rule.TESTS_REMOVED, f"{had.total()} tests before, {has.total()} after: {names}")]
+    return [Violation(path, GuardRule.TESTS_REMOVED, f"{had.total()} tests before, {has.total()} after: {names}")]
 
 
 def _assertions(path: str, old: list[str], new: list[str]) -> list[Violation]:
     found = []
     had, has = patterns.count(patterns.ASSERTION, old), patterns.count(patterns.ASSERTION, new)
     if has < had:
-        found.append(Violation(path, Rule.ASSERTIONS_REMOVED, f"{had} assertions before, {has} after"))
+        found.append(Violation(path, GuardRule.ASSERTIONS_REMOVED, f"{had} assertions before, {has} after"))
     if sum(map(patterns.is_tautology, new)) > sum(map(patterns.is_tautology, old)):
-        found.append(Violation(path, Rule.ASSERTION_WEAKENED, f"adds {_added(old, new, patterns.is_tautology)}"))
+        found.append(Violation(path, GuardRule.ASSERTION_WEAKENED, f"adds {_added(old, new, patterns.is_tautology)}"))
     return found
 
 

@@ -27,7 +27,7 @@ from bot.debug.core.records import State
 from bot.debug.core.session import Session
 
 
-class Step(str, Enum):
+class Move(str, Enum):
     """The next thing to do for a session."""
 
     ATTEMPT = "attempt"
@@ -45,30 +45,30 @@ class Step(str, Enum):
 class Next:
     """A step, with its delay (WAIT) or its outcome and note (FINISH)."""
 
-    step: Step
+    step: Move
     delay: float = 0.0
     outcome: State | None = None
     note: str = ""
 
 
-_DISPATCH = {State.RERUNNING: Step.RERUN, State.DEPLOYING: Step.DEPLOY, State.ACCEPTING: Step.ACCEPTANCE}
+_DISPATCH = {State.RERUNNING: Move.RERUN, State.DEPLOYING: Move.DEPLOY, State.ACCEPTING: Move.ACCEPTANCE}
 
 
 def next_step(session: Session, *, now: float, poll_s: float) -> Next:
     """The one step that moves `session` on at `now` (see the table in the module docstring)."""
     if session.done:
-        return Next(Step.DONE)
+        return Next(Move.DONE)
     if session.waiting_for is not None:
-        return Next(Step.TIME_OUT) if session.wait_expired(now) else Next(Step.WAIT, delay=poll_s)
+        return Next(Move.TIME_OUT) if session.wait_expired(now) else Next(Move.WAIT, delay=poll_s)
     if session.state is State.FIXING:
         return _fixing(session, now)
-    return Next(_DISPATCH.get(session.state, Step.HOLD))
+    return Next(_DISPATCH.get(session.state, Move.HOLD))
 
 
 def _fixing(session: Session, now: float) -> Next:
     if session.current is not None:
-        return Next(Step.HOLD)
+        return Next(Move.HOLD)
     exhausted = session.budget_left(now).exhausted
     if exhausted:
-        return Next(Step.FINISH, outcome=State.BUDGET_EXHAUSTED, note=exhausted)
-    return Next(Step.ATTEMPT)
+        return Next(Move.FINISH, outcome=State.BUDGET_EXHAUSTED, note=exhausted)
+    return Next(Move.ATTEMPT)

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, fields
 from enum import Enum
 from typing import Any
 
+from bot.config.budget import Budget
+
 
 class State(str, Enum):
     """Where a debug session stands."""
@@ -98,7 +100,7 @@ class Stage:
 
 
 @dataclass(frozen=True)
-class Event:
+class HistoryEntry:
     """One line of the session's history."""
 
     at: float
@@ -107,16 +109,7 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Budget:
-    """Caps on one session: attempts, model tokens, wall minutes."""
-
-    attempts: int = 3
-    tokens: int = 200_000
-    minutes: int = 30
-
-
-@dataclass(frozen=True)
-class BudgetLeft:
+class BudgetUse:
     """What is left of a budget; `exhausted` names the first cap reached ("" while none is)."""
 
     budget: Budget
@@ -161,4 +154,4 @@ def _same(value: Any) -> Any:
 
 
 _ENUMS = {("Attempt", "result"): Result, ("Wait", "kind"): WaitKind, ("Stage", "result"): Result,
-          ("Event", "state"): State}
+          ("HistoryEntry", "state"): State}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from bot.debug.core.records import Attempt, BudgetLeft, Result, Stage, State, WaitKind
+from bot.debug.core.records import Attempt, BudgetUse, Result, Stage, State, WaitKind
 from bot.debug.core.session import Session
 from bot.redact import redact
 
@@ -138,7 +138,7 @@ def _row(a: Attempt, cap: int, now: float, link: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _budget(left: BudgetLeft) -> str:
+def _budget(left: BudgetUse) -> str:
     b = left.budget
     return (f"**Budget:** attempts {left.attempts_used}/{b.attempts} · tokens {left.tokens_used:,}/{b.tokens:,} · "
             f"minutes {int(left.minutes_used)}/{b.minutes}")

@@ -21,8 +21,8 @@ from typing import Any
 
 from bot.debug.core.decide import Decision, Kind
 from bot.debug.core.paths import workflow_stem
-from bot.debug.core.records import (TERMINAL, Attempt, Budget, BudgetLeft, Event, Result, Stage, State, Wait,
-                                   WaitKind, from_json, to_json)
+from bot.config.budget import Budget
+from bot.debug.core.records import (TERMINAL, Attempt, BudgetUse, HistoryEntry, Result, Stage, State, Wait, WaitKind, from_json, to_json)
 
 VERSION = 1
 MAX_EVENTS = 100
@@ -82,7 +82,7 @@ class Session:
     reruns: int = 0
     outcome: str = ""
     finished_at: float | None = None
-    events: tuple[Event, ...] = ()
+    events: tuple[HistoryEntry, ...] = ()
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -112,10 +112,10 @@ class Session:
         """Model tokens spent over all attempts."""
         return sum(a.tokens for a in self.attempts)
 
-    def budget_left(self, now: float) -> BudgetLeft:
+    def budget_left(self, now: float) -> BudgetUse:
         """Usage against the budget at `now`."""
         end = self.finished_at if self.finished_at is not None else now
-        return BudgetLeft(self.budget, len(self.attempts), self.tokens_used, max(0.0, end - self.created_at) / 60)
+        return BudgetUse(self.budget, len(self.attempts), self.tokens_used, max(0.0, end - self.created_at) / 60)
 
     def wait_expired(self, now: float) -> bool:
         """True when the session waits and the wait's deadline has passed."""
@@ -284,7 +284,7 @@ class Session:
         return replace(self, attempts=(*self.attempts[:-1], attempt))
 
     def _to(self, state: State, now: float, note: str, **changes: Any) -> Session:
-        events = (*self.events, Event(now, state, note))[-MAX_EVENTS:]
+        events = (*self.events, HistoryEntry(now, state, note))[-MAX_EVENTS:]
         return replace(self, state=state, events=events, **changes)
 
     def _finish(self, state: State, now: float, note: str, **changes: Any) -> Session:
@@ -309,7 +309,7 @@ def new_session(repo: str, workflow: str, *, run_id: int, run_number: int, branc
     """A session in COLLECTING for a failed run; `details` are other Session fields (author, pr_number …)."""
     return Session(key=session_key(repo, sha, workflow), repo=repo, workflow=workflow, run_id=run_id,
                    run_number=run_number, branch=branch, base_branch=base_branch, sha=sha, created_at=now,
-                   budget=budget or Budget(), events=(Event(now, State.COLLECTING, "session opened"),), **details)
+                   budget=budget or Budget(), events=(HistoryEntry(now, State.COLLECTING, "session opened"),), **details)
 
 
 def _plain(value: Any) -> Any:
@@ -326,5 +326,5 @@ def _typed(values: dict[str, Any]) -> dict[str, Any]:
         if values.get(name) is not None:
             out[name] = from_json(cls, values[name])
     out["attempts"] = tuple(from_json(Attempt, a) for a in values.get("attempts", ()))
-    out["events"] = tuple(from_json(Event, e) for e in values.get("events", ()))
+    out["events"] = tuple(from_json(HistoryEntry, e) for e in values.get("events", ()))
     return out

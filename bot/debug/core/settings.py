@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from bot.config.settings import ConfigError, Settings
 from bot.debug.core.commits import BOT_PREFIX, FIX_PREFIX
-from bot.config.repo import Budget, Debug, WorkflowRef
+from bot.config.repo import BudgetSettings, Debug, WorkflowRef
 from bot.config.playbooks import Playbook
 from bot.llm.limits import max_call_seconds
 
@@ -34,7 +34,7 @@ def effective_debug(config: Debug, playbook: Playbook) -> tuple[Debug, Phases]:
     """The session's settings: repo keys that were set, else the playbook's budgets, options and phases."""
     chosen, options, phases = config.model_fields_set, playbook.options, playbook.phases
     try:
-        budget = Budget(**{**_budget_defaults(playbook), **config.budget.model_dump(include=config.budget.model_fields_set)})
+        budget = BudgetSettings(**{**_budget_defaults(playbook), **config.budget.model_dump(include=config.budget.model_fields_set)})
     except ValidationError as exc:
         raise ConfigError(f"{playbook.file or 'workflows/auto_debug.yaml'}: budgets: {exc.errors()[0]['msg']}") from None
     update: dict = {"budget": budget}
