@@ -13,7 +13,7 @@ from rq import Queue
 
 from harness.rig import BOT, SECRET, Rig, wait_for
 from tests.conftest import SHARED, comment_case
-from tests.integration.conftest import PrivateRedis
+from harness.redis_server import RedisServer
 
 pytestmark = pytest.mark.integration
 
@@ -78,7 +78,7 @@ def test_duplicates_and_replays_run_once(rig: Rig) -> None:
     assert len(_bot_comments(rig, number)) == 1
 
 
-def test_acknowledged_deliveries_survive_redis_going_down(tmp_path: Path, private_redis: PrivateRedis) -> None:
+def test_acknowledged_deliveries_survive_redis_going_down(tmp_path: Path, private_redis: RedisServer) -> None:
     rig = Rig(tmp_path / "rig", redis_url=private_redis.url)
     rig.seed()
     with rig:

@@ -12,7 +12,7 @@ from bot.config.settings import ModelSettings
 from bot.llm.client import OpenAIChat
 from bot.llm.errors import LLMUnavailable
 from harness.rig import BOT, Rig, wait_for
-from tests.reliability.conftest import Server
+from harness.redis_server import RedisServer
 from tests.reliability.misbehaving import Endpoint, elapsed
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
@@ -53,7 +53,7 @@ def test_the_job_timeout_reaches_rq_as_itself(mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", ["silent", "trickle"])
-def test_a_failing_model_ends_in_one_comment_after_the_last_try(tmp_path: Path, own_redis: Server, mode: str) -> None:
+def test_a_failing_model_ends_in_one_comment_after_the_last_try(tmp_path: Path, own_redis: RedisServer, mode: str) -> None:
     with Endpoint(mode) as endpoint:  # type: ignore[arg-type]
         rig = Rig(tmp_path / "rig", redis_url=own_redis.url, model_url=endpoint.base_url,
                   extra_env={"TEABOT_MODEL_TIMEOUT": "2", "TEABOT_RETRY_INTERVALS": "1,1"})

@@ -11,24 +11,24 @@ from bot.config.settings import Settings
 from bot.receiver.app import create_app
 from bot.worker.queues import RQQueue, connect
 from harness.rig import SECRET
-from tests.reliability.conftest import Server
+from harness.redis_server import RedisServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 
-def _health(server: Server, tmp_path: Path) -> dict:
+def _health(server: RedisServer, tmp_path: Path) -> dict:
     settings = Settings(webhook_secret=SECRET, data_dir=tmp_path, redis_url=server.url)
     return create_app(settings, queue=RQQueue(connect(server.url))).test_client().get("/healthz").get_json()
 
 
-def test_a_redis_without_aof_is_a_warning_and_healthz_says_so(own_redis: Server, tmp_path: Path) -> None:
+def test_a_redis_without_aof_is_a_warning_and_healthz_says_so(own_redis: RedisServer, tmp_path: Path) -> None:
     finding = check_redis(own_redis.url)
     assert finding.level is Level.WARN and "does not persist" in finding.what and "--appendonly yes" in finding.fix
     health = _health(own_redis, tmp_path)
     assert health["redis_persistence"] == "none" and health["redis_durable"] is False and health["jobs_journaled"] == 0
 
 
-def test_a_redis_with_aof_is_ok(durable_redis: Server, tmp_path: Path) -> None:
+def test_a_redis_with_aof_is_ok(durable_redis: RedisServer, tmp_path: Path) -> None:
     finding = check_redis(durable_redis.url)
     assert finding.level is Level.OK and "aof (appendfsync always)" in finding.what
     health = _health(durable_redis, tmp_path)

@@ -18,7 +18,7 @@ from rq import Queue, Worker
 
 from harness.rig import BOT, Rig, wait_for
 from tests.conftest import comment_case
-from tests.reliability.conftest import Server
+from harness.redis_server import RedisServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(200)]
 DELIVERIES = 150
@@ -26,7 +26,7 @@ KILL_AT = 60
 MARK = re.compile(r"<!-- teabot-effect (teabot-reply_help-\w+)/1 -->")
 
 
-def _burst(rig: Rig, number: int, server: Server) -> tuple[list[int], float]:
+def _burst(rig: Rig, number: int, server: RedisServer) -> tuple[list[int], float]:
     """Deliver the burst on 8 threads; kill Redis at the KILL_AT-th answer, start it again 5 s later."""
     answered = 0
     lock = threading.Lock()
@@ -52,7 +52,7 @@ def _burst(rig: Rig, number: int, server: Server) -> tuple[list[int], float]:
     return statuses, time.monotonic()
 
 
-def _states(rig: Rig, server: Server) -> dict[str, object]:
+def _states(rig: Rig, server: RedisServer) -> dict[str, object]:
     queue = Queue(rig.queue_name, connection=server.client())
     return {"queued": queue.count, "started": queue.started_job_registry.get_job_ids(cleanup=False),
             "scheduled": queue.scheduled_job_registry.count, "failed": queue.failed_job_registry.count,
@@ -67,7 +67,7 @@ def _replies(rig: Rig, number: int) -> Counter[str]:
 
 @pytest.mark.parametrize("persistent", [False, True], ids=["no-persistence", "aof-everysec"])
 def test_killing_redis_mid_burst_loses_and_repeats_nothing(tmp_path: Path, persistent: bool) -> None:
-    server = Server(tmp_path / "redis", persistent=persistent, fsync="everysec")  # everysec: the README's setting
+    server = RedisServer(tmp_path / "redis", persistent=persistent, fsync="everysec")  # everysec: the README's setting
     server.start()
     rig = Rig(tmp_path / "rig", redis_url=server.url)
     rig.seed()

@@ -11,7 +11,7 @@ import pytest
 from rq import Queue
 
 from harness.rig import BOT, Rig, wait_for
-from tests.reliability.conftest import Server
+from harness.redis_server import RedisServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 COMMENTS = r"/repos/acme/widget/issues/\d+/comments"
@@ -21,7 +21,7 @@ def _replies(rig: Rig, number: int) -> list[dict]:
     return [c for c in rig.fake.list_comments("acme/widget", number) if c["user"]["login"] == BOT]
 
 
-def test_a_killed_workers_job_completes_within_a_minute_of_a_new_worker_and_posts_once(tmp_path: Path, own_redis: Server) -> None:
+def test_a_killed_workers_job_completes_within_a_minute_of_a_new_worker_and_posts_once(tmp_path: Path, own_redis: RedisServer) -> None:
     rig = Rig(tmp_path / "rig", redis_url=own_redis.url)
     rig.seed()
     with rig:
@@ -46,7 +46,7 @@ def test_a_killed_workers_job_completes_within_a_minute_of_a_new_worker_and_post
         assert recovered < 60
 
 
-def test_a_killed_work_horse_ends_in_one_failure_comment(tmp_path: Path, own_redis: Server) -> None:
+def test_a_killed_work_horse_ends_in_one_failure_comment(tmp_path: Path, own_redis: RedisServer) -> None:
     rig = Rig(tmp_path / "rig", redis_url=own_redis.url, extra_env={"TEABOT_RETRY_INTERVALS": "0"})
     rig.seed()
     with rig:
