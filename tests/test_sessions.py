@@ -40,3 +40,9 @@ def _locked(store, order: list[str], trying: threading.Event) -> None:
     trying.set()
     with store.lock("k1", timeout=5):
         order.append("second")
+
+
+def test_the_last_complete_sweep_is_kept_per_repository(store) -> None:
+    assert store.last_sweep("acme/widget") is None
+    store.mark_swept("acme/widget", 1700000000.5)
+    assert store.last_sweep("acme/widget") == 1700000000.5 and store.last_sweep("other/repo") is None

@@ -105,6 +105,7 @@ class Debug(_Strict):
     docs_folder: str = "docs"  # prd.md, techDoc.md, testCase.md
     poll_interval_seconds: int = Field(50, ge=5)
     wait_timeout_seconds: int = Field(600, ge=30)
+    sweep_window_days: int = Field(7, ge=1)  # how far back the sweep looks when no pass has completed yet
     allow_ci_edits: bool = False  # opens CI definitions only; prefer guard.allow
     guard: Guard = Guard()
     external_ci: ExternalCiSettings = ExternalCiSettings()

@@ -15,6 +15,7 @@ import logging
 from bot.debug import driver, gitea, results, sessions
 from bot.debug import external_logs as external
 from bot.debug import fix as debug_fix
+from bot.debug import sweep as failed_runs
 from bot.debug.core.external import FAILED, is_external_result
 from bot.debug.core.pipeline import PipelineResult, is_awaited
 from bot.debug.core.records import State, WaitKind
@@ -136,20 +137,37 @@ def _dispatch_missing_ci(deps: Deps, session: Session) -> None:
         deps.forge.dispatch_workflow(session.repo, wait.workflow, wait.branch)
 
 
-def sweep(deps: Deps, repo: str, *, limit: int = 20) -> list[str]:
-    """Start sessions for recent failed runs that have none (Gitea never re-sends a lost delivery)."""
-    started = []
+def _sweep_runs(deps: Deps, repo: str, limit: int) -> list[str]:
+    """Open sessions for up to `limit` unknown failed runs; record the pass when none was left."""
+    began = deps.clock()
+    started: list[str] = []
+    tried = left = 0
     try:
-        failed = gitea.runs(deps.forge, repo, status="failure")[:limit]
+        for run in failed_runs.unknown_failures(deps, repo, failed_runs.since(deps, repo, began)):
+            if tried >= limit:
+                left += 1  # counted, not started: the pass stays unrecorded so the next one looks again
+                continue
+            tried += 1
+            if start(deps, repo, run.id, trigger="sweep") is not None:
+                started.append(session_key(repo, run.head_sha, run.workflow))
     except RunsListForbidden as exc:
         log.warning("sweep of %s skips Actions runs: %s", repo, exc, extra={"repo": repo})
-        failed = []
-    for run in failed:
-        key = session_key(repo, run.head_sha, run.workflow)
-        if PipelineResult.from_run(repo, run, bot_login=deps.bot_login).own or deps.store.load(key) is not None:
-            continue  # the bot's own run (its fix branch, or one it started), or a failure with a session
-        if start(deps, repo, run.id, trigger="sweep") is not None:
-            started.append(key)
+        return started
+    if left:
+        log.info("sweep of %s looked at %d failed runs (the cap per pass); %d left for the next pass", repo, tried,
+                 left, extra={"repo": repo})
+    else:
+        deps.store.mark_swept(repo, began)
+    return started
+
+
+def sweep(deps: Deps, repo: str, *, limit: int = 50) -> list[str]:
+    """Start sessions for failed runs that have none (Gitea never re-sends a lost delivery).
+
+    Reads every failed run since the last complete pass; `limit` caps the sessions one pass opens,
+    and what it leaves is picked up by the next pass. Returns the keys of the sessions started.
+    """
+    started = _sweep_runs(deps, repo, limit)
     if results.watched(deps.config, ""):
         for pull, status in external.open_failures(deps.forge, repo, deps.bot_login, deps.config.external_ci.contexts):
             result = PipelineResult.from_status(repo, status, branch=pull.head_ref, author=pull.author,

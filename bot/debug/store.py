@@ -3,7 +3,8 @@
 A session is stored as its JSON text under its key, with three indexes: by fix branch (a CI result
 on `teabot/fix/...` finds its session), by fix commit (a pull_request run names no branch, only its
 commit) and by repository (the reconciliation sweep and the "waiting" list). A per-session lock
-keeps two steps of one session from running at once.
+keeps two steps of one session from running at once. Per repository, the store also keeps when the
+last complete sweep began, so the next sweep reads the runs list only back to there.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class SessionStore(Protocol):
     def key_for_commit(self, repo: str, sha: str) -> str | None: ...
     def keys(self, repo: str) -> list[str]: ...
     def lock(self, key: str, timeout: float = 600) -> contextlib.AbstractContextManager[None]: ...
+    def last_sweep(self, repo: str) -> float | None: ...
+    def mark_swept(self, repo: str, when: float) -> None: ...
 
 
 class RedisSessionStore:
@@ -76,6 +79,15 @@ class RedisSessionStore:
         with self.redis.lock(f"{PREFIX}-lock:{key}", timeout=timeout, blocking_timeout=timeout):
             yield
 
+    def last_sweep(self, repo: str) -> float | None:
+        """When the last complete sweep of the repository began (epoch seconds), or None."""
+        value = self._text(self.redis.get(f"{PREFIX}-swept:{repo}"))
+        return float(value) if value else None
+
+    def mark_swept(self, repo: str, when: float) -> None:
+        """Record a complete sweep that began at `when`; it expires with the sessions it made."""
+        self.redis.set(f"{PREFIX}-swept:{repo}", repr(when), ex=self.ttl)
+
 
 class MemorySessionStore:
     """Sessions in this process only (embedded mode: lost on restart; the sweep catches up)."""
@@ -86,6 +98,7 @@ class MemorySessionStore:
         self._commits: dict[tuple[str, str], str] = {}
         self._repos: dict[str, set[str]] = {}
         self._locks: dict[str, threading.Lock] = {}
+        self._swept: dict[str, float] = {}
         self._guard = threading.Lock()
 
     def load(self, key: str) -> str | None:
@@ -124,3 +137,11 @@ class MemorySessionStore:
             yield
         finally:
             lock.release()
+
+    def last_sweep(self, repo: str) -> float | None:
+        """When the last complete sweep of the repository began (epoch seconds), or None."""
+        return self._swept.get(repo)
+
+    def mark_swept(self, repo: str, when: float) -> None:
+        """Record a complete sweep that began at `when`."""
+        self._swept[repo] = when

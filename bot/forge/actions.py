@@ -14,7 +14,7 @@ from urllib.parse import quote
 from bot.forge.capabilities import Capabilities
 from bot.forge.compat import runs_from_tasks
 from bot.forge.errors import Forbidden, NotFound, RunsListForbidden
-from bot.forge.transport import Transport
+from bot.forge.transport import MAX_PAGES, PAGE_LIMIT, Transport
 
 Json = dict[str, Any]
 
@@ -43,10 +43,27 @@ class ActionsMethods:
         `branch` matches branch runs only: pull_request runs have no head_branch. On Gitea 1.25 a bot
         that is not the owner or a site admin gets RunsListForbidden (see `run_summaries`).
         """
+        return list(self.iter_runs(repo, branch=branch, event=event, status=status, head_sha=head_sha))
+
+    def iter_runs(self, repo: str, *, branch: str | None = None, event: str | None = None,
+                  status: str | None = None, head_sha: str | None = None) -> Iterator[Json]:
+        """Workflow runs, newest first, read a page at a time as the caller goes (filters as `list_runs`)."""
         self._require("runs_api", "listing workflow runs")
         params = {"branch": branch, "event": event, "status": status, "head_sha": head_sha}
+        seen = 0
+        for page in range(1, MAX_PAGES + 1):
+            body = self._runs_page(repo, params, page)
+            batch = body.get("workflow_runs") or []
+            yield from batch
+            seen += len(batch)
+            if not batch or seen >= int(body.get("total_count") or 0):
+                return
+
+    def _runs_page(self, repo: str, params: Mapping[str, str | None], page: int) -> Json:
+        """One page of the runs list; a 1.25 owner-only 403 becomes RunsListForbidden."""
         try:
-            return self.transport.paginate_total(f"{_repo_path(repo)}/actions/runs", "workflow_runs", params)
+            return self.transport.request("GET", f"{_repo_path(repo)}/actions/runs",
+                                          params={**params, "page": page, "limit": PAGE_LIMIT}).json()
         except Forbidden as exc:
             if not self.capabilities().runs_list_needs_owner:
                 raise

@@ -44,6 +44,15 @@ def test_list_runs_reads_every_page(forge: GiteaClient, fake: FakeGitea) -> None
     assert [c.query["page"] for c in fake.calls("GET", f"/repos/{REPO}/actions/runs")] == ["1", "2"]
 
 
+def test_iter_runs_reads_a_page_only_when_the_caller_gets_there(forge: GiteaClient, fake: FakeGitea) -> None:
+    for _ in range(61):
+        fake.add_run(REPO, conclusion="failure")
+    runs = forge.iter_runs(REPO, status="failure")
+    assert [next(runs)["id"] for _ in range(50)] and len(fake.calls("GET", f"/repos/{REPO}/actions/runs")) == 1
+    assert len(list(runs)) == 11
+    assert [c.query["page"] for c in fake.calls("GET", f"/repos/{REPO}/actions/runs")] == ["1", "2"]
+
+
 def test_job_log_is_streamed_with_timestamps(forge: GiteaClient, fake: FakeGitea) -> None:
     run_id = failed_run(fake)
     job = forge.list_run_jobs(REPO, run_id)[1]
