@@ -53,3 +53,14 @@ def test_all_problems_are_reported_at_once_naming_each_variable() -> None:
 def test_replace_returns_a_changed_copy() -> None:
     settings = Settings()
     assert settings.replace(bot_login="b").bot_login == "b" and settings.bot_login is None
+
+
+def test_every_variable_teabot_reads_is_known_so_it_is_never_reported_as_a_misspelling() -> None:
+    import re
+    from pathlib import Path
+
+    from bot.config.settings import KNOWN_VARIABLES
+
+    root = Path(__file__).resolve().parents[1] / "bot"
+    read = {name for path in root.rglob("*.py") for name in re.findall(r"\"(TEABOT_[A-Z_]+)\"", path.read_text())}
+    assert read and read <= KNOWN_VARIABLES, sorted(read - KNOWN_VARIABLES)

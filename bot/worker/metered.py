@@ -10,6 +10,7 @@ import httpx
 from rq import Worker
 from rq.job import Job
 
+from bot.llm.limits import DeadlineTransport
 from bot.worker.telemetry import CountingTransport, Telemetry
 from bot.worker.runtime import Runtime
 
@@ -19,7 +20,9 @@ def metered(runtime: Runtime, telemetry: Telemetry) -> Runtime:
     return dataclasses.replace(
         runtime,
         gitea_transport=CountingTransport(runtime.gitea_transport or httpx.HTTPTransport(), telemetry, "gitea"),
-        model_transport=CountingTransport(runtime.model_transport or httpx.HTTPTransport(), telemetry, "model"))
+        # inside the count, the total deadline per model call (httpx's timeouts are per read, not per answer)
+        model_transport=CountingTransport(runtime.model_transport or DeadlineTransport(runtime.settings.model.timeout),
+                                          telemetry, "model"))
 
 
 def job_label(job: Job) -> str:

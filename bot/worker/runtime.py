@@ -77,11 +77,8 @@ class Runtime:
 
         if self.model_transport is None or not self.settings.model.enabled:
             return make_llm(self.settings.model, budget=TokenMeter(tokens))
-        from bot.llm.limits import DeadlineTransport
-
-        # counted, and still under the total deadline per call that the model client's own transport holds
-        transport = DeadlineTransport(self.settings.model.timeout, inner=self.model_transport)
-        http = httpx.Client(transport=transport, timeout=self.settings.model.timeout, follow_redirects=True)
+        # `metered` puts the counting transport outside the deadline one, so a trickling answer is still cut off
+        http = httpx.Client(transport=self.model_transport, timeout=self.settings.model.timeout, follow_redirects=True)
         return OpenAIChat(self.settings.model, http_client=http, budget=TokenMeter(tokens))
 
     def bot_login(self) -> str:

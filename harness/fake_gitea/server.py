@@ -132,13 +132,15 @@ class FakeGitea:
                 self._run_ci([pull_trigger(target, issue, "opened", author)])
             return number
 
-    def add_comment(self, repo: str, number: int, body: str, *, author: str) -> int:
-        """`author` comments on an issue or pull request (hooks get `created`); returns the comment id."""
+    def add_comment(self, repo: str, number: int, body: str, *, author: str, deliver: bool = True) -> int:
+        """`author` comments on an issue or pull request (hooks get `created` unless `deliver` is False, for a
+        test that sends the delivery itself); returns the comment id."""
         with self.state.lock:
             target, user = self._repo(repo), self.state.users[author]
             comment = Comment(self.state.next_id("comment"), target.issues[number], user, body)
             target.comments[comment.id] = comment
-            self._deliver(target, [comment_event(Shapes(self.state, user), "created", comment, target, user)])
+            if deliver:
+                self._deliver(target, [comment_event(Shapes(self.state, user), "created", comment, target, user)])
             return comment.id
 
     def add_reaction(self, repo: str, content: str, *, author: str, number: int | None = None,

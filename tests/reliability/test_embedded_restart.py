@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.fake_gitea.state import Comment
 from harness.rig import BOT, Rig, wait_for
 from tests.conftest import comment_case
 
@@ -20,15 +19,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(150)]
 COMMANDS = 12
 COMMENTS = r"/repos/acme/widget/issues/\d+/comments"
 MARK = re.compile(r"<!-- teabot-effect (teabot-reply_help-\w+)/1 -->")
-
-
-def _comment(rig: Rig, number: int, body: str, *, author: str) -> int:
-    """A comment on the fake Gitea whose webhook the test sends itself (so it controls when and how often)."""
-    with rig.fake.state.lock:
-        repo = rig.fake.state.repos["acme/widget"]
-        comment = Comment(rig.fake.state.next_id("comment"), repo.issues[number], rig.fake.state.users[author], body)
-        repo.comments[comment.id] = comment
-        return comment.id
 
 
 def _replies(rig: Rig, number: int) -> Counter[str]:
@@ -46,7 +36,7 @@ def test_a_restart_resumes_every_accepted_job_once(tmp_path: Path, sig: signal.S
         rig.fake.delay_next("POST", COMMENTS, 1.5, times=COMMANDS)  # Gitea is slow: the jobs pile up
         cases = []
         for _ in range(COMMANDS):  # the comments exist on Gitea (jobs re-read them by id); their deliveries come below
-            case = comment_case("/help", comment_id=_comment(rig, number, "/help", author="alice"))
+            case = comment_case("/help", comment_id=rig.fake.add_comment("acme/widget", number, "/help", author="alice", deliver=False))
             case["body"]["issue"]["number"] = number
             cases.append(case)
             assert rig.deliver("issue_comment", case["body"]).status_code == 202

@@ -31,10 +31,12 @@ def _burst(rig: Rig, number: int, server: RedisServer) -> tuple[list[int], float
     answered = 0
     lock = threading.Lock()
     killed = threading.Event()
+    # the comments exist on Gitea (jobs re-read them by id); the test sends their deliveries itself
+    ids = [rig.fake.add_comment("acme/widget", number, "/help", author="alice", deliver=False) for _ in range(DELIVERIES)]
 
     def deliver(n: int) -> int:
         nonlocal answered
-        case = comment_case("/help", comment_id=10_000 + n)
+        case = comment_case("/help", comment_id=ids[n])
         case["body"]["issue"]["number"] = number
         status = rig.deliver("issue_comment", case["body"]).status_code
         with lock:
