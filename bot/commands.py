@@ -41,6 +41,8 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("/summarize", "summarise this thread: requirements, decisions, open questions and their owners"),
     CommandHelp("/classify", "classify the requirements here as functional or non-functional, with reasons"),
     CommandHelp("/debug [docs-folder]", "on a pull request: diagnose the failing pipeline and try to fix it (write access)"),
+    CommandHelp("/triage lines 120-140", "the cause of the failure teabot reported here is these log lines: "
+                "triage of this repository learns their shapes (`/triage forget` drops them; write access)"),
     CommandHelp("/help", "list these commands"),
 )
 

@@ -27,7 +27,7 @@ planning:
 """)
     assert config.debug.budget.attempts == 5 and config.debug.deploy.inputs == {"env": "staging"}
     assert config.debug.acceptance.workflow == "e2e.yml" and config.planning.label_colors == {"type": "0e8a16"}
-    assert config.enabled_commands() == {"plan", "summarize", "classify", "help"}
+    assert config.enabled_commands() == {"plan", "summarize", "classify", "triage", "help"}
 
 
 @pytest.mark.parametrize(

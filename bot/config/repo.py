@@ -32,12 +32,13 @@ class CommandRule(_Strict):
 
 
 class Commands(_Strict):
-    """The comment commands. `/plan approve` and `/debug` always need write access."""
+    """The comment commands. `/plan approve`, `/debug` and `/triage` always need write access."""
 
     plan: CommandRule = CommandRule(allowed="write")
     summarize: CommandRule = CommandRule(allowed="read")
     classify: CommandRule = CommandRule(allowed="read")
     debug: CommandRule = CommandRule(allowed="write")
+    triage: CommandRule = CommandRule(allowed="write")  # corrections teach the repository's triage
     help: CommandRule = CommandRule(allowed="anyone")
 
 

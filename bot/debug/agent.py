@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.debug import driver, gitea, results, sessions
+from bot.debug import driver, gitea, results, sessions, teach
 from bot.debug import external_logs as external
 from bot.debug import fix as debug_fix
 from bot.debug import sweep as failed_runs
@@ -182,7 +182,8 @@ def collect_feedback(deps: Deps, repo: str) -> int:
     """Record 👍/👎 on the bot's status comments in the ledger, as feedback on that diagnosis or fix.
 
     Gitea sends no webhook for reactions, so the sweep reads them; a user's vote is stored once and
-    a changed vote replaces it. Returns the number of votes seen.
+    a changed vote replaces it. A 👍 also confirms the triage's lines as the failure's cause, so later
+    triage of the repository ranks lines of their shapes first (once per user). Returns the votes seen.
     """
     if deps.ledger is None:
         return 0
@@ -191,13 +192,15 @@ def collect_feedback(deps: Deps, repo: str) -> int:
         session = sessions.load(deps, key)
         if session is None or session.comment_id is None:
             continue
-        entry = next((p for p in deps.ledger.history(repo, session.fingerprint) if p.commit == session.sha), None)
+        entry = teach.ledger_entry(deps, session)
         if entry is None:
             continue
         for reaction in map(Reaction.from_api, deps.forge.list_comment_reactions(repo, session.comment_id)):
             vote = VOTES.get(reaction.content)
             if vote and reaction.user and reaction.user.lower() != deps.bot_login.lower():
                 deps.ledger.add_feedback(entry.id, vote, reaction.user)
+                if vote > 0:
+                    teach.confirm(deps, entry, reaction.user)
                 seen += 1
     return seen
 

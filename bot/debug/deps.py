@@ -16,6 +16,8 @@ from bot.debug.ledger import Ledger
 from bot.debug.store import SessionStore
 from bot.forge.client import GiteaClient
 from bot.llm.client import LLM
+from bot.triage.memory import ShapeStore
+from bot.triage.shapes import Learned
 
 
 class Schedule(Protocol):
@@ -40,9 +42,15 @@ class Deps:
     external: ExternalLogs = ExternalLogs()
     phases: Phases = Phases()
     trust: Trust = Trust()  # whose code the agent may branch from, push and re-run
+    shapes: Callable[[str], ShapeStore] | None = None  # a repository's learned cause shapes (None: nothing kept)
 
     def failed_run(self, repo: str, result: PipelineResult) -> gitea.FailedRun | None:
         """The triage of a failed run or external status; LogUnavailable when an external log cannot be read."""
+        learned = self.learned(repo)
         if result.external:
-            return external.failed_status_run(self.external, result)
-        return gitea.failed_run(self.forge, repo, result)
+            return external.failed_status_run(self.external, result, learned)
+        return gitea.failed_run(self.forge, repo, result, learned)
+
+    def learned(self, repo: str) -> Learned | None:
+        """What `repo`'s users confirmed as cause lines, for triage to rank first (None when nothing is kept)."""
+        return self.shapes(repo).load() if self.shapes is not None else None

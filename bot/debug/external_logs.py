@@ -25,6 +25,7 @@ from bot.debug.gitea import FailedRun, pull_for_commit
 from bot.forge.client import GiteaClient
 from bot.forge.models import Branch, Pull, Status
 from bot.triage import triage
+from bot.triage.shapes import Learned
 
 log = logging.getLogger(__name__)
 MAX_LOG_BYTES = 16 * 1024 * 1024
@@ -77,10 +78,10 @@ class ExternalLogs:
         raise LogUnavailable(f"the log at {_shown(url)} redirected more than {MAX_REDIRECTS} times")
 
 
-def failed_status_run(logs: ExternalLogs, result: PipelineResult) -> FailedRun:
-    """Triage the log of a failed external status."""
+def failed_status_run(logs: ExternalLogs, result: PipelineResult, learned: Learned | None = None) -> FailedRun:
+    """Triage the log of a failed external status (`learned`: the repository's confirmed cause shapes)."""
     raw = logs.fetch(Status(result.run_id, context=result.workflow, sha=result.sha, target_url=result.url))
-    return FailedRun(result, result.workflow, triage(raw), 0, result.workflow, raw)
+    return FailedRun(result, result.workflow, triage(raw, learned=learned), 0, result.workflow, raw)
 
 
 def statuses(forge: GiteaClient, repo: str, sha: str) -> list[Status]:

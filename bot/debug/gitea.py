@@ -21,6 +21,7 @@ from bot.forge.models import Entry, Job, Pull, Run, tree_entries
 from bot.llm.reply import ToolCall
 from bot.security.paths import PathError, confine, confine_folder, normalise_path
 from bot.triage import Triage, triage
+from bot.triage.shapes import Learned
 
 log = logging.getLogger(__name__)
 MAX_LOG_BYTES = 64 * 1024 * 1024  # a job log larger than this is cut (its tail is kept by triage's ring)
@@ -72,14 +73,17 @@ def runs(forge: GiteaClient, repo: str, **filters: str) -> list[Run]:
     return [Run.from_api(run) for run in forge.list_runs(repo, **filters)]
 
 
-def triage_job(forge: GiteaClient, repo: str, job: Job, *, workflow: str, branch: str, max_lines: int = 40) -> JobTriage:
+def triage_job(forge: GiteaClient, repo: str, job: Job, *, workflow: str, branch: str, max_lines: int = 40,
+               learned: Learned | None = None) -> JobTriage:
     """Triage one job of a run of `workflow` on `branch` against the same job of its last green run there.
 
     The one way a run's job is triaged: by the debug agent, `teabot triage --run` and the Actions step.
+    `learned`: the cause-line shapes the repository's users confirmed, ranked first.
     """
     raw = read_log(forge, repo, job.id)
     baseline = baseline_log(forge, repo, job, workflow=workflow, branch=branch)
-    return JobTriage(job.id, job.name, baseline is not None, triage(raw, baseline, max_lines=max_lines), raw)
+    found = triage(raw, baseline, max_lines=max_lines, learned=learned)
+    return JobTriage(job.id, job.name, baseline is not None, found, raw)
 
 
 def failed_jobs(forge: GiteaClient, repo: str, run_id: int) -> list[Job]:
@@ -87,12 +91,12 @@ def failed_jobs(forge: GiteaClient, repo: str, run_id: int) -> list[Job]:
     return [job for job in map(Job.from_api, forge.list_run_jobs(repo, run_id)) if job.conclusion == "failure"]
 
 
-def failed_run(forge: GiteaClient, repo: str, result: PipelineResult) -> FailedRun | None:
+def failed_run(forge: GiteaClient, repo: str, result: PipelineResult, learned: Learned | None = None) -> FailedRun | None:
     """Triage the first failed job of a run, with the last green run of the same job as the baseline."""
     failed = failed_jobs(forge, repo, result.run_id)
     if not failed:
         return None
-    found = triage_job(forge, repo, failed[0], workflow=result.workflow, branch=result.branch)
+    found = triage_job(forge, repo, failed[0], workflow=result.workflow, branch=result.branch, learned=learned)
     return FailedRun(result, result.workflow, found.result, found.job_id, found.job_name, found.raw_log)
 
 

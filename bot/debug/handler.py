@@ -9,6 +9,7 @@ from bot.debug.core.settings import job_timeout
 from bot.events import COMPLETED, CREATED, Event
 from bot.forge.models import Status
 from bot.routing import Context, Router
+from bot.triage.feedback import parse_correction
 
 router = Router()
 STATUS_FIELDS = ("id", "sha", "context", "state", "description", "target_url", "created_at", "updated_at")
@@ -63,3 +64,19 @@ def on_debug_command(event: Event, ctx: Context) -> None:
     ctx.enqueue("bot.debug.jobs.debug_pr", key=event.content_key, timeout=job_timeout(ctx.settings), repo=event.repo,
                 number=number, login=str(login), docs_folder=command.words[0] if command.words else "",
                 comment_id=int(event.get("comment", "id") or 0), delivery_id=event.delivery_id)
+
+
+@router.register("issue_comment", action=CREATED)
+def on_triage_correction(event: Event, ctx: Context) -> None:
+    """`/triage lines …` or `/triage forget`, or a comment quoting lines of a triage excerpt, on an issue or PR."""
+    body = str(event.get("comment", "body") or "")
+    command = parse_command(body)
+    number = event.get("issue", "number")
+    if not isinstance(number, int) or not event.repo:
+        return
+    wanted = command.name == "triage" if command is not None else bool(parse_correction(body).lines)
+    if not wanted:
+        return
+    ctx.enqueue("bot.debug.jobs.triage_correction", key=event.content_key, timeout=job_timeout(ctx.settings),
+                repo=event.repo, number=number, comment_id=int(event.get("comment", "id") or 0),
+                delivery_id=event.delivery_id)

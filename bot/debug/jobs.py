@@ -12,18 +12,23 @@ from collections.abc import Callable
 
 from bot.config.repo import ROLE_RANK
 from bot.config.repo_files import RepoFileError, load_repo_config, repo_files
+from bot.commands import parse_command
 from bot.debug import agent as debugger
+from bot.debug import teach
 from bot.debug.core.commits import is_bot_branch
 from bot.debug.core.external import FAILED
 from bot.debug.core.settings import effective_debug, job_timeout
 from bot.debug.deps import Deps, Schedule
 from bot.debug.external_logs import ExternalLogs
+from bot.debug.learned import RedisStore
 from bot.debug.ledger import Ledger
 from bot.debug.store import RedisSessionStore
 from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
-from bot.forge.models import Run, Status
+from bot.forge.errors import NotFound
+from bot.forge.models import Comment, Run, Status
 from bot.redact import redact
+from bot.triage.feedback import Correction, parse_correction
 from bot.worker.caps import CallCounter, capped
 from bot.worker.jobs import command_comment, job, refusal, role_of
 from bot.worker.queues import JobRequest
@@ -48,7 +53,15 @@ def _debug_deps(rt: Runtime, repo: str, *, docs_folder: str | None = None) -> De
     return Deps(forge=client, llm=llm, store=store, config=config, schedule=_scheduler(rt), clock=rt.clock,
                 bot_login=rt.bot_login(), skill=files.skill("auto_debug").instructions,
                 ledger=Ledger(rt.redis) if rt.redis is not None else None, external=external, phases=phases,
-                trust=repo_config.trust)
+                trust=repo_config.trust, shapes=_shape_stores(rt))
+
+
+def _shape_stores(rt: Runtime) -> Callable[[str], RedisStore] | None:
+    """Each repository's learned cause shapes in Redis; without Redis nothing is learned (no ledger to learn from)."""
+    redis_conn = rt.redis
+    if redis_conn is None:
+        return None
+    return lambda repo: RedisStore(redis_conn, repo)
 
 
 def _scheduler(rt: Runtime) -> Schedule:
@@ -147,3 +160,43 @@ def debug_pr(rt: Runtime, *, repo: str, number: int, login: str, docs_folder: st
     found = debugger.debug_pull(_debug_deps(rt, repo, docs_folder=docs_folder or None), repo, client.get_pull(repo, number))
     if isinstance(found, str):
         client.create_comment(repo, number, f"{BOT_MARKER}:debug -->\n{found}")
+
+
+@job("`/triage`")
+def triage_correction(rt: Runtime, *, repo: str, number: int, comment_id: int, delivery_id: str = "") -> None:
+    """`/triage lines …`, `/triage forget`, or quoted excerpt lines: teach triage the cause of the failure reported here."""
+    client = rt.forge()
+    found = _correction(client, repo, number, comment_id)
+    if found is None:
+        return
+    login, correction, command = found
+    if login.lower() == rt.bot_login().lower():
+        return  # the bot's own reports quote excerpt lines too
+    role = role_of(client, repo, login)
+    if not load_repo_config(client, repo).may("triage", role, login) or ROLE_RANK.get(role, 0) < ROLE_RANK["write"]:
+        if command:  # quoting lines in a discussion is no request: only the command hears a refusal
+            client.create_comment(repo, number, refusal("triage", "", login, repo))
+        return
+    reply = teach.correct(_debug_deps(rt, repo), repo, number, correction) if correction else teach.USAGE
+    if reply is None and not command:
+        return  # lines quoted where teabot reported no failure are someone's discussion, not a correction
+    client.create_comment(repo, number, f"{BOT_MARKER}:triage -->\n{reply or teach.UNREPORTED}")
+
+
+def _correction(client: GiteaClient, repo: str, number: int, comment_id: int) -> tuple[str, Correction, bool] | None:
+    """The author of comment `comment_id` as Gitea has it now, the correction it makes, and whether it is a
+    `/triage` command; None when it is gone, elsewhere, or (edited since) makes none."""
+    found = command_comment(client, repo, number, comment_id, "triage")
+    if found is not None:
+        return found[0], parse_correction(f"/triage {found[1].args}"), True
+    try:
+        data = client.get_comment(repo, comment_id)
+    except NotFound:
+        return None
+    comment = Comment.from_api(data)
+    where = str(data.get("issue_url") or data.get("pull_request_url") or "").rstrip("/")
+    correction = parse_correction(comment.body)
+    # another command's comment is that command's, whatever it quotes
+    if not where.endswith(f"/{number}") or parse_command(comment.body) is not None or not correction.lines:
+        return None
+    return (comment.author, correction, False) if comment.author else None

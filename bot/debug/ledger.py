@@ -5,6 +5,7 @@ Keys (all under `teabot:ledger:`):
     failure:<id>              hash: metadata, excerpt, fingerprint, category, outcome (expires)
     raw:<id>                  the raw log, zlib-compressed and size-capped (expires)
     feedback:<id>             hash: user -> +1 / -1 (expires)
+    taught:<id>               set: users whose 👍 taught triage this failure's cause lines (expires)
     repo:<repo>:all           sorted set: id -> recorded time
     repo:<repo>:fp:<fp>       sorted set: id -> recorded time, one per fingerprint
     repo:<repo>:counts        hash: "<ISO week>|<category>" -> count
@@ -157,6 +158,13 @@ class Ledger:
         self.redis.hset(key, user, vote)
         self.redis.expire(key, self.ttl)
         return sum(int(v) for v in self.redis.hvals(key))
+
+    def first_confirmation(self, fid: str, user: str) -> bool:
+        """True the first time `user` confirms failure `fid` (a sweep sees the same 👍 again and again)."""
+        key = PREFIX + f"taught:{fid}"
+        added = self.redis.sadd(key, user.lower())
+        self.redis.expire(key, self.ttl)
+        return bool(added)
 
     def history(self, repo: str, fingerprint: str, limit: int = 20) -> list[StoredFailure]:
         """Earlier failures of a repository with this fingerprint, newest first."""
