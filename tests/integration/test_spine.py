@@ -65,9 +65,14 @@ def test_each_recorded_delivery_becomes_at_most_one_job_run_by_the_worker(rig: R
     assert set(queued) <= finished
 
 
+def _comment(rig: Rig, number: int) -> int:
+    """alice's `/help` on Gitea, whose delivery the test sends itself (jobs re-read comments by id)."""
+    return rig.fake.add_comment("acme/widget", number, "/help", author="alice", deliver=False)
+
+
 def test_duplicates_and_replays_run_once(rig: Rig) -> None:
     number = _issue(rig)
-    case = comment_case("/help", comment_id=9001)
+    case = comment_case("/help", comment_id=_comment(rig, number))
     case["body"]["issue"]["number"] = number
     first = rig.deliver("issue_comment", case["body"], delivery="same")
     again = rig.deliver("issue_comment", case["body"], delivery="same")
@@ -85,8 +90,8 @@ def test_acknowledged_deliveries_survive_redis_going_down(tmp_path: Path, privat
         rig.start()
         number = _issue(rig)
         private_redis.stop()
-        for n in range(3):
-            case = comment_case("/help", comment_id=500 + n)
+        for _ in range(3):
+            case = comment_case("/help", comment_id=_comment(rig, number))
             case["body"]["issue"]["number"] = number
             response = rig.deliver("issue_comment", case["body"])
             assert response.status_code == 202 and response.json()["message"].startswith("spooled"), response.text
@@ -102,7 +107,7 @@ def test_embedded_mode_needs_no_redis(embedded_rig: Rig) -> None:
 
 def test_replay_command_uses_the_same_path(embedded_rig: Rig, tmp_path: Path) -> None:
     number = _issue(embedded_rig)
-    case = comment_case("/help", comment_id=777)
+    case = comment_case("/help", comment_id=_comment(embedded_rig, number))
     case["body"]["issue"]["number"] = number
     saved = tmp_path / "delivery.json"
     saved.write_text(json.dumps(case))
