@@ -6,7 +6,6 @@ import pytest
 
 from bot.plan.core import phrases
 from bot.plan.core.markdown import Bullet, clean_text, is_label, parse_bullets, parse_sections, strip_marker
-from bot.plan.core.mentions import Candidate, dependencies_in, find_mentions, match_item
 
 DOC = """Intro <!-- hidden
 over lines --> text\u200b.
@@ -91,18 +90,3 @@ def test_titles_ids_estimates_priorities() -> None:
 ])
 def test_nfr_kind(line: str, kind: str | None, in_section: bool) -> None:
     assert phrases.nfr_kind(line, in_nfr_section=in_section) == kind
-
-
-def test_mentions_and_matching() -> None:
-    candidates = [Candidate("FEAT_LOGIN_001", frozenset({"login", "email"})),
-                  Candidate("ENAB_STORE_001", frozenset({"user", "store"})), Candidate("FEAT_EMPTY_001", frozenset())]
-    assert [m.reverse for m in find_mentions("needed by login, after the user store")] == [True, False]
-    assert match_item("needs ENAB_STORE_001 soon", candidates, strong=False) == "ENAB_STORE_001"
-    assert match_item("ENAB_STORE_001", candidates, strong=False, exclude="ENAB_STORE_001") is None
-    assert match_item("the email", candidates, strong=True) == "FEAT_LOGIN_001"
-    assert match_item("the email", candidates, strong=False) is None
-    assert dependencies_in("Login with email depends on the user store", None, candidates) == [
-        ("FEAT_LOGIN_001", "ENAB_STORE_001")]
-    assert dependencies_in("Something depends on the user store", None, candidates) == []
-    assert dependencies_in("User store blocks login with email", "ENAB_STORE_001", candidates) == [
-        ("FEAT_LOGIN_001", "ENAB_STORE_001")]
