@@ -112,7 +112,7 @@ def parse_payload(payload: bytes) -> dict[str, Any]:
         raise PayloadError("body is JSON but not an object")
     if _depth(data) > MAX_DEPTH:
         raise PayloadError(f"body is nested deeper than {MAX_DEPTH} levels")
-    repo = _dig(data, "repository", "full_name")
+    repo = dig(data, "repository", "full_name")
     if repo is not None and not (isinstance(repo, str) and REPO_NAME.fullmatch(repo)):
         raise PayloadError(f"repository.full_name {str(repo)[:80]!r} is not an owner/name pair Gitea would send")
     return data
@@ -174,7 +174,7 @@ class Event:
 
     def get(self, *keys: str) -> Any:
         """The payload value at a path of keys, or None when any step is missing or not an object."""
-        return _dig(self.payload, *keys)
+        return dig(self.payload, *keys)
 
     @property
     def action(self) -> str:
@@ -185,17 +185,17 @@ class Event:
     @property
     def repo(self) -> str:
         """Full name "owner/name" of the repository the event is about ("" when absent)."""
-        return str(_dig(self.payload, "repository", "full_name") or "")
+        return str(dig(self.payload, "repository", "full_name") or "")
 
     @property
     def sender(self) -> str:
         """Login of the account that caused the event."""
-        return str(_dig(self.payload, "sender", "login") or _dig(self.payload, "sender", "username") or "")
+        return str(dig(self.payload, "sender", "login") or dig(self.payload, "sender", "username") or "")
 
     @property
     def is_pull(self) -> bool:
         """True for events on a pull request (including comments on one)."""
-        return bool(self.payload.get("is_pull")) or self.type.startswith("pull_request") or bool(_dig(self.payload, "issue", "pull_request"))
+        return bool(self.payload.get("is_pull")) or self.type.startswith("pull_request") or bool(dig(self.payload, "issue", "pull_request"))
 
     @property
     def content_key(self) -> str:
@@ -206,7 +206,7 @@ class Event:
     def _identity(self) -> tuple[object, ...]:
         p = self.payload
         if self.name == "issue_comment":
-            return ("comment", _dig(p, "comment", "id"), _dig(p, "comment", "updated_at"))
+            return ("comment", dig(p, "comment", "id"), dig(p, "comment", "updated_at"))
         # Gitea 1.26 re-runs keep the run id and leave `run_attempt` at 0 (PR #36768): the time the run or
         # job ended tells a re-run's result from the first one's; a manual replay resends the same time.
         if self.name == "workflow_run":
@@ -223,7 +223,7 @@ class Event:
             return ("push", p.get("ref"), p.get("before"), p.get("after"))
         for key in ("pull_request", "issue"):
             if isinstance(p.get(key), dict):
-                return (key, p[key].get("id"), p[key].get("updated_at"), _dig(p, "label", "id"))
+                return (key, p[key].get("id"), p[key].get("updated_at"), dig(p, "label", "id"))
         return ("body", hashlib.sha256(json.dumps(p, sort_keys=True).encode()).hexdigest())
 
 
@@ -243,7 +243,7 @@ def is_bot_event(event: Event, bot_login: str | None) -> bool:
         return True
     comment = event.payload.get("comment")
     if isinstance(comment, dict):
-        author = str(_dig(comment, "user", "login") or "")
+        author = str(dig(comment, "user", "login") or "")
         if bot_login and author.lower() == bot_login.lower():
             return True
         return str(comment.get("body") or "").lstrip().startswith(BOT_MARKER)
@@ -258,7 +258,8 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return value or ""
 
 
-def _dig(data: Any, *keys: str) -> Any:
+def dig(data: Any, *keys: str) -> Any:
+    """`data[k1][k2]…`, or None where a key is missing or a value is not a mapping."""
     for key in keys:
         if not isinstance(data, Mapping):
             return None

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config.settings import ConfigError, Settings
-from bot.events import BOT_MARKER, Event
+from bot.events import BOT_MARKER, Event, dig
 from bot.triage.result import Triage
 
 TRIAGE_MARKER = f"{BOT_MARKER}:triage -->"
@@ -111,7 +111,7 @@ def comment_event(actions: ActionsEnv, payload: Mapping[str, Any]) -> Event:
     if actions.event_name != "issue_comment":
         raise StepError(f"GITHUB_EVENT_NAME is {actions.event_name or 'unset'!r}: `teabot plan --from-event` "
                         "runs in a workflow triggered `on: issue_comment`")
-    kind = "pull_request_comment" if payload.get("is_pull") or _dig(payload, "issue", "pull_request") else "issue_comment"
+    kind = "pull_request_comment" if payload.get("is_pull") or dig(payload, "issue", "pull_request") else "issue_comment"
     return Event("issue_comment", kind, f"actions-run-{actions.run_id or 0}", payload)
 
 
@@ -131,7 +131,7 @@ class JobReport:
 def run_to_triage(actions: ActionsEnv, payload: Mapping[str, Any]) -> int:
     """The run to triage: the run a `workflow_run` event is about, else the job's own run."""
     if actions.event_name == "workflow_run":
-        run_id = _dig(payload, "workflow_run", "id")
+        run_id = dig(payload, "workflow_run", "id")
         if not isinstance(run_id, int):
             raise StepError("the workflow_run event file has no workflow_run.id")
         return run_id
@@ -155,7 +155,7 @@ def _job_label(job: Mapping[str, Any], own_job: str) -> str:
 def event_number(payload: Mapping[str, Any]) -> int | None:
     """The pull request or issue the event is about, if any."""
     for keys in (("pull_request", "number"), ("issue", "number")):
-        number = _dig(payload, *keys)
+        number = dig(payload, *keys)
         if isinstance(number, int):
             return number
     return None
@@ -218,11 +218,3 @@ def webhook_url(server_url: str) -> str:
     """The receiver of a teabot server given by its base URL (or already by its /webhook URL)."""
     base = server_url.rstrip("/")
     return base if base.endswith("/webhook") else base + "/webhook"
-
-
-def _dig(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
