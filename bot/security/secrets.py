@@ -59,12 +59,11 @@ _FRAGMENT_START = re.compile(r"^\s*[\"'+]*\s*([A-Za-z0-9_\-+/=.]{6,})[\"',;)\\]*
 
 @lru_cache(maxsize=1)
 def _plugins() -> tuple:
-    """detect-secrets' regex detectors (loaded once; the IP-address detector is left out: IPs are not secrets)."""
-    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-    from detect_secrets.plugins.base import RegexBasedDetector
+    """detect-secrets' regex detectors (loaded once per process, from a cache of their patterns when it matches
+    the installed library: importing the library costs more than scanning a large log)."""
+    from bot.security.secret_plugins import detectors
 
-    classes = get_mapping_from_secret_type_to_class().values()
-    return tuple(c() for c in classes if issubclass(c, RegexBasedDetector) and c.__name__ != "IPPublicDetector")
+    return detectors()
 
 
 def find(text: str) -> list[Span]:
