@@ -105,3 +105,15 @@ def test_check_with_redis_reports_workers(fake: FakeGitea, tmp_path: Path, redis
     lines = check(fake, tmp_path, REDIS_URL=redis_url)
     assert any("no `teabot worker` serves the queue 'teabot'" in line for line in lines)
     assert failed([]) is False
+
+
+def test_a_token_without_write_repository_is_named_and_nothing_is_deleted(fake: FakeGitea, tmp_path: Path) -> None:
+    fake.set_permission(APP, "teabot", "admin")
+    hooks = dict(fake.state.repos[APP].hooks)
+    scoped = Token(98, "ci", scopes=("write:issue", "read:repository", "read:user"))
+    fake.state.users["teabot"].tokens.append(scoped)
+    lines = check(fake, tmp_path, token=scoped.sha)
+    [scopes] = [line for line in lines if "lacks the scope" in line]
+    assert "write:repository" in scopes.split("—")[0] and "write:issue" not in scopes.split("—")[0]
+    assert fake.state.repos[APP].hooks == hooks
+    assert [c for c in fake.requests if c.method == "DELETE" and c.status < 400] == []

@@ -45,6 +45,10 @@ def scope_findings(forge: GiteaClient, repo: str) -> list[Finding]:
         ("read:issue", lambda: forge.transport.request("GET", f"{base}/issues", params={"limit": 1})),
         # comment 0 never exists: with the scope Gitea answers 404, without it 403, and nothing is written
         ("write:issue", lambda: forge.add_comment_reaction(repo, 0, "eyes")),
+        # hook 0 never exists either (ids start at 1): routers/api/v1/repo/hook.go `DeleteHook` answers 404 after
+        # the scope check (api.go `tokenRequiresScopes`: DELETE needs write) and reqAdmin; fix branches, pull
+        # requests and commit statuses need write:repository
+        ("write:repository", lambda: forge.transport.request("DELETE", f"{base}/hooks/0")),
     ]
     missing = []
     for scope, probe in probes:
@@ -59,4 +63,5 @@ def scope_findings(forge: GiteaClient, repo: str) -> list[Finding]:
             pass  # other failures are reported by the checks that need the route
     if missing:
         return [error(f"{repo}: the token lacks the scope(s) {', '.join(missing)}", SCOPE_FIX)]
-    return [ok(f"{repo}: the token has the scopes teabot uses (read:repository, read:issue, write:issue)")]
+    return [ok(f"{repo}: the token has the scopes teabot uses (read:repository, write:repository, read:issue, "
+               "write:issue)")]
