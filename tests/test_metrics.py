@@ -35,6 +35,15 @@ def bad_job() -> None:
     raise ValueError("permanent")
 
 
+FLAKY: list[int] = []
+
+
+def flaky_job() -> None:
+    FLAKY.append(1)
+    if len(FLAKY) == 1:
+        raise ConnectionError("Gitea went away for a moment")
+
+
 @pytest.mark.parametrize(("path", "route"), [
     ("/api/v1/repos/acme/app/issues/12/comments", "/repos/{owner}/{repo}/issues/{n}/comments"),
     ("/api/v1/repos/acme/app/contents/src/deep/x.py", "/repos/{owner}/{repo}/contents/{path}"),
@@ -87,6 +96,27 @@ def test_a_metered_worker_counts_jobs_by_outcome_and_time(redis: redis_lib.Redis
     assert 'teabot_jobs{state="failed"} 1.0' in text and "teabot_workers 0.0" in text
     assert {f.name for f in families(redis)} == {"teabot_job_runs", "teabot_job_seconds", "teabot_gitea_requests",
                                                  "teabot_model_tokens"}
+
+
+def test_the_embedded_queue_counts_jobs_as_workers_do() -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from bot.worker.embedded import EmbeddedQueue
+    from bot.worker.queues import JobRequest
+    from bot.worker.telemetry import LocalTelemetry
+
+    registry = CollectorRegistry()
+    queue = EmbeddedQueue(workers=1)
+    queue.telemetry = LocalTelemetry(registry=registry)
+    FLAKY.clear()
+    queue.submit(JobRequest(f"{__name__}.ok_job", "a", {}, 30))
+    queue.submit(JobRequest(f"{__name__}.flaky_job", "b", {}, 30, (0,)))
+    assert queue.join(10)
+    text = generate_latest(registry).decode()
+    assert 'teabot_job_runs_total{job="ok_job",outcome="finished"} 1.0' in text
+    assert 'teabot_job_runs_total{job="flaky_job",outcome="scheduled"} 1.0' in text  # the try that will be retried
+    assert 'teabot_job_runs_total{job="flaky_job",outcome="finished"} 1.0' in text
+    assert 'teabot_job_seconds_count{job="flaky_job"} 2.0' in text
 
 
 # --- /healthz ---------------------------------------------------------------------------------------------

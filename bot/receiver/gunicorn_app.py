@@ -41,7 +41,9 @@ class TeabotApplication(BaseApplication):
             from bot.worker.telemetry import LocalTelemetry
 
             # the embedded queue runs jobs here, so their Gitea calls and tokens are counted here
-            install(metered(Runtime.from_settings(self.settings, queue=queue), LocalTelemetry(registry=None)))
+            telemetry = LocalTelemetry(registry=None)
+            install(metered(Runtime.from_settings(self.settings, queue=queue), telemetry))
+            queue.telemetry = telemetry  # type: ignore[attr-defined]  # and the jobs themselves, by outcome and time
             queue.resume()  # type: ignore[attr-defined]  # what the last process accepted and did not finish
         app = create_app(self.settings, queue=queue)
         start_drainer(app)

@@ -20,8 +20,10 @@ from typing import Any
 
 from bot.worker.journal import Journal
 from bot.worker.queues import JobRequest, is_transient, resolve, running_again, running_job
+from bot.worker.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
+OUTCOMES = {"finished": "finished", "failed": "failed", "retrying": "scheduled"}  # rq's names for the same ends
 
 
 class EmbeddedQueue:
@@ -40,6 +42,7 @@ class EmbeddedQueue:
         self._timers = 0
         self.journal = journal
         self.results: dict[str, str] = {}  # job id -> "finished" | "failed" | "retrying"
+        self.telemetry: Telemetry | None = None  # jobs by outcome and duration, as rq workers count them
 
     def submit(self, request: JobRequest) -> bool:
         """Journal and queue `request` unless the same job was accepted within the dedupe window."""
@@ -141,16 +144,31 @@ class EmbeddedQueue:
 
     def _run(self, request: JobRequest, attempt: int) -> None:
         token, again = running_job.set(request.job_id), running_again.set(attempt > 0 or request.recovered)
+        started = time.perf_counter()
         try:
             resolve(request.job)(**request.kwargs)
         except Exception as exc:  # a job must never kill the worker thread
             self._failed(request, attempt, exc)
+            self._record(request, time.perf_counter() - started)
             return
         finally:
             running_job.reset(token)
             running_again.reset(again)
         self.results[request.job_id] = "finished"
+        self._record(request, time.perf_counter() - started)
         self._forget(request)
+
+    def _record(self, request: JobRequest, seconds: float) -> None:
+        """Count the job as rq workers do (`bot.worker.metered`): by its function's name and how it ended."""
+        if self.telemetry is None:
+            return
+        label = request.job.rsplit(".", 1)[-1]
+        outcome = OUTCOMES.get(self.results.get(request.job_id, ""), "unknown")
+        try:
+            self.telemetry.inc("teabot_job_runs", {"job": label, "outcome": outcome})
+            self.telemetry.observe("teabot_job_seconds", {"job": label}, seconds)
+        except Exception as exc:  # metrics must never fail a job
+            log.debug("job metrics not recorded: %s", exc)
 
     def _failed(self, request: JobRequest, attempt: int, exc: Exception) -> None:
         if is_transient(exc) and attempt < len(request.retry_intervals):
