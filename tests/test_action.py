@@ -20,7 +20,7 @@ import yaml
 from harness.fake_gitea import FakeGitea
 from tests.conftest import REPO_ROOT
 from tests.test_steps import (  # noqa: F401  (fixtures)
-    BOT, BOT_TOKEN, JOB_TOKEN, REPO, SECRET, actions_env, bot_comments, comment_event_file, failing_run, fake,
+    BOT, BOT_TOKEN, JOB_TOKEN, HANDOVER_TOKEN, REPO, actions_env, bot_comments, comment_event_file, failing_run, fake,
     push_event, receiver, run_event_file, writes,
 )
 
@@ -160,7 +160,8 @@ def test_action_debug_hands_the_run_to_the_server(fake: FakeGitea, tmp_path: Pat
     url, queue = receiver
     event_file, run_id = run_event_file(tmp_path)
     env = actions_env(fake, event_file, "workflow_run")
-    done = run_action({"command": "debug", "install": "false", "server-url": url, "webhook-secret": SECRET}, env, tmp_path)
+    done = run_action({"command": "debug", "install": "false", "server-url": url, "handover-token": HANDOVER_TOKEN},
+                      env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     [request] = queue.requests
     assert request.kwargs["run_id"] == run_id and "202 queued" in done.stdout

@@ -26,14 +26,17 @@ from bot.routing import Router
 from bot.worker import runtime as runtime_module
 from bot.cli.step_env import (
     ActionsEnv, JobReport, StepError, comment_event, event_number, failed_run, parse_event, pull_branch,
-    run_to_triage, split_jobs, status_description, step_settings, triage_comment, webhook_url,
+    run_to_triage, split_jobs, status_description, step_settings, triage_comment, handover_url,
 )
 from bot.triage import triage
 from bot.receiver.app import create_app
+from bot.security.handover import credential_for
 from tests.conftest import comment_case, load_case
 
 JOB_TOKEN = "job-token"
 SECRET = "step-webhook-secret"
+HANDOVER_KEY = "step-handover-key"
+HANDOVER_TOKEN = credential_for(HANDOVER_KEY.encode(), REPO, 1)
 FAILED_LOG = """Run python -m pytest -q
 ============================= test session starts ==============================
 collected 12 items
@@ -243,11 +246,11 @@ def test_only_a_completed_failed_run_is_handed_over() -> None:
 
 
 @pytest.mark.parametrize(("given", "expected"), [
-    ("http://teabot:8080", "http://teabot:8080/webhook"), ("http://teabot:8080/", "http://teabot:8080/webhook"),
-    ("https://x.org/bot/webhook", "https://x.org/bot/webhook"),
+    ("http://teabot:8080", "http://teabot:8080/handover"), ("http://teabot:8080/", "http://teabot:8080/handover"),
+    ("https://x.org/bot/webhook", "https://x.org/bot/handover"), ("https://x.org/bot/handover/", "https://x.org/bot/handover"),
 ])
-def test_webhook_url(given: str, expected: str) -> None:
-    assert webhook_url(given) == expected
+def test_handover_url(given: str, expected: str) -> None:
+    assert handover_url(given) == expected
 
 
 def test_inline_queue_runs_now_or_only_records_in_a_dry_run() -> None:
@@ -447,7 +450,8 @@ def receiver(tmp_path: Path) -> Iterator[tuple[str, InlineQueue]]:
         ctx.enqueue(f"{__name__}.debug_run", key=event.content_key, repo=event.repo, run_id=event.get("workflow_run", "id"))
 
     queue = InlineQueue(dry_run=True)
-    app = create_app(Settings(webhook_secret=SECRET, data_dir=tmp_path / "server"), queue=queue, router=router)
+    settings = Settings(webhook_secret=SECRET, handover_key=HANDOVER_KEY, data_dir=tmp_path / "server")
+    app = create_app(settings, queue=queue, router=router)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -465,29 +469,35 @@ def run_event_file(tmp_path: Path, conclusion: str = "failure") -> tuple[Path, i
 def test_debug_from_event_hands_the_failed_run_to_the_server(fake: FakeGitea, tmp_path: Path, receiver) -> None:
     url, queue = receiver
     event_file, run_id = run_event_file(tmp_path)
-    env = actions_env(fake, event_file, "workflow_run", TEABOT_SERVER_URL=url, TEABOT_WEBHOOK_SECRET=SECRET)
+    env = actions_env(fake, event_file, "workflow_run", TEABOT_SERVER_URL=url, TEABOT_HANDOVER_TOKEN=HANDOVER_TOKEN)
     result = invoke(["debug", "--from-event"], env)
     assert result.exit_code == 0, result.output
     [request] = queue.requests
     assert request.job == f"{__name__}.debug_run" and request.kwargs == {"repo": REPO, "run_id": run_id}
-    assert f"handed failed run {run_id} to {url}/webhook: 202 queued" in result.output and not writes(fake)
+    assert f"handed failed run {run_id} to {url}/handover: 202 queued" in result.output and not writes(fake)
 
 
-def test_debug_from_event_reports_a_refused_delivery(fake: FakeGitea, tmp_path: Path, receiver) -> None:
+@pytest.mark.parametrize(("token", "said"), [
+    (credential_for(b"another-server", REPO, 1), "was not issued by this server"),
+    (SECRET, "the webhook secret is not accepted"),  # the server's webhook secret opens nothing here
+    (credential_for(HANDOVER_KEY.encode(), "acme/other", 1), "not acme/widget"),
+])
+def test_debug_from_event_reports_a_refused_hand_over(fake: FakeGitea, tmp_path: Path, receiver, token: str,
+                                                      said: str) -> None:
     url, queue = receiver
     event_file, _ = run_event_file(tmp_path)
     result = invoke(["debug", "--from-event"], actions_env(fake, event_file, "workflow_run", TEABOT_SERVER_URL=url,
-                                                          TEABOT_WEBHOOK_SECRET="wrong"))
-    assert result.exit_code == 1 and "401" in result.output and "TEABOT_WEBHOOK_SECRET" in result.output
+                                                          TEABOT_HANDOVER_TOKEN=token))
+    assert result.exit_code == 1 and said in result.output and "TEABOT_HANDOVER_TOKEN" in result.output
     assert not queue.requests
 
 
 def test_debug_from_event_dry_run_and_successful_runs_send_nothing(fake: FakeGitea, tmp_path: Path, receiver) -> None:
     url, queue = receiver
     event_file, run_id = run_event_file(tmp_path)
-    env = actions_env(fake, event_file, "workflow_run", TEABOT_SERVER_URL=url, TEABOT_WEBHOOK_SECRET=SECRET)
+    env = actions_env(fake, event_file, "workflow_run", TEABOT_SERVER_URL=url, TEABOT_HANDOVER_TOKEN=HANDOVER_TOKEN)
     dry = invoke(["debug", "--from-event", "--dry-run"], env)
-    assert dry.exit_code == 0 and f"would POST the workflow_run event of failed run {run_id} to {url}/webhook" in dry.output
+    assert dry.exit_code == 0 and f"would POST the workflow_run event of failed run {run_id} to {url}/handover" in dry.output
     event_file, _ = run_event_file(tmp_path, conclusion="success")
     green = invoke(["debug", "--from-event"], env)
     assert green.exit_code == 0 and "nothing to do" in green.output and not queue.requests
@@ -499,7 +509,9 @@ def test_debug_says_what_is_missing(fake: FakeGitea, tmp_path: Path) -> None:
     assert "--from-event" in invoke(["debug"], env).output
     no_server = invoke(["debug", "--from-event"], env)
     assert no_server.exit_code == 1 and "TEABOT_SERVER_URL is not set" in no_server.output
-    no_secret = invoke(["debug", "--from-event"], {**env, "TEABOT_SERVER_URL": "http://127.0.0.1:9"})
-    assert no_secret.exit_code == 1 and "TEABOT_WEBHOOK_SECRET is not set" in no_secret.output
-    closed = invoke(["debug", "--from-event"], {**env, "TEABOT_SERVER_URL": "http://127.0.0.1:9", "TEABOT_WEBHOOK_SECRET": "s"})
+    no_token = invoke(["debug", "--from-event"], {**env, "TEABOT_SERVER_URL": "http://127.0.0.1:9",
+                                                  "TEABOT_WEBHOOK_SECRET": SECRET})  # the old setting is not enough
+    assert no_token.exit_code == 1 and "TEABOT_HANDOVER_TOKEN is not set" in no_token.output
+    closed = invoke(["debug", "--from-event"], {**env, "TEABOT_SERVER_URL": "http://127.0.0.1:9",
+                                                "TEABOT_HANDOVER_TOKEN": HANDOVER_TOKEN})
     assert closed.exit_code == 1 and "could not reach the teabot server" in closed.output

@@ -11,11 +11,11 @@ from bot import __version__
 # Each module listed here exports `commands`: the click commands it adds to the group. Modules are
 # imported only when one of their commands runs (or for --help), so `teabot triage` stays light.
 COMMAND_MODULES = ("bot.cli.server", "bot.cli.dev", "bot.cli.ops", "bot.cli.plan", "bot.cli.triage", "bot.cli.step",
-                   "bot.cli.demo", "bot.cli.status")
+                   "bot.cli.demo", "bot.cli.status", "bot.cli.handover")
 KNOWN = {"serve": "bot.cli.server", "worker": "bot.cli.server", "replay": "bot.cli.server", "sweep": "bot.cli.server",
          "version": "bot.cli.server", "dev": "bot.cli.dev", "check": "bot.cli.ops", "setup-hook": "bot.cli.ops",
          "plan": "bot.cli.plan", "triage": "bot.cli.triage", "demo": "bot.cli.demo",
-         "status": "bot.cli.status"}
+         "status": "bot.cli.status", "handover": "bot.cli.handover"}
 
 
 class LazyGroup(click.Group):

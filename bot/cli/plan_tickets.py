@@ -89,7 +89,7 @@ def _model_stories(llm: LLM, plan: Plan) -> list[Story] | None:
 
 
 def export_plan(ref: str, forge: GiteaClient | None = None, bot_login: str | None = None,
-                plan_key: str | None = None) -> dict[str, Any]:
+                plan_key: str | None = None, signed_since: str | None = None) -> dict[str, Any]:
     """The current plan on issue OWNER/REPO#N, as plan JSON (the forge and bot login from the environment by default)."""
     match = ISSUE_REF.match(ref)
     if not match:
@@ -98,15 +98,17 @@ def export_plan(ref: str, forge: GiteaClient | None = None, bot_login: str | Non
         from bot.config.settings import Settings
         from bot.forge import make_forge
 
-        from bot.config.settings import ensure_plan_key
+        from bot.config.keys import ensure_plan_key
 
         settings = ensure_plan_key(Settings.from_env(os.environ))
         forge = forge or make_forge(settings)
         bot_login = bot_login or settings.bot_login or forge.current_user()["login"]
         plan_key = plan_key or settings.plan_key
+        signed_since = signed_since or settings.plan_signed_since
     comments = forge.list_comments(match["repo"], int(match["number"]))
-    own = [(bot_login, c.get("body") or "") for c in comments if is_own(c["user"]["login"], bot_login)]
-    found = latest_plan(own, author=bot_login, secret=plan_key.encode() if plan_key else None)
+    own = [(bot_login, c.get("body") or "", str(c.get("created_at") or "")) for c in comments
+           if is_own(c["user"]["login"], bot_login)]
+    found = latest_plan(own, author=bot_login, secret=plan_key.encode() if plan_key else None, signed_since=signed_since)
     if found is None:
         raise click.ClickException(f"{ref}: no plan by {bot_login} on this issue (comment `/plan` first)")
     return found[0].to_dict()

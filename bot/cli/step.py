@@ -25,7 +25,8 @@ from bot.forge.errors import ForgeError
 from bot.worker.queues import JobRequest, resolve
 from bot.cli.step_env import (
     STATUS_CONTEXT, ActionsEnv, JobReport, StepError, comment_event, event_number, failed_run, parse_event,
-    pull_branch, run_to_triage, split_jobs, status_description, step_settings, triage_comment, webhook_url,
+    pull_branch, run_to_triage, split_jobs, status_description, step_settings, triage_comment, handover_url,
+    handover_headers,
 )
 
 log = logging.getLogger(__name__)
@@ -215,30 +216,36 @@ def _plan_from_event(dry_run: bool) -> None:
 
 
 def hand_over(settings: Settings, actions: ActionsEnv, payload: Mapping[str, Any], *, dry_run: bool) -> tuple[str, bool]:
-    """POST the failed run's `workflow_run` event to the teabot server, signed; returns (what was done, ok)."""
+    """POST the failed run's `workflow_run` event to the server's /handover with the repository's credential;
+    returns (what was done, ok)."""
+    import json
+    import uuid
+
     import httpx
 
-    from bot.receiver.replay import build_delivery, replay_remote
+    from bot.receiver.replay import replay_remote
 
     run_id, reason = failed_run(actions.event_name, payload)
     if run_id is None:
         return f"nothing to do: {reason}\n", True
     if not settings.server_url:
         raise StepError("TEABOT_SERVER_URL is not set: give the URL of your teabot server (the action's `server-url` input)")
-    if not settings.webhook_secret:
-        raise StepError("TEABOT_WEBHOOK_SECRET is not set: give the step the teabot server's webhook secret "
-                        "(the action's `webhook-secret` input, from a repository secret)")
-    url = webhook_url(settings.server_url)
+    if not settings.handover_token:
+        raise StepError("TEABOT_HANDOVER_TOKEN is not set: give the step the repository's hand-over credential (the "
+                        "action's `handover-token` input, from the repository secret TEABOT_HANDOVER_TOKEN, which "
+                        "`teabot handover issue OWNER/REPO --install` sets); the webhook secret is not used here")
+    url = handover_url(settings.server_url)
     if dry_run:
-        return f"would POST the workflow_run event of failed run {run_id} to {url}, signed\n", True
-    headers, body = build_delivery(dict(payload), "workflow_run", None, settings.webhook_secret)
+        return f"would POST the workflow_run event of failed run {run_id} to {url} with TEABOT_HANDOVER_TOKEN\n", True
+    body = json.dumps(dict(payload)).encode()
     try:
-        outcome = replay_remote(url, headers, body)
+        outcome = replay_remote(url, handover_headers(settings.handover_token, str(uuid.uuid4())), body)
     except httpx.HTTPError as exc:
         raise StepError(f"could not reach the teabot server at {url} ({exc}): check TEABOT_SERVER_URL and that "
                         "the runner can reach it") from None
     status = int(outcome.get("status") or 0)
-    return f"handed failed run {run_id} to {url}: {status} {outcome.get('message', '')}\n", 200 <= status < 300
+    hint = " (the step's TEABOT_HANDOVER_TOKEN was refused)" if status in (401, 403) else ""
+    return f"handed failed run {run_id} to {url}: {status} {outcome.get('message', '')}{hint}\n", 200 <= status < 300
 
 
 @click.command("debug")
@@ -248,8 +255,9 @@ def hand_over(settings: Settings, actions: ActionsEnv, payload: Mapping[str, Any
 def debug(from_event: bool, dry_run: bool) -> None:
     """Hand a failed workflow run to a teabot server (TEABOT_SERVER_URL) for debugging.
 
-    Runs in a workflow triggered `on: workflow_run` (types: [completed]); the event is POSTed as
-    a `workflow_run` delivery signed with TEABOT_WEBHOOK_SECRET. Runs that did not fail are left alone.
+    Runs in a workflow triggered `on: workflow_run` (types: [completed]); the event is POSTed to the
+    server's /handover with the repository's credential TEABOT_HANDOVER_TOKEN (`teabot handover issue`
+    on the server prints it). Runs that did not fail are left alone.
     """
     if not from_event:
         raise click.UsageError("give --from-event: this command reads the failed run from a workflow_run event file")

@@ -214,7 +214,15 @@ def failed_run(event_name: str, payload: Mapping[str, Any]) -> tuple[int | None,
     return run["id"], ""
 
 
-def webhook_url(server_url: str) -> str:
-    """The receiver of a teabot server given by its base URL (or already by its /webhook URL)."""
+def handover_url(server_url: str) -> str:
+    """The hand-over endpoint of a teabot server given by its base URL (or by its /webhook or /handover URL)."""
     base = server_url.rstrip("/")
-    return base if base.endswith("/webhook") else base + "/webhook"
+    if base.endswith("/handover"):
+        return base
+    return base.removesuffix("/webhook") + "/handover"
+
+
+def handover_headers(token: str, delivery: str) -> dict[str, str]:
+    """The headers of a hand-over: the repository's credential as a bearer token, the event's name."""
+    return {"Content-Type": "application/json", "Authorization": f"Bearer {token}", "X-Gitea-Event": "workflow_run",
+            "X-Gitea-Event-Type": "workflow_run", "X-Gitea-Delivery": delivery}

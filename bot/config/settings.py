@@ -8,10 +8,7 @@ whose message names the variable and what to do about it.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,12 +63,20 @@ class Settings:
     ci_log_hosts: tuple[str, ...] = ()  # host:port of external CI whose logs the bot may read (host: default port)
     ci_log_deadline: float = 30.0  # seconds one external log fetch may take in total, redirects included
     plan_key: str | None = None  # signs plan blocks (HMAC); never the webhook secret
+    plan_signed_since: str | None = None  # ISO time this server began signing plan blocks (bot.config.keys)
+    status_token: str | None = None  # bearer token of the /status page; unset: the page is off
+    handover_key: str | None = None  # derives each repository's Actions hand-over credential (bot.security.handover)
+    handover_token: str | None = None  # an Actions step's hand-over credential for POST /handover
 
     @property
     def plan_key_file(self) -> Path:
         """Where a generated plan-signing key is kept when TEABOT_PLAN_KEY is unset."""
         return self.data_dir / "plan-key"
-    status_token: str | None = None  # bearer token of the /status page; unset: the page is off
+
+    @property
+    def handover_key_file(self) -> Path:
+        """Where a generated hand-over key is kept when TEABOT_HANDOVER_KEY is unset."""
+        return self.data_dir / "handover-key"
 
     @property
     def spool_dir(self) -> Path:
@@ -124,10 +129,15 @@ class Settings:
             ci_log_deadline=reader.number("TEABOT_CI_LOG_DEADLINE", cls.ci_log_deadline),
             plan_key=reader.text("TEABOT_PLAN_KEY"),
             status_token=reader.text("TEABOT_STATUS_TOKEN"),
+            handover_key=reader.text("TEABOT_HANDOVER_KEY"),
+            handover_token=reader.text("TEABOT_HANDOVER_TOKEN"),
         )
         if settings.plan_key and settings.webhook_secret and settings.plan_key == settings.webhook_secret:
             reader.errors.append("TEABOT_PLAN_KEY must differ from TEABOT_WEBHOOK_SECRET: the webhook secret is "
                                  "shared with Gitea, the plan key never leaves the server")
+        if settings.handover_key and settings.handover_key in (settings.webhook_secret, settings.plan_key):
+            reader.errors.append("TEABOT_HANDOVER_KEY must differ from TEABOT_WEBHOOK_SECRET and TEABOT_PLAN_KEY: "
+                                 "each key has one job, so one leaked key cannot forge the others' messages")
         reader.raise_errors()
         return settings
 
@@ -164,6 +174,7 @@ KNOWN_VARIABLES = frozenset({
     "TEABOT_MODEL_PLAN", "TEABOT_MODEL_DEBUG", "TEABOT_MODEL_SUMMARIZE", "TEABOT_MODEL_CLASSIFY",
     "TEABOT_MODEL_TIMEOUT", "TEABOT_MODEL_MAX_RETRIES", "TEABOT_SERVER_URL", "TEABOT_CI_LOG_HOSTS",
     "TEABOT_STATUS_TOKEN", "TEABOT_CI_LOG_DEADLINE", "TEABOT_PLAN_KEY", "TEABOT_RETRY_INTERVALS",
+    "TEABOT_HANDOVER_KEY", "TEABOT_HANDOVER_TOKEN",
     # read by the Actions step and the test suite, not by Settings
     "TEABOT_COMMAND", "TEABOT_DRY_RUN", "TEABOT_INSTALL", "TEABOT_VENV", "TEABOT_ARGS", "TEABOT_PYTHON",
     "TEABOT_PIP_ARGS", "TEABOT_ACTION_PATH", "TEABOT_EXTRA", "TEABOT_TEST_REDIS_URL", "TEABOT_TEST_REDIS_FLUSH",
@@ -263,31 +274,3 @@ class _Reader:
     def raise_errors(self) -> None:
         if self.errors:
             raise ConfigError("invalid environment: " + "; ".join(self.errors))
-
-
-def ensure_plan_key(settings: Settings) -> Settings:
-    """Settings with a plan key: TEABOT_PLAN_KEY, else one generated once into the data directory (mode 0600)."""
-    if settings.plan_key:
-        return settings
-    path = settings.plan_key_file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # O_EXCL with mode 0600: the key is never readable by others, not even for a moment.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return settings.replace(plan_key=_written_key(path))
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
-    return settings.replace(plan_key=path.read_text().strip())
-
-
-def _written_key(path: Path, wait_s: float = 5.0) -> str:
-    """The key another process generated; it may have created the file and not yet written it."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        key = path.read_text().strip()
-        if key or time.monotonic() > deadline:
-            if not key:
-                raise ConfigError(f"{path} is empty: delete it (teabot generates a new plan key) or set TEABOT_PLAN_KEY")
-            return key
-        time.sleep(0.05)

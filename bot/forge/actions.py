@@ -2,7 +2,8 @@
 
 Who may call what (routers/api/v1/api.go @v1.25.4): one run, its jobs, one job and its log, the
 tasks list and the workflows need read access to Actions; dispatch and re-run need write access;
-the runs LIST needs the owner or a site admin on 1.25 (`reqOwner`), Actions read access from 1.26.
+the runs LIST needs the owner or a site admin on 1.25 (`reqOwner`), Actions read access from 1.26;
+setting an Actions secret needs the owner or a site admin (`reqOwner`).
 """
 
 from __future__ import annotations
@@ -140,3 +141,13 @@ class ActionsMethods:
         """Re-run a whole run (Gitea 1.26+); returns the run when Gitea sends it."""
         self._require("rerun", "re-running a workflow run")
         return self._send("POST", f"{_repo_path(repo)}/actions/runs/{run_id}/rerun")
+
+    def set_actions_secret(self, repo: str, name: str, data: str, description: str = "") -> bool:
+        """Create or replace the repository's Actions secret `name`; True when it was created.
+
+        routers/api/v1/repo/action.go `CreateOrUpdateSecret` (v1.25.4, Gitea 1.19+): 201 created,
+        204 replaced. It is registered through `addActionsRoutes(m, reqOwner(), …)` in api.go: only
+        the repository's owner or a site admin may call it (an Admin collaborator gets 403).
+        """
+        path = f"{_repo_path(repo)}/actions/secrets/{quote(name, safe='')}"
+        return self.transport.request("PUT", path, json={"data": data, "description": description}).status_code == 201

@@ -70,6 +70,7 @@ class PlanRun:
     skills: dict[str, str]
     playbook: Playbook
     plan_key: bytes | None = None  # signs the plan blocks the bot writes; only blocks signed with it are read
+    signed_since: str | None = None  # unsigned blocks of the bot's comments created before this time still count
     epic: epic_io.Epic | None = None
     current: tuple[Plan, int] | None = None
     plan: Plan | None = None
@@ -106,9 +107,10 @@ def ask_json(llm: LLM, messages: list[dict[str, Any]], parse: Callable[[str], tu
 
 
 def plan(request: PlanRequest, *, forge: GiteaClient, llm: LLM | None, bot_login: str, playbook: Playbook,
-         skills: dict[str, str], plan_key: str | None = None) -> dict[str, Any]:
+         skills: dict[str, str], plan_key: str | None = None, signed_since: str | None = None) -> dict[str, Any]:
     """Carry out one planning command on an epic; returns what was done (for logs and tests)."""
-    run = PlanRun(request, forge, llm, bot_login, skills, playbook, plan_key.encode() if plan_key else None)
+    run = PlanRun(request, forge, llm, bot_login, skills, playbook, plan_key.encode() if plan_key else None,
+                  signed_since)
     for step in playbook.steps_for(request.mode):
         if not playbook.enabled(step):
             continue
@@ -269,10 +271,11 @@ def _model_plan(run: PlanRun, messages: list[dict[str, Any]]) -> None:
 
 
 def _latest(run: PlanRun) -> tuple[Plan, int] | None:
-    """The newest plan in a comment the bot wrote, signed with the plan key when there is one."""
+    """The newest plan in a comment the bot wrote, signed with the plan key when there is one (or, unsigned, in
+    a comment created before the server began signing)."""
     assert run.epic is not None
-    own = [(login, body) for login, body in run.epic.bot_comments if is_own(login, run.bot_login)]
-    return latest_plan([(run.bot_login, body) for _, body in own], author=run.bot_login, secret=run.plan_key)
+    own = [(run.bot_login, body, created) for login, body, created in run.epic.bot_comments if is_own(login, run.bot_login)]
+    return latest_plan(own, author=run.bot_login, secret=run.plan_key, signed_since=run.signed_since)
 
 
 def _epic(run: PlanRun) -> epic_io.Epic:

@@ -33,7 +33,7 @@ class Epic:
     body: str
     author: str
     discussion: tuple[Post, ...]  # human comments, oldest first
-    bot_comments: tuple[tuple[str, str], ...]  # (author, raw body) of every comment, for the plan block
+    bot_comments: tuple[tuple[str, str, str], ...]  # (author, raw body, created_at) of every comment, for the plan block
     attachments: tuple[Attachment, ...] = ()
     comment_ids: tuple[tuple[str, int, str], ...] = ()  # (author, id, raw body), to find the bot's board
 
@@ -67,7 +67,7 @@ def read_epic(forge: GiteaClient, repo: str, number: int, *, bot_login: str,
     comments = forge.list_comments(repo, number)
     discussion = tuple(Post(c["user"]["login"], visible(c.get("body"))) for c in comments
                        if not is_own(c["user"]["login"], bot_login) and visible(c.get("body")))
-    raw = tuple((c["user"]["login"], c.get("body") or "") for c in comments)
+    raw = tuple((c["user"]["login"], c.get("body") or "", str(c.get("created_at") or "")) for c in comments)
     ids = tuple((c["user"]["login"], int(c["id"]), c.get("body") or "") for c in comments)
     files = _attachments(forge, issue.get("assets") or [], attachment_types, max_attachment_kb)
     return Epic(clean(issue.get("title")), visible(issue.get("body")), issue["user"]["login"], discussion, raw, files, ids)

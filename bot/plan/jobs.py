@@ -38,4 +38,4 @@ def plan_command(rt: Runtime, *, repo: str, number: int, login: str, command: st
         return
     skills = {name: files.skill(name).instructions for name in bundled_skills()}
     planner.plan(request, forge=client, llm=llm, bot_login=rt.bot_login(), playbook=playbook, skills=skills,
-                 plan_key=rt.settings.plan_key)
+                 plan_key=rt.settings.plan_key, signed_since=rt.settings.plan_signed_since)

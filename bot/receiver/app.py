@@ -16,6 +16,8 @@ from werkzeug.exceptions import HTTPException
 from bot import __version__
 from bot.config.settings import Settings
 from bot.receiver.ack import Acknowledger, ack_target, make_acknowledger
+from bot.receiver.generations import make_generations
+from bot.receiver.handover import Handover
 from bot.receiver.health import Health
 from bot.receiver.intake import Intake
 from bot.receiver.metrics import Metrics
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
     app.extensions["teabot.ack"] = make_acknowledger(settings, metrics)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["teabot"] = intake
+    app.extensions["teabot.handover"] = Handover(intake, make_generations(settings))
     app.register_blueprint(webhook)
     app.register_error_handler(HTTPException, _http_error)
     return app
@@ -86,6 +89,19 @@ def receive() -> Any:
     acknowledger: Acknowledger | None = current_app.extensions["teabot.ack"]
     if acknowledger is not None and (target := ack_target(request.headers, body, outcome)):
         acknowledger.submit(target, received)
+    if outcome.status == 204:
+        return "", 204
+    return jsonify(outcome.as_json()), outcome.status
+
+
+@webhook.post("/handover")
+def handover() -> Any:
+    """Take a failed run an Actions step hands over, authenticated by its repository's credential."""
+    intake: Intake = current_app.extensions["teabot"]
+    body = read_body(intake.settings.max_body_bytes)
+    if body is None:
+        return _too_large(intake)
+    outcome = current_app.extensions["teabot.handover"].receive(request.headers, body)
     if outcome.status == 204:
         return "", 204
     return jsonify(outcome.as_json()), outcome.status
@@ -136,6 +152,7 @@ def metrics() -> Any:
 def index() -> Any:
     """What this server is, and where to look next (a browser pointed at the bot lands here)."""
     return jsonify({"service": "teabot", "version": __version__, "webhook": "POST /webhook",
+                    "handover": "POST /handover (Actions steps, with TEABOT_HANDOVER_TOKEN)",
                     "health": "/healthz", "metrics": "/metrics", "status": "/status (with TEABOT_STATUS_TOKEN)",
                     "next": "run `teabot check --repo OWNER/REPO`; `teabot setup-hook` points a repository here"})
 

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 import httpx
 import redis
 
-from bot.config.settings import ConfigError, Settings, ensure_plan_key
+from bot.config.keys import ensure_plan_key
+from bot.config.settings import ConfigError, Settings
 from bot.worker.queues import JobQueue, connect, make_queue
 
 if TYPE_CHECKING:

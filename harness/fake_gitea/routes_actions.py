@@ -7,6 +7,8 @@ list runs depend on the release (`profiles.py`).
 
 from __future__ import annotations
 
+import re
+
 from werkzeug.wrappers import Response
 
 from harness.fake_gitea import ci
@@ -200,6 +202,30 @@ def create_status(ctx: Ctx, owner: str, name: str, sha: str) -> Response:
     return ctx.json(ctx.shapes.status(status, repo), 201)
 
 
+SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$", re.IGNORECASE)
+
+
+def put_secret(ctx: Ctx, owner: str, name: str, secretname: str) -> Response:
+    """PUT /repos/{owner}/{repo}/actions/secrets/{secretname} (repo/action.go `CreateOrUpdateSecret` @v1.25.4).
+
+    Registered by `addActionsRoutes(m, reqOwner(), …)` in api.go: a token, then the repository's owner
+    or a site admin (an Admin collaborator gets 403). The body binds `CreateOrUpdateSecretOption`
+    (`data` is Required: 422); services/secrets/validation.go `ValidateName` refuses other names, the
+    GITEA_/GITHUB_ prefixes and CI (400); models/secret/secret.go stores the name upper-cased.
+    201 when created, 204 when replaced, no body.
+    """
+    ctx.signed_in()
+    repo = ctx.owner(owner, name)
+    data = ctx.field("data")
+    if not isinstance(data, str) or not data:
+        raise ApiError(422, "[Data]: Required")
+    if not SECRET_NAME.match(secretname) or secretname.upper().startswith(("GITEA_", "GITHUB_")) or secretname.upper() == "CI":
+        raise ApiError(400, "invalid variable or secret name")
+    created = secretname.upper() not in repo.secrets
+    repo.secrets[secretname.upper()] = data
+    return ctx.empty(201 if created else 204)
+
+
 ROUTES = [
     Route("GET", R + "/actions/runs", list_runs, needs="runs_api"),
     Route("GET", R + "/actions/tasks", list_tasks),
@@ -211,6 +237,7 @@ ROUTES = [
     Route("POST", R + "/actions/workflows/<workflow>/dispatches", dispatch, needs="dispatch"),
     Route("POST", R + "/actions/runs/<int:run_id>/rerun-failed-jobs", rerun_failed, needs="rerun"),
     Route("POST", R + "/actions/runs/<int:run_id>/rerun", rerun_run, needs="rerun"),
+    Route("PUT", R + "/actions/secrets/<secretname>", put_secret),
     Route("GET", R + "/statuses/<sha>", list_statuses),
     Route("POST", R + "/statuses/<sha>", create_status),
 ]

@@ -215,6 +215,7 @@ class Repo:
     runs: dict[int, Run] = field(default_factory=dict)
     hooks: dict[int, Hook] = field(default_factory=dict)
     dispatches: list[dict] = field(default_factory=list)
+    secrets: dict[str, str] = field(default_factory=dict)  # Actions secrets: upper-cased name -> data
     created: datetime = field(default_factory=now)
     has_issues: bool = True
     enable_dependencies: bool = True  # internal_tracker.enable_issue_dependencies

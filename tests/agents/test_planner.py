@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -161,10 +162,11 @@ def test_links_of_a_dropped_ticket_are_removed_too() -> None:
     assert links_to_remove(stories, {"FEAT_A_001/S1": 1}, on_forge, dropped=[5]) == [(5, 1)]
 
 
-def run_keyed(forge: GiteaClient, number: int, args: str = "", key: str = "server-plan-key") -> dict:
+def run_keyed(forge: GiteaClient, number: int, args: str = "", key: str = "server-plan-key",
+              signed_since: str | None = None) -> dict:
     request = PlanRequest("acme/widget", number, "alice", "plan", args)
     return plan(request, forge=forge, llm=None, bot_login=BOT, playbook=bundled_playbooks()["plan"], skills=SKILLS,
-                plan_key=key)
+                plan_key=key, signed_since=signed_since)
 
 
 def test_with_a_plan_key_blocks_are_signed_and_only_signed_ones_are_approved(fake: FakeGitea, forge: GiteaClient,
@@ -199,3 +201,26 @@ def test_model_text_in_the_plan_is_escaped(fake: FakeGitea, forge: GiteaClient) 
     [comment] = bot_comments(fake, number)
     visible = comment.split("\n", 1)[1].rsplit("<!-- teabot:plan", 1)[0]
     assert "<!--" not in visible and "@alice" not in visible
+
+
+def _date_bot_comment(fake: FakeGitea, created: str, updated: str) -> None:
+    [comment] = [c for c in fake.state.repos["acme/widget"].comments.values() if c.user.login == BOT]
+    comment.created, comment.updated = datetime.fromisoformat(created), datetime.fromisoformat(updated)
+
+
+def test_an_unsigned_plan_from_before_signing_can_still_be_approved(fake: FakeGitea, forge: GiteaClient,
+                                                                   epic: int) -> None:
+    run(forge, epic)  # no plan key: an unsigned block, as teabot wrote them before it signed
+    _date_bot_comment(fake, "2026-01-10T09:00:00+00:00", "2026-03-01T09:00:00+00:00")  # edited after the upgrade
+    approved = run_keyed(forge, epic, "approve", signed_since="2026-02-01T00:00:00Z")
+    assert approved["tickets"]
+
+
+def test_an_unsigned_plan_created_after_signing_began_is_ignored(fake: FakeGitea, forge: GiteaClient, epic: int) -> None:
+    run(forge, epic)
+    _date_bot_comment(fake, "2026-03-01T09:00:00+00:00", "2026-03-01T09:00:00+00:00")
+    assert run_keyed(forge, epic, "approve", signed_since="2026-02-01T00:00:00Z") == {}
+    assert "comment `/plan` first" in bot_comments(fake, epic)[-1]
+    bob = fake.add_comment("acme/widget", epic, bot_comments(fake, epic)[0], author="bob")  # nor anyone else's copy
+    fake.state.repos["acme/widget"].comments[bob].created = datetime.fromisoformat("2026-01-01T00:00:00+00:00")
+    assert run_keyed(forge, epic, "approve", signed_since="2026-02-01T00:00:00Z") == {}

@@ -25,6 +25,7 @@ import json
 import re
 import zlib
 from collections.abc import Iterable
+from datetime import datetime, timezone
 
 from bot.plan.core.model import Plan
 from bot.plan.core.validation import validate_plan
@@ -63,15 +64,26 @@ def latest_plan(comments: Iterable[tuple[str, ...]], *, author: str, secret: byt
     """The highest-version plan among `(author_login, body[, created_at])` comments written by `author`.
 
     With `secret`, blocks must be signed, except (with `signed_since`, an ISO time) unsigned blocks
-    of comments created before it: the plans written before the upgrade.
+    of comments created before it: the plans written before the upgrade. Pass the comment's
+    `created_at`, never `updated_at`: an edit must not move a comment to before the upgrade.
     """
     found = []
     for login, body, *rest in comments:
         if login != author:
             continue
-        legacy = bool(secret and signed_since and rest and str(rest[0]) < signed_since)
+        legacy = bool(secret and signed_since and rest and _before(str(rest[0]), signed_since))
         found.append(extract(body, secret=secret, allow_unsigned=legacy))
     return max((f for f in found if f is not None), key=lambda f: f[1], default=None)
+
+
+def _before(created: str, since: str) -> bool:
+    """True when ISO time `created` is earlier than `since` (offsets honoured, none means UTC; unreadable: False)."""
+    try:
+        moments = [datetime.fromisoformat(text.strip()) for text in (created, since)]
+    except ValueError:
+        return False
+    first, second = (m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in moments)
+    return first < second
 
 
 def strip_block(comment_body: str) -> str:
