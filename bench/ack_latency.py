@@ -1,12 +1,13 @@
-"""Benchmark: from a command comment to teabot's 👀 acknowledgement, on the rig (real processes).
+"""Benchmark: from a command comment to teabot's 👀, and from a failed run to its `teabot/debug` status, on the rig.
 
 The rig runs the fake Gitea, `teabot serve` and `teabot worker` processes against a Redis (a private
 redis-server on a free port unless --redis-url is given). COMMENTS `/plan` comments are posted in a
-burst on as many issues, so the workers are busy with plan jobs while the acknowledgements are due.
-Latency is the reaction's time in the fake Gitea minus the comment's (Gitea's delivery included).
-The goal is a p95 under 2 s.
+burst on as many issues, so the workers are busy with plan jobs while the acknowledgements are due;
+then FAILURES runs fail on as many commits, each opening an auto-debug session. Latency is the
+acknowledgement's time in the fake Gitea minus the comment's or the run's end (Gitea's delivery
+included). The goal is a p95 under 2 s for both.
 
-    .venv/bin/python bench/ack_latency.py [--comments 40] [--workers 1] [--redis-url redis://…]
+    .venv/bin/python bench/ack_latency.py [--comments 40] [--failures 20] [--workers 1] [--redis-url redis://…]
 """
 
 from __future__ import annotations
@@ -55,6 +56,30 @@ def watch(rig: Rig, posted: dict[int, float], timeout: float = 60.0) -> dict[int
     return seen
 
 
+def failed_runs(rig: Rig, count: int, timeout: float = 60.0) -> list[float]:
+    """Fail `count` runs on as many commits; seconds from each run's end to its pending `teabot/debug` status."""
+    ended: dict[str, float] = {}
+    for n in range(count):
+        sha = rig.fake.push(REPO, {f"src/m{n}.py": f"x = {n}\n"}, branch=f"feature/f{n}", base="main",
+                            message=f"change {n}", author="alice")
+        run_id = rig.fake.add_run(REPO, head_sha=sha, head_branch=f"feature/f{n}", status="in_progress",
+                                  actor="alice", jobs=[{"name": "test", "log": "E   assert 1 == 2\n1 failed\n"}])
+        ended[sha] = time.monotonic()
+        rig.fake.complete_run(REPO, run_id, "failure")
+    seen: dict[str, float] = {}
+    deadline = time.monotonic() + timeout
+    while len(seen) < len(ended) and time.monotonic() < deadline:
+        with rig.fake.state.lock:
+            marked = {s.sha for s in rig.fake.state.repos[REPO].statuses if s.context == "teabot/debug"}
+        for sha in (marked & ended.keys()) - seen.keys():
+            seen[sha] = time.monotonic() - ended[sha]
+        time.sleep(0.005)
+    if len(seen) < len(ended):
+        print(rig.logs()[-3000:], file=sys.stderr)
+        sys.exit(f"only {len(seen)} of {len(ended)} failed commits were marked within {timeout:.0f} s")
+    return list(seen.values())
+
+
 def percentile(values: list[float], share: float) -> float:
     """The `share` percentile (nearest rank)."""
     ordered = sorted(values)
@@ -64,6 +89,7 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--comments", type=int, default=40)
+    parser.add_argument("--failures", type=int, default=20, help="failed runs, each opening a session (0: none)")
     parser.add_argument("--workers", type=int, default=1, help="teabot worker processes (busy with the burst)")
     parser.add_argument("--redis-url", default=None)
     args = parser.parse_args()
@@ -87,6 +113,8 @@ def main() -> None:
             if len(latencies) < len(posted):
                 print(rig.logs()[-3000:], file=sys.stderr)
                 sys.exit(f"only {len(latencies)} of {len(posted)} comments were acknowledged within 60 s")
+            rig.fake.push(REPO, {"README.md": "widget\n"}, branch="main", message="base", author="alice")
+            failures = failed_runs(rig, args.failures) if args.failures else []
     finally:
         if redis_process is not None:
             redis_process.terminate()
@@ -94,6 +122,9 @@ def main() -> None:
     print(f"{len(latencies)} /plan comments posted in {burst:.2f} s, {args.workers} busy worker(s)")
     print(f"comment → 👀: p50 {statistics.median(latencies):.3f} s, p95 {percentile(latencies, 0.95):.3f} s, "
           f"max {max(latencies):.3f} s (goal: p95 < 2 s)")
+    if failures:
+        print(f"{len(failures)} failed runs → pending teabot/debug status: p50 {statistics.median(failures):.3f} s, "
+              f"p95 {percentile(failures, 0.95):.3f} s, max {max(failures):.3f} s (goal: p95 < 2 s)")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ import pytest
 import redis as redis_lib
 
 from bot.config.settings import Settings
-from bot.receiver.ack import Acknowledger, AckTarget, ack_target
+from bot.debug.core.report import ACK_DESCRIPTION, STATUS_CONTEXT
+from bot.receiver.ack import Acknowledger, AckTarget, FailureTarget, ack_target
 from bot.receiver.app import create_app
 from bot.receiver.intake import Outcome
 from bot.receiver.metrics import Metrics
@@ -91,3 +92,77 @@ def test_the_receiver_reacts_within_two_seconds_with_no_worker_running(gitea: Fa
         return text if "teabot_ack_seconds_count 1.0" in text else ""
 
     assert 'teabot_acks_total{outcome="posted"} 1.0' in wait_for(scrape, 2.0, what="the ack metrics")
+
+
+# --- a failed pipeline: the commit is marked as being looked into ------------------------------------------------
+
+
+def failed_run_case(**run: object) -> dict:
+    case = load_case("workflow_run/completed_failure")
+    case["body"]["workflow_run"].update(run)
+    return case
+
+
+def status_case(**status: object) -> dict:
+    case = load_case("status/failure")
+    case["body"].update(status)
+    case["body"]["sender"]["login"] = "jenkins"  # an external CI's own user, not Gitea Actions
+    return case
+
+
+def test_a_failed_run_is_acknowledged_on_its_commit() -> None:
+    case = failed_run_case()
+    target = ack_target(case["headers"], body_of(case), QUEUED)
+    run = case["body"]["workflow_run"]
+    assert target == FailureTarget("acme/widget", run["head_sha"], run["html_url"], "alice", "ci.yml")
+
+
+@pytest.mark.parametrize("change", [
+    {"conclusion": "success"},
+    {"head_branch": "teabot/fix/ci-3"},  # the bot's fix branch: its session reports on the first commit
+    {"head_sha": ""},
+])
+def test_runs_that_open_no_session_are_not_acknowledged(change: dict) -> None:
+    case = failed_run_case(**change)
+    assert ack_target(case["headers"], body_of(case), QUEUED) is None
+
+
+def test_a_run_is_acknowledged_only_when_it_queued_work() -> None:
+    case = failed_run_case()
+    assert ack_target(case["headers"], body_of(case), Outcome(202, "duplicate: this work is already queued")) is None
+
+
+def test_a_failed_job_and_a_failed_external_status_are_acknowledged() -> None:
+    job = load_case("workflow_job/completed_failure")
+    found = ack_target(job["headers"], body_of(job), QUEUED)
+    assert isinstance(found, FailureTarget) and found.sha == job["body"]["workflow_job"]["head_sha"]
+    status = status_case(context="ci/jenkins", target_url="https://ci.example.com/job/7/")
+    found = ack_target(status["headers"], body_of(status), QUEUED)
+    assert found == FailureTarget("acme/widget", status["body"]["sha"], "https://ci.example.com/job/7/",
+                                  "jenkins", "ci/jenkins", external=True)
+    own = status_case(context="teabot/debug")
+    assert ack_target(own["headers"], body_of(own), QUEUED) is None
+
+
+def test_the_receiver_marks_a_failed_commit_within_two_seconds_with_no_worker_running(
+        gitea: FakeGitea, tmp_path: Path, redis: redis_lib.Redis) -> None:
+    head = gitea.push("acme/widget", {"widget.py": "x = 2\n"}, branch="main", message="change", author="alice")
+    settings = Settings(gitea_url=gitea.url, gitea_token=cast.BOT_TOKEN, webhook_secret="s", bot_login="teabot",
+                        data_dir=tmp_path)
+    app = create_app(settings, queue=RQQueue(redis))
+    headers, body = signed(failed_run_case(head_sha=head, html_url=f"{gitea.url}/acme/widget/actions/runs/1"), "s")
+    started = time.monotonic()
+    assert app.test_client().post("/webhook", headers=headers, data=body).status_code == 202
+
+    def marked() -> list:
+        return [s for s in gitea.state.repos["acme/widget"].statuses if s.context == STATUS_CONTEXT]
+
+    found = wait_for(marked, 2.0, interval=0.01, what="the teabot/debug status")
+    assert time.monotonic() - started < 2.0
+    assert [(s.sha, s.state, s.description, s.creator.login) for s in found] == [(head, "pending", ACK_DESCRIPTION, "teabot")]
+    assert found[0].target_url.endswith("/actions/runs/1")
+    # the same failure delivered again (workflow_job, or Gitea's "test delivery") leaves the one status alone
+    headers, body = signed(failed_run_case(head_sha=head), "s", delivery="d-2")
+    app.test_client().post("/webhook", headers=headers, data=body)
+    time.sleep(0.3)
+    assert len(marked()) == 1

@@ -26,16 +26,24 @@ from bot.forge.models import Pull, Reaction, Run, Status
 
 log = logging.getLogger(__name__)
 VOTES = {"+1": 1, "-1": -1}
+WEBHOOKS = ("workflow_run", "workflow_job")  # triggers whose delivery the web process acknowledges
 
 
 def start(deps: Deps, repo: str, run_id: int, *, trigger: str = "workflow_run") -> Session | None:
     """Open a session for a failed run (at most one per repo, commit and workflow) and act on it."""
-    return results.start(deps, _run_result(deps, repo, run_id), trigger=trigger)
+    result = _run_result(deps, repo, run_id)
+    session = results.start(deps, result, trigger=trigger)
+    if trigger in WEBHOOKS:  # the web process may have marked the commit as being looked into
+        results.settle(deps, result, session)
+    return session
 
 
 def on_run(deps: Deps, repo: str, run_id: int) -> Session | None:
     """A run ended: resume the session waiting for it; open one when it failed."""
-    return results.handle(deps, _run_result(deps, repo, run_id), trigger="workflow_run")
+    result = _run_result(deps, repo, run_id)
+    session = results.handle(deps, result, trigger="workflow_run")
+    results.settle(deps, result, session)
+    return session
 
 
 def on_status(deps: Deps, repo: str, status: dict[str, object]) -> Session | None:
@@ -56,7 +64,9 @@ def on_status(deps: Deps, repo: str, status: dict[str, object]) -> Session | Non
     branch, pull = where
     result = PipelineResult.from_status(repo, found, branch=branch, author=pull.author if pull else "",
                                         bot_login=deps.bot_login)
-    return results.handle(deps, result, trigger="status")
+    session = results.handle(deps, result, trigger="status")
+    results.settle(deps, result, session)
+    return session
 
 
 def debug_pull(deps: Deps, repo: str, data: dict[str, object]) -> Session | str:

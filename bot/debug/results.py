@@ -14,13 +14,16 @@ from bot.config.repo import Debug
 from bot.debug import driver, facts, sessions, verify
 from bot.debug.core.commits import is_bot_branch
 from bot.debug.core.external import LogUnavailable
+from bot.debug.core.external import latest
 from bot.debug.core.pipeline import PipelineResult, is_awaited
+from bot.debug.core.report import ACK_DESCRIPTION, STATUS_CONTEXT
 from bot.config.budget import Budget
 from bot.debug.core.records import Result, State, WaitKind
 from bot.debug.core.session import Session, new_session, session_key
 from bot.debug.deps import Deps
 from bot.debug.gitea import FailedRun
-from bot.forge.models import Pull, Repository
+from bot.forge.errors import ForgeError
+from bot.forge.models import Pull, Repository, Status
 
 log = logging.getLogger(__name__)
 NO_LOG = ("no log to triage, so nothing was diagnosed or pushed; once the log can be read, `/debug` on the "
@@ -64,6 +67,47 @@ def start(deps: Deps, result: PipelineResult, *, trigger: str) -> Session | None
             return None
         session = _triaged(deps, _open(deps, result, trigger), found)
         return sessions.save(deps, driver.advance(deps, facts.decided(deps, session, found, is_rerun=False)))
+
+
+def settle(deps: Deps, result: PipelineResult, session: Session | None) -> None:
+    """Settle the "looking into it" status the web process set on a failed commit that `session` does not report on.
+
+    A session of that commit sets the status itself; otherwise the status says who handles the failure
+    (the session whose fix this commit is, or one that had it already) or why nothing does.
+    """
+    if not result.failed or not result.sha or (session is not None and session.sha == result.sha):
+        return
+    try:
+        found = latest((Status.from_api(s) for s in deps.forge.list_statuses(result.repo, result.sha)), STATUS_CONTEXT)
+        if found is None or found.state != "pending" or found.description != ACK_DESCRIPTION:
+            return
+        owner = session or sessions.load(deps, session_key(result.repo, result.sha, result.workflow))
+        if owner is not None and owner.sha == result.sha:
+            sessions.mark_commit(deps, owner.with_commit_status(""))  # set again: the acknowledgement came after its own
+            return
+        if owner is not None:
+            text, url = f"teabot: handled by the debug session of {owner.sha[:7]}", owner.comment_url or owner.run_url
+        else:
+            text, url = f"teabot: not debugged: {not_started(deps, result)}", result.url
+        deps.forge.create_status(result.repo, result.sha, "success", STATUS_CONTEXT, text[:140], target_url=url)
+    except ForgeError as exc:
+        log.warning("could not settle the %s status of %s: %s", STATUS_CONTEXT, result.sha[:7], exc,
+                    extra={"repo": result.repo})
+
+
+def not_started(deps: Deps, result: PipelineResult) -> str:
+    """Why a failed result opened no session (for the commit status that said teabot was looking into it)."""
+    if result.own or deps.store.key_for_commit(result.repo, result.sha):
+        return "the bot's own fix; its session reports on the commit that failed first"
+    if not result.branch:
+        return "no open pull request has this commit at its head"
+    if result.external and not watched(deps.config, result.workflow):
+        return "debug.external_ci in .gitea/teabot.yaml leaves this check out"
+    if not result.external and not deps.config.enabled:
+        return "auto-debug is off here (debug.enabled in .gitea/teabot.yaml)"
+    if not result.external and deps.config.workflows and result.workflow not in deps.config.workflows:
+        return "debug.workflows in .gitea/teabot.yaml leaves this workflow out"
+    return "no failed job to triage"
 
 
 def watched(config: Debug, context: str) -> bool:

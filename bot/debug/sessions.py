@@ -1,17 +1,21 @@
-"""Sessions kept between steps: loaded from the store, saved with their status comment and ledger outcome."""
+"""Sessions kept between steps: loaded from the store, saved with their status comment, commit status and ledger outcome."""
 
 from __future__ import annotations
 
 import json
+import logging
 
 from bot.debug.core.records import State
-from bot.debug.core.report import render_status
+from bot.debug.core.report import STATUS_CONTEXT, commit_status, render_status
 from bot.debug.core.session import Session
 from bot.debug.deps import Deps
 from bot.debug.gitea import FailedRun
 from bot.debug.ledger import FailureRecord
+from bot.forge.errors import ForgeError
 from bot.forge.models import Comment, Issue
 from bot.redact import redact
+
+log = logging.getLogger(__name__)
 
 
 def load(deps: Deps, key: str) -> Session | None:
@@ -34,10 +38,29 @@ def report(deps: Deps, session: Session) -> Session:
     body = redact(render_status(session, now=deps.clock()))  # everything that leaves is redacted
     if session.comment_id is not None:
         deps.forge.edit_comment(session.repo, session.comment_id, body)
-        return session
+        return mark_commit(deps, session)
     number = session.pr_number or session.fix_pr or _report_issue(deps, session)
     comment = Comment.from_api(deps.forge.create_comment(session.repo, number, body))
-    return session.with_ids(comment_id=comment.id)
+    return mark_commit(deps, session.with_ids(comment_id=comment.id, comment_url=comment.html_url))
+
+
+def mark_commit(deps: Deps, session: Session) -> Session:
+    """Set the failed commit's `teabot/debug` status to where the session stands, when that changed.
+
+    It replaces the web process's "looking into it" acknowledgement, links to the status comment and
+    ends as the outcome. A status Gitea refuses is logged: the comment is the report that counts.
+    """
+    state, description = commit_status(session)
+    posted = f"{state}|{description}"
+    if posted == session.commit_status:
+        return session
+    try:
+        deps.forge.create_status(session.repo, session.sha, state, STATUS_CONTEXT, redact(description),
+                                 target_url=session.comment_url or session.run_url)
+    except ForgeError as exc:
+        log.warning("%s: could not set the %s status: %s", session.key, STATUS_CONTEXT, exc, extra={"repo": session.repo})
+        return session
+    return session.with_commit_status(posted)
 
 
 def _report_issue(deps: Deps, session: Session) -> int:

@@ -14,6 +14,9 @@ from bot.debug.core.session import Session
 from bot.redact import redact
 
 MARKER = "<!-- teabot:debug session={key} -->"
+STATUS_CONTEXT = "teabot/debug"  # the commit status that tells, on the failed commit, where the session stands
+ACK_DESCRIPTION = "teabot is looking into this failure"  # the web process's acknowledgement, before any session
+STATUS_WIDTH = 140
 _MARKER = re.compile(r"\A<!-- teabot:debug session=(\S+) -->")
 EXCERPT_LINES = 40
 EXCERPT_CHARS = 4000
@@ -65,6 +68,23 @@ def headline(session: Session) -> str:
     if session.state is State.BASE_BROKEN:
         return f"⚠️ already broken on {session.base_branch}"
     return _HEADLINES[session.state]
+
+
+def commit_status(session: Session) -> tuple[str, str]:
+    """The `teabot/debug` status of the failed commit for where the session stands: (state, description).
+
+    Pending while it works; at the end success when fixed (or flaky), failure when it gave up, and
+    warning when it only reported (untrusted code, infrastructure, already broken on the base branch).
+    """
+    state = "pending"
+    if session.state is State.GREEN:
+        state = "success"
+    elif session.state in (State.FAILED, State.BUDGET_EXHAUSTED):
+        state = "failure"
+    elif session.done:
+        state = "warning"
+    text = "teabot: " + re.sub(r"^\W+\s*", "", headline(session))  # no emoji: Gitea shows its own state icon
+    return state, text if len(text) <= STATUS_WIDTH else text[:STATUS_WIDTH - 1] + "…"
 
 
 def outcome(session: Session) -> str:

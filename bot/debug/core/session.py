@@ -58,6 +58,8 @@ class Session:
     author: str = ""
     pr_number: int | None = None
     comment_id: int | None = None
+    comment_url: str = ""  # the status comment's page, the `teabot/debug` commit status links to it
+    commit_status: str = ""  # the `teabot/debug` status last set on the failed commit, as "state|description"
     run_url: str = ""
     trigger: str = ""
     external: bool = False  # the failure is an external CI's commit status, not a Gitea Actions run
@@ -241,10 +243,14 @@ class Session:
                                                  duration_s=max(0.0, now - self.current.started_at)))
         return replace(session, waiting_for=None)._finish(outcome, now, note or outcome.value)
 
-    def with_ids(self, *, comment_id: int | None = None, fix_pr: int | None = None) -> Session:
-        """The same session knowing its status comment and/or fix PR."""
+    def with_ids(self, *, comment_id: int | None = None, fix_pr: int | None = None, comment_url: str = "") -> Session:
+        """The same session knowing its status comment (and its page) and/or fix PR."""
         return replace(self, comment_id=self.comment_id if comment_id is None else comment_id,
-                       fix_pr=self.fix_pr if fix_pr is None else fix_pr)
+                       fix_pr=self.fix_pr if fix_pr is None else fix_pr, comment_url=comment_url or self.comment_url)
+
+    def with_commit_status(self, posted: str) -> Session:
+        """The same session, having set its `teabot/debug` commit status to `posted` ("state|description")."""
+        return replace(self, commit_status=posted)
 
     # --- JSON ----------------------------------------------------------------------------------------
 
