@@ -39,7 +39,7 @@ def answer_discussion(rt: Runtime, *, repo: str, number: int, login: str, comman
         client.create_comment(repo, number, refusal(command, "", login, repo))
         return
     budget = files.playbook("plan").budgets.tokens  # the planning playbook's budget covers its thread commands
-    counter = CallCounter.for_limits(rt.redis, repo, login, config.limits)
+    counter = CallCounter.for_limits(rt.counts(), repo, login, config.limits)
     llm = capped(rt.llm(budget), counter)
     if llm is not None and (why := counter.refusal()):
         client.create_comment(repo, number, f"{BOT_MARKER}:capped -->\n{why}")

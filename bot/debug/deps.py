@@ -12,7 +12,7 @@ from bot.debug import gitea
 from bot.debug.core.pipeline import PipelineResult
 from bot.debug.core.settings import Phases
 from bot.debug.external_logs import ExternalLogs
-from bot.debug.ledger import Ledger
+from bot.debug.ledger import FailureLedger
 from bot.debug.store import SessionStore
 from bot.forge.client import GiteaClient
 from bot.llm.client import LLM
@@ -38,7 +38,7 @@ class Deps:
     clock: Callable[[], float]
     bot_login: str
     skill: str = ""
-    ledger: Ledger | None = None
+    ledger: FailureLedger | None = None
     external: ExternalLogs = ExternalLogs()
     phases: Phases = Phases()
     trust: Trust = Trust()  # whose code the agent may branch from, push and re-run

@@ -20,15 +20,17 @@ from bot.debug.core.external import FAILED
 from bot.debug.core.settings import effective_debug, job_timeout
 from bot.debug.deps import Deps, Schedule
 from bot.debug.external_logs import ExternalLogs
-from bot.debug.learned import RedisStore
-from bot.debug.ledger import Ledger
-from bot.debug.store import RedisSessionStore
+from bot.debug.learned import RedisStore, SqliteStore
+from bot.debug.ledger import FailureLedger, Ledger
+from bot.debug.ledger_db import SqliteLedger
+from bot.debug.store import RedisSessionStore, SessionStore, SqliteSessionStore
 from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
 from bot.forge.errors import NotFound
 from bot.forge.models import Comment, Run, Status
 from bot.redact import redact
 from bot.triage.feedback import Correction, parse_correction
+from bot.triage.memory import ShapeStore
 from bot.worker.caps import CallCounter, capped
 from bot.worker.jobs import command_comment, job, refusal, role_of
 from bot.worker.queues import JobRequest
@@ -46,22 +48,38 @@ def _debug_deps(rt: Runtime, repo: str, *, docs_folder: str | None = None) -> De
     config, phases = effective_debug(repo_config.debug, files.playbook("auto_debug"))
     if docs_folder:
         config = config.model_copy(update={"docs_folder": docs_folder})
-    store = RedisSessionStore(rt.redis) if rt.redis is not None else rt.memory_sessions()
+    store = _session_store(rt)
     # The session's budget (core/session) bounds the whole session; this per-job one only stops a runaway round.
-    llm = capped(rt.llm(config.budget.tokens), CallCounter.for_limits(rt.redis, repo, "", repo_config.limits))
+    llm = capped(rt.llm(config.budget.tokens), CallCounter.for_limits(rt.counts(), repo, "", repo_config.limits))
     external = ExternalLogs(rt.settings.ci_log_hosts, config.external_ci.log_url, deadline=rt.settings.ci_log_deadline)
     return Deps(forge=client, llm=llm, store=store, config=config, schedule=_scheduler(rt), clock=rt.clock,
                 bot_login=rt.bot_login(), skill=files.skill("auto_debug").instructions,
-                ledger=Ledger(rt.redis) if rt.redis is not None else None, external=external, phases=phases,
+                ledger=_ledger(rt), external=external, phases=phases,
                 trust=repo_config.trust, shapes=_shape_stores(rt))
 
 
-def _shape_stores(rt: Runtime) -> Callable[[str], RedisStore] | None:
-    """Each repository's learned cause shapes in Redis; without Redis nothing is learned (no ledger to learn from)."""
-    redis_conn = rt.redis
-    if redis_conn is None:
-        return None
-    return lambda repo: RedisStore(redis_conn, repo)
+def _session_store(rt: Runtime) -> SessionStore:
+    """Sessions in Redis, else in the state file (a runtime built with neither keeps them in memory)."""
+    if rt.redis is not None:
+        return RedisSessionStore(rt.redis)
+    return SqliteSessionStore(rt.state_db) if rt.state_db is not None else rt.memory_sessions()
+
+
+def _ledger(rt: Runtime) -> FailureLedger | None:
+    """The failure ledger in Redis, else in the state file; None for a runtime built with neither."""
+    if rt.redis is not None:
+        return Ledger(rt.redis)
+    return SqliteLedger(rt.state_db) if rt.state_db is not None else None
+
+
+def _shape_stores(rt: Runtime) -> Callable[[str], ShapeStore] | None:
+    """Each repository's learned cause shapes, where the ledger is (without a ledger nothing is learned)."""
+    redis_conn, state = rt.redis, rt.state_db
+    if redis_conn is not None:
+        return lambda repo: RedisStore(redis_conn, repo)
+    if state is not None:
+        return lambda repo: SqliteStore(state, repo)
+    return None
 
 
 def _scheduler(rt: Runtime) -> Schedule:

@@ -1,6 +1,7 @@
-"""The stores of learned cause shapes: a directory (the CLI and the benchmark) and Redis (the bot).
+"""The stores of learned cause shapes: a directory (the CLI and the benchmark), Redis (the bot), and the
+state file (the bot without Redis, `bot.worker.state`).
 
-Both follow `bot.triage.memory.ShapeStore` and keep the same bounds (`bounded`, `merged` there), so
+All follow `bot.triage.memory.ShapeStore` and keep the same bounds (`bounded`, `merged` there), so
 `teabot triage --state DIR` and the bot's 👍 / `/triage lines …` feedback learn through the same code.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from bot.triage.memory import (MAX_AGE, MAX_SHAPES, REDIS_PREFIX, Confirmed, ShapeEntry, bounded, distinct, merged,
                                to_learned)
 from bot.triage.shapes import Learned
+from bot.worker.state import StateDB
 
 
 class DirectoryStore:
@@ -121,6 +123,47 @@ class RedisStore:
 
     def forget(self) -> None:
         self.client.delete(self.count_key, self.seen_key, self.head_key)
+
+
+SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS shapes (repo TEXT, shape TEXT, count INTEGER NOT NULL, seen REAL NOT NULL,
+                                   head INTEGER NOT NULL, PRIMARY KEY (repo, shape));
+"""
+
+
+class SqliteStore:
+    """A repository's shapes as rows of the state file; a confirmation merges them in one write transaction."""
+
+    def __init__(self, db: StateDB, repo: str) -> None:
+        self.db = db
+        self.repo = repo
+        db.ensure(SQLITE_SCHEMA)
+
+    def entries(self, now: float | None = None) -> list[ShapeEntry]:
+        rows = self.db.rows("SELECT shape, count, seen, head FROM shapes WHERE repo = ?", (self.repo,))
+        return bounded(self._entries(rows), time.time() if now is None else now)
+
+    def load(self, now: float | None = None) -> Learned:
+        return to_learned(self.entries(now))
+
+    def record(self, shapes: Iterable[Confirmed], now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        with self.db.write() as db:
+            rows = db.execute("SELECT shape, count, seen, head FROM shapes WHERE repo = ?", (self.repo,)).fetchall()
+            before = bounded(self._entries(rows), now)
+            after = merged(before, shapes, now)
+            db.execute("DELETE FROM shapes WHERE repo = ?", (self.repo,))
+            db.executemany("INSERT INTO shapes VALUES (?, ?, ?, ?, ?)",
+                           [(self.repo, e.shape, e.count, e.seen, int(e.head)) for e in after])
+        return len(after) - len(before)
+
+    def forget(self) -> None:
+        with self.db.write() as db:
+            db.execute("DELETE FROM shapes WHERE repo = ?", (self.repo,))
+
+    @staticmethod
+    def _entries(rows: Iterable[tuple[str, int, float, int]]) -> list[ShapeEntry]:
+        return [ShapeEntry(shape, int(count), float(seen), bool(head)) for shape, count, seen, head in rows]
 
 
 def _text(value: bytes | str) -> str:

@@ -1,4 +1,7 @@
-"""The failure ledger: every triaged CI failure per repository, kept in Redis.
+"""The failure ledger: every triaged CI failure per repository, kept in Redis (`Ledger`).
+
+Without Redis the same ledger is kept in the state file (`bot.debug.ledger_db.SqliteLedger`); both
+follow `FailureLedger`.
 
 Keys (all under `teabot:ledger:`):
     next                      INCR counter for failure ids
@@ -21,7 +24,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 
@@ -93,6 +96,21 @@ class StoredFailure:
     feedback: int
 
 
+class FailureLedger(Protocol):
+    """Where failures, their outcomes and the feedback on them are kept."""
+
+    def record(self, rec: FailureRecord) -> str: ...
+    def get(self, fid: str) -> StoredFailure | None: ...
+    def raw_log(self, fid: str) -> bytes | None: ...
+    def set_outcome(self, fid: str, outcome: str, detail: str = "") -> None: ...
+    def add_feedback(self, fid: str, vote: int, user: str) -> int: ...
+    def first_confirmation(self, fid: str, user: str) -> bool: ...
+    def history(self, repo: str, fingerprint: str, limit: int = 20) -> list[StoredFailure]: ...
+    def similar(self, repo: str, probe: Triage | Iterable[str], limit: int = 5,
+                min_score: float = 0.2) -> list[tuple[float, StoredFailure]]: ...
+    def counts(self, repo: str) -> dict[str, dict[str, int]]: ...
+
+
 class Ledger:
     """Record failures, their outcomes and feedback; query history, similar failures and counts."""
 
@@ -108,11 +126,7 @@ class Ledger:
         now = self.clock()
         fid = str(self.redis.incr(PREFIX + "next"))
         raw, truncated = compress_log(rec.raw_log or b"", self.max_raw_bytes)
-        mapping = {name: str(getattr(rec, name)) for name in _META}
-        mapping.update(recorded_at=repr(now), excerpt=rec.excerpt, fingerprint=rec.fingerprint,
-                       category=rec.category, summary=rec.summary, lines=json.dumps(list(rec.lines)),
-                       tokens=" ".join(rec.tokens), raw_bytes=str(len(rec.raw_log or b"")),
-                       raw_truncated="1" if truncated else "0", outcome="", outcome_detail="")
+        mapping = record_fields(rec, now, truncated)
         base = f"{PREFIX}repo:{rec.repo}:"
         pipe = self.redis.pipeline()
         pipe.hset(PREFIX + f"failure:{fid}", mapping=mapping)
@@ -134,7 +148,7 @@ class Ledger:
         if not data:
             return None
         votes = self.redis.hvals(PREFIX + f"feedback:{fid}")
-        return _stored(fid, {_s(k): _s(v) for k, v in data.items()}, sum(int(v) for v in votes))
+        return stored(fid, {_s(k): _s(v) for k, v in data.items()}, sum(int(v) for v in votes))
 
     def raw_log(self, fid: str) -> bytes | None:
         """The stored raw log (possibly only its tail, see `raw_truncated`), or None."""
@@ -174,12 +188,8 @@ class Ledger:
     def similar(self, repo: str, probe: Triage | Iterable[str], limit: int = 5,
                 min_score: float = 0.2) -> list[tuple[float, StoredFailure]]:
         """Recent failures whose key-line tokens resemble `probe` (Jaccard), best first."""
-        wanted = set(probe.tokens if isinstance(probe, Triage) else probe)
         ids = self.redis.zrevrange(f"{PREFIX}repo:{repo}:all", 0, SIMILAR_SCAN - 1)
-        scored = [(jaccard(wanted, set(f.tokens)), f) for f in self._load(ids)]
-        scored = [(round(s, 4), f) for s, f in scored if s >= min_score]
-        scored.sort(key=lambda pair: (-pair[0], -pair[1].recorded_at))
-        return scored[:limit]
+        return ranked(probe, self._load(ids), limit, min_score)
 
     def counts(self, repo: str) -> dict[str, dict[str, int]]:
         """Failures per ISO week ("2024-W07") and category."""
@@ -192,6 +202,26 @@ class Ledger:
     def _load(self, ids: Iterable[bytes | str]) -> list[StoredFailure]:
         found = (self.get(_s(i)) for i in ids)
         return [f for f in found if f is not None]
+
+
+def ranked(probe: Triage | Iterable[str], failures: Iterable[StoredFailure], limit: int,
+           min_score: float) -> list[tuple[float, StoredFailure]]:
+    """The failures whose key-line tokens resemble `probe` by at least `min_score` (Jaccard), best first."""
+    wanted = set(probe.tokens if isinstance(probe, Triage) else probe)
+    scored = [(jaccard(wanted, set(f.tokens)), f) for f in failures]
+    scored = [(round(s, 4), f) for s, f in scored if s >= min_score]
+    scored.sort(key=lambda pair: (-pair[0], -pair[1].recorded_at))
+    return scored[:limit]
+
+
+def record_fields(rec: FailureRecord, now: float, raw_truncated: bool) -> dict[str, str]:
+    """A record's fields as stored, all text (the Redis hash, the SQLite row's JSON)."""
+    mapping = {name: str(getattr(rec, name)) for name in _META}
+    mapping.update(recorded_at=repr(now), excerpt=rec.excerpt, fingerprint=rec.fingerprint,
+                   category=rec.category, summary=rec.summary, lines=json.dumps(list(rec.lines)),
+                   tokens=" ".join(rec.tokens), raw_bytes=str(len(rec.raw_log or b"")),
+                   raw_truncated="1" if raw_truncated else "0", outcome="", outcome_detail="")
+    return mapping
 
 
 def compress_log(raw: bytes, limit: int) -> tuple[bytes, bool]:
@@ -216,7 +246,8 @@ def _s(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-def _stored(fid: str, data: dict[str, str], feedback: int) -> StoredFailure:
+def stored(fid: str, data: dict[str, str], feedback: int) -> StoredFailure:
+    """A stored failure from its text fields and its feedback total."""
     names = {f.name for f in fields(StoredFailure)}
     values: dict[str, Any] = {k: v for k, v in data.items() if k in names}
     values.update(

@@ -67,7 +67,7 @@ def correct(deps: Deps, repo: str, number: int, correction: Correction) -> str |
     """Act on a correction made on issue or pull request `number`; the reply says what was learned or
     forgotten (None when no failure teabot reported is there)."""
     if deps.shapes is None or deps.ledger is None:
-        return "This teabot runs without Redis, so it keeps no failure ledger to learn from: nothing was recorded."
+        return "This teabot keeps no failure ledger to learn from: nothing was recorded."
     store = deps.shapes(repo)
     if correction.forget:
         dropped = len(store.entries())

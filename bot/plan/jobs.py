@@ -31,7 +31,7 @@ def plan_command(rt: Runtime, *, repo: str, number: int, login: str, command: st
         client.create_comment(repo, number, refusal(command, args, login, repo))
         return
     playbook = files.playbook("plan")
-    counter = CallCounter.for_limits(rt.redis, repo, login, config.limits)
+    counter = CallCounter.for_limits(rt.counts(), repo, login, config.limits)
     llm = capped(rt.llm(playbook.budgets.tokens), counter)
     if llm is not None and (why := counter.refusal()):
         client.create_comment(repo, number, f"{BOT_MARKER}:capped -->\n{why}")

@@ -1,8 +1,10 @@
-"""Daily model-call caps per repository and per user, counted in Redis (or in this process without Redis).
+"""Daily model-call caps per repository and per user, counted in Redis, or in the state file without Redis.
 
 Every model call a job makes goes through `CappedLLM`, which asks `DailyCaps.refusal` first and
 counts the call after: INCR on the day's two counters (`bot.llm.usage.day_keys`) with an EXPIREAT
-at the end of the UTC day, so the counters clean themselves up. Jobs also ask `refusal` before
+at the end of the UTC day, so the counters clean themselves up (in the state file, a `calls` row per
+counter with the same expiry, shared by `teabot serve` and `teabot sweep`; in this process's memory
+when given neither). Jobs also ask `refusal` before
 they start, to answer a capped command with a clear comment instead of a failure.
 """
 
@@ -20,8 +22,11 @@ from bot.llm.client import LLM
 from bot.llm.errors import LLMBudgetExceeded
 from bot.llm.reply import Reply
 from bot.llm.usage import DailyCaps, day_keys
+from bot.worker.state import StateDB
 
-_memory: Counter[str] = Counter()  # the counters of a process without Redis
+_memory: Counter[str] = Counter()  # the counters of a process given no store
+SCHEMA = "CREATE TABLE IF NOT EXISTS calls (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL);"
+Counts = redis.Redis | StateDB | None
 _lock = threading.Lock()
 
 
@@ -32,14 +37,14 @@ class DailyCapReached(LLMBudgetExceeded):
 class CallCounter:
     """Today's model calls of one repository and one user in it."""
 
-    def __init__(self, conn: redis.Redis | None, repo: str, user: str, caps: DailyCaps,
+    def __init__(self, conn: Counts, repo: str, user: str, caps: DailyCaps,
                  now: datetime | None = None) -> None:
         self.conn, self.repo, self.user, self.caps = conn, repo, user, caps
         self.now = now or datetime.now(timezone.utc)
         self.keys = day_keys(repo, user, self.now.strftime("%Y-%m-%d"))
 
     @classmethod
-    def for_limits(cls, conn: redis.Redis | None, repo: str, user: str, limits: Limits) -> CallCounter:
+    def for_limits(cls, conn: Counts, repo: str, user: str, limits: Limits) -> CallCounter:
         """The counter for `.gitea/teabot.yaml`'s `limits:`."""
         return cls(conn, repo, user, DailyCaps(limits.repo_daily_calls, limits.user_daily_calls))
 
@@ -55,16 +60,28 @@ class CallCounter:
                 _memory.update(self.keys)
             return
         midnight = (self.now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        until = int(midnight.timestamp()) + 3600  # an hour of slack for clock skew between hosts
+        if isinstance(self.conn, StateDB):
+            self.conn.ensure(SCHEMA)
+            with self.conn.write() as db:
+                db.execute("DELETE FROM calls WHERE expires < ?", (self.now.timestamp(),))
+                db.executemany("INSERT INTO calls VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET count = count + 1",
+                               [(key, until) for key in self.keys])
+            return
         pipe = self.conn.pipeline()
         for key in self.keys:
             pipe.incr(key)
-            pipe.expireat(key, int(midnight.timestamp()) + 3600)  # an hour of slack for clock skew between hosts
+            pipe.expireat(key, until)
         pipe.execute()
 
     def _read(self) -> tuple[int, int]:
         if self.conn is None:
             with _lock:
                 return _memory[self.keys[0]], _memory[self.keys[1]]
+        if isinstance(self.conn, StateDB):
+            self.conn.ensure(SCHEMA)
+            return (int(self.conn.value("SELECT count FROM calls WHERE key = ?", (self.keys[0],)) or 0),
+                    int(self.conn.value("SELECT count FROM calls WHERE key = ?", (self.keys[1],)) or 0))
         values = self.conn.mget(self.keys)
         return int(values[0] or 0), int(values[1] or 0)
 

@@ -6,6 +6,13 @@ the job may have run before (`verify`: a retry, a job restored after a crash, a 
 journal submitted again after Redis lost it), the issue's comments are searched for that key before
 posting: the state that decides is Gitea's own, so it survives the loss of Redis and of the worker.
 A first run posts without searching, so the common path costs nothing.
+
+An issue is opened once the same way, but found by what it says: a job that may have run before
+looks among the bot's issues for one with the same title and body before it opens one (issue bodies
+carry no effect marker, so plan tickets, which are compared by body, stay as the planner wrote them).
+Pull requests, branches, labels and dependency links are reconciled by the agents themselves (the
+fix branch's pull request is looked for first; plan tickets, their labels and links are matched by
+the plan's own markers).
 """
 
 from __future__ import annotations
@@ -69,6 +76,17 @@ class OnceForge:
         if not self._verify:
             return self._client.create_comment(repo, number, f"{body}\n{effect_marker(key)}")
         return post_once(self._client, repo, number, body, key)
+
+    def create_issue(self, repo: str, title: str, body: str = "", **options: Any) -> dict[str, Any]:
+        """Open an issue, unless an earlier run of the job already opened the same one (same title and body)."""
+        if self._verify:
+            login = str(self._client.current_user().get("login") or "")
+            for issue in self._client.list_issues(repo, state="all", type="issues"):
+                if (issue.get("title") == title and (issue.get("body") or "") == body
+                        and str((issue.get("user") or {}).get("login") or "") == login):
+                    log.info("issue %r already opened on %s as #%s: not opening it again", title, repo, issue.get("number"))
+                    return issue
+        return self._client.create_issue(repo, title, body, **options)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)

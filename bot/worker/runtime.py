@@ -1,7 +1,8 @@
 """The worker runtime: what every job needs, built once when a worker process (or the embedded queue) starts.
 
-`Runtime` holds the settings, the one Redis connection (or None without Redis), the queue follow-up
-jobs go to, and builds the Gitea and model clients. `install(runtime)` is called once at process
+`Runtime` holds the settings, the one Redis connection (or, without Redis, the state file under
+TEABOT_DATA_DIR that `teabot serve` and `teabot sweep` share), the queue follow-up jobs go to, and
+builds the Gitea and model clients. `install(runtime)` is called once at process
 start (`teabot worker`, the receiver's web process, `teabot replay`, an Actions step); job functions
 receive it as their first argument through `bot.worker.jobs.job`. A plain `rq worker` started without
 teabot's command builds it from the environment on its first job.
@@ -22,6 +23,7 @@ import redis
 from bot.config.keys import ensure_plan_key
 from bot.config.settings import ConfigError, Settings
 from bot.worker.queues import JobQueue, connect, make_queue
+from bot.worker.state import StateDB
 
 if TYPE_CHECKING:
     from bot.debug.store import MemorySessionStore
@@ -31,11 +33,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class Runtime:
-    """Settings, Redis and the queue of one process; the Gitea and model clients are built from them."""
+    """Settings, Redis (or the state file) and the queue of one process; the Gitea and model clients are built from them."""
 
     settings: Settings
     queue: JobQueue
     redis: redis.Redis | None = None
+    state_db: StateDB | None = None  # without Redis: sessions, ledger, learned shapes and call counts (bot.worker.state)
     clock: Callable[[], float] = time.time
     job_id: str | None = None  # set in the copy a job runs with: its comments are posted once per job id
     rerun: bool = False  # the job may have run before: look for its comments before posting them
@@ -47,10 +50,12 @@ class Runtime:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, queue: JobQueue | None = None) -> Runtime:
-        """The runtime for `settings`: Redis from REDIS_URL (else none), the given queue or the configured one."""
+        """The runtime for `settings`: Redis from REDIS_URL, else the state file in TEABOT_DATA_DIR; the given queue
+        or the configured one."""
         settings = ensure_plan_key(settings)  # once per process: every plan block it writes is signed with it
         connection = connect(settings.redis_url) if settings.redis_url else None
-        return cls(settings, queue if queue is not None else make_queue(settings), connection)
+        state = None if connection is not None else StateDB.under(settings.data_dir)
+        return cls(settings, queue if queue is not None else make_queue(settings), connection, state)
 
     def for_job(self, job_id: str, *, rerun: bool) -> Runtime:
         """This runtime as one job sees it: same clients, comments keyed by `job_id` so a re-run posts none twice."""
@@ -86,8 +91,12 @@ class Runtime:
         """The bot's own login (from the settings, else asked from Gitea)."""
         return self.settings.bot_login or str(self.forge().current_user()["login"])
 
+    def counts(self) -> redis.Redis | StateDB | None:
+        """Where the day's model calls are counted: Redis, else the state file (None: this process's memory)."""
+        return self.redis if self.redis is not None else self.state_db
+
     def memory_sessions(self) -> MemorySessionStore:
-        """The session store of a process without Redis (kept for the life of the process)."""
+        """The session store of a runtime given neither Redis nor a state file (kept for the life of the process)."""
         if self._sessions is None and "sessions" not in self._shared:
             from bot.debug.store import MemorySessionStore
 

@@ -57,3 +57,38 @@ def test_a_restart_resumes_every_accepted_job_once(tmp_path: Path, sig: signal.S
         print(f"\nFIGURE embedded restart ({sig.name}): {COMMANDS} accepted, {before} answered before the stop, "
               f"{COMMANDS - len(replies)} lost, {duplicated} duplicated, all done {took:.1f} s after the restart")
         assert duplicated == 0 and health["jobs_journaled"] == 0
+
+
+def test_a_session_waiting_for_ci_survives_a_restart(tmp_path: Path) -> None:
+    """The fix is pushed, the process is killed while CI runs; the CI result after the restart finds the session."""
+    from harness.fake_ci import CiRunner
+    from harness.fake_ci.sample import install_sample
+    from harness.fake_gitea import FakeGitea
+    from harness.fake_model import FakeModelServer
+    from tests.integration.test_debugging import fix_reply, status_comment
+
+    repo = "acme/widget"
+    runner = CiRunner(tmp_path / "ci", push_branches=["main", "feature/**"])  # the test plays the fix's CI itself
+    with FakeModelServer() as model:
+        rig = Rig(tmp_path / "rig", redis_url=None, model_url=model.base_url, fake=FakeGitea(ci_runner=runner))
+        rig.seed()
+        with rig:
+            rig.start()
+            model.set_script({"replies": [fix_reply("off_by_one")]})
+            sample = install_sample(rig.fake, repo, bug="off_by_one")
+            pulls = f"/repos/{repo}/pulls"
+            wait_for(lambda: "waiting for CI" in (status_comment(rig, sample["pull"]) or ""), 90, interval=0.2,
+                     what=f"the fix to wait for CI\n{status_comment(rig, sample['pull'])}\n{rig.logs()[-3000:]}")
+            branch = rig.fake.calls("POST", pulls)[0].json["head"]
+            assert rig.receiver is not None
+            os.killpg(rig.receiver.pid, signal.SIGKILL)  # a crash: nothing is saved on the way out
+            rig.receiver.wait(40)
+            rig.start_receiver()
+            workflow = rig.fake.state.repos[repo].runs[sample["run_id"]].workflow
+            run = rig.fake.add_run(repo, workflow=workflow, head_branch=branch, actor=BOT)
+            rig.fake.complete_run(repo, run, "success")  # its webhook reaches the new process
+            wait_for(lambda: "fixed in 1 attempt" in (status_comment(rig, sample["pull"]) or ""), 60, interval=0.2,
+                     what=f"the session to end green\n{status_comment(rig, sample['pull'])}\n{rig.logs()[-4000:]}")
+            mine = [c for c in rig.fake.list_comments(repo, sample["pull"]) if c["user"]["login"] == BOT]
+            assert len(rig.fake.calls("POST", pulls)) == 1 and len(mine) == 1  # one fix PR, one status comment
+    runner.close()

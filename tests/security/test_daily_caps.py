@@ -1,4 +1,5 @@
-"""Daily model-call caps: counted per UTC day in Redis (INCR + EXPIREAT) or in the process, checked before each call."""
+"""Daily model-call caps: counted per UTC day in Redis (INCR + EXPIREAT), in the state file or in the process,
+checked before each call."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bot.config.repo import Limits
 from bot.llm.reply import Reply
 from bot.llm.usage import DailyCaps
 from bot.worker.caps import CallCounter, CappedLLM, DailyCapReached, capped
+from bot.worker.state import StateDB
 
 NOON = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -50,6 +52,23 @@ def test_without_redis_the_process_counts_per_day() -> None:
     counter.count()
     assert "carol" in counter.refusal()
     assert CallCounter(None, "acme/solo", "carol", DailyCaps(0, 1), NOON.replace(day=2)).refusal() == ""
+
+
+def test_without_redis_the_state_file_counts_per_day_for_every_process(tmp_path) -> None:
+    limits = Limits(repo_daily_calls=3, user_daily_calls=2)
+    serve, sweep = StateDB.under(tmp_path), StateDB.under(tmp_path)  # `teabot serve` and a `teabot sweep` beside it
+    llm = CappedLLM(Echo(), CallCounter.for_limits(serve, "Acme/Widget", "Bob", limits))
+    llm.complete([])
+    CallCounter.for_limits(sweep, "acme/widget", "bob", limits).count()
+    with pytest.raises(DailyCapReached, match="@\u2060Bob has used their 2 model calls"):
+        llm.complete([])
+    assert CallCounter.for_limits(sweep, "acme/widget", "alice", limits).refusal() == ""  # 2 of the repository's 3
+    CallCounter.for_limits(sweep, "acme/widget", "alice", limits).count()
+    assert "acme/widget has used its 3 model calls" in CallCounter.for_limits(serve, "acme/widget", "carol", limits).refusal()
+    tomorrow = CallCounter(serve, "acme/widget", "bob", DailyCaps(3, 2), NOON.replace(year=2099))
+    assert tomorrow.refusal() == ""  # another day, other counters
+    tomorrow.count()  # and yesterday's rows are dropped as it counts
+    assert serve.value("SELECT COUNT(*) FROM calls WHERE expires < ?", (NOON.replace(year=2099).timestamp(),)) == 0
 
 
 def test_zero_turns_a_cap_off_and_model_free_stays_model_free(redis: redis_lib.Redis) -> None:

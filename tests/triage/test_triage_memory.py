@@ -10,7 +10,7 @@ import redis as redis_lib
 
 from bot.triage import triage
 from bot.triage import memory
-from bot.debug.learned import DirectoryStore, RedisStore
+from bot.debug.learned import DirectoryStore, RedisStore, SqliteStore
 from bot.triage.memory import ShapeStore, learn_lines, parse_lines
 from bot.triage.shapes import BODY, HEAD, KIN, coarse, learned_from, shape
 
@@ -114,6 +114,18 @@ def test_redis_store(redis: redis_lib.Redis, monkeypatch: pytest.MonkeyPatch) ->
     assert redis.ttl(store.seen_key) > 0                # a repository that stops failing fades out
     store.forget()
     assert not redis.exists(store.seen_key, store.count_key, store.head_key)
+
+
+def test_sqlite_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.worker.state import StateDB
+
+    store = SqliteStore(StateDB.under(tmp_path), "acme/widget")
+    _contract(store)
+    _bounded(store, monkeypatch)
+    assert not SqliteStore(StateDB.under(tmp_path), "acme/gadget").load()
+    assert len(SqliteStore(StateDB.under(tmp_path), "acme/widget").entries(now=200.0)) == 5  # another process sees them
+    store.forget()
+    assert SqliteStore(StateDB.under(tmp_path), "acme/widget").entries(now=200.0) == []
 
 
 def test_learned_shapes_rank_first_and_are_explained() -> None:
