@@ -9,6 +9,7 @@ records a confirmation in DIR, `teabot triage forget` drops what DIR learned).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from contextlib import ExitStack
@@ -21,12 +22,13 @@ if TYPE_CHECKING:
     from bot.debug.learned import DirectoryStore
     from bot.forge import GiteaClient
     from bot.triage import Triage
+    from bot.triage.reading import LogView
     from bot.triage.shapes import Learned
 
 _RUN_REF = re.compile(r"^([\w.-]+/[\w.-]+)/(?:actions/runs/)?(\d+)/?$")
 
 
-def triage_job_log(stream: BinaryIO | bytes, baseline_stream: BinaryIO | bytes | None = None, *,
+def triage_job_log(stream: BinaryIO | bytes | LogView, baseline_stream: BinaryIO | bytes | LogView | None = None, *,
                    max_lines: int = 40, learned: Learned | None = None) -> Triage:
     """Triage one job log against the log of the last passing run of the same job, if any."""
     from bot.triage import triage  # imported here so that `teabot --help` stays fast
@@ -87,6 +89,18 @@ def _open(stack: ExitStack, path: str, what: str) -> BinaryIO:
         return sys.stdin.buffer
     try:
         return stack.enter_context(open(path, "rb"))
+    except OSError as exc:
+        raise click.ClickException(f"cannot read the {what} {path!r}: {exc.strerror or exc}") from exc
+
+
+def _view(path: str, what: str) -> LogView | None:
+    """A regular file's triage view (a large one scanned on two cores), or None for a stream ('-', a pipe)."""
+    if path == "-" or not os.path.isfile(path):
+        return None
+    from bot.cli.log_view import read_file_view
+
+    try:
+        return read_file_view(path)
     except OSError as exc:
         raise click.ClickException(f"cannot read the {what} {path!r}: {exc.strerror or exc}") from exc
 
@@ -173,8 +187,9 @@ def triage_command(ctx: click.Context, log_path: str | None, baseline_path: str,
     learned = _store(state_dir).load() if state_dir else None
     with ExitStack() as stack:
         try:
-            log = _open(stack, log_path, "log")
-            baseline = _open(stack, baseline_path, "baseline log") if baseline_path else None
+            log = _view(log_path, "log") or _open(stack, log_path, "log")
+            baseline = (_view(baseline_path, "baseline log") or _open(stack, baseline_path, "baseline log")
+                        if baseline_path else None)
             result = triage_job_log(log, baseline, max_lines=max_lines, learned=learned)
         except click.ClickException as exc:
             raise _Unreadable(exc.message) from exc

@@ -24,7 +24,7 @@ from bot.triage.text import clean, normalise
 
 __all__ = ["Category", "Learned", "Triage", "triage", "baseline_keys", "jaccard", "key_tokens"]
 
-Source = BinaryIO | bytes | bytearray
+Source = BinaryIO | bytes | bytearray | LogView  # a stream or bytes, or a log already read (`reading.merge`)
 
 
 def triage(source: Source, baseline: Source | None = None, *, max_lines: int = 40, learned: Learned | None = None,
@@ -35,7 +35,7 @@ def triage(source: Source, baseline: Source | None = None, *, max_lines: int = 4
     shaped like them rank first. `families`: the shape families used (all, unless a benchmark
     leaves one out).
     """
-    view = read_view(source)
+    view = source if isinstance(source, LogView) else read_view(source)
     keys = baseline_keys(baseline) if baseline is not None else frozenset()
     lines, ends = analyse(view, keys, learned, families)
     chosen = _chosen_lines(lines, ends, max(1, max_lines))
@@ -44,7 +44,7 @@ def triage(source: Source, baseline: Source | None = None, *, max_lines: int = 4
 
 def baseline_keys(source: Source) -> frozenset[str]:
     """Normalised text of the kept lines of a passing log, for demoting lines seen there too."""
-    view = read_view(source)
+    view = source if isinstance(source, LogView) else read_view(source)
     return frozenset(key for key in (normalise(clean(raw)) for raw in view.lines.values()) if key)
 
 

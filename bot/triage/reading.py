@@ -64,6 +64,56 @@ def read_view(source: BinaryIO | bytes | None) -> LogView:
     return scanner.finish()
 
 
+@dataclass(frozen=True)
+class Part:
+    """The scan of one piece of a log (whole lines, numbered from 1 within it), for `merge`.
+
+    `view` keeps the log's tail only for the last piece; `wanted` is how many lines the hit windows
+    at its end still want from the next piece; `head` and `last` are its first AFTER and last BEFORE
+    lines, the context its neighbours' windows reach into.
+    """
+
+    view: LogView
+    wanted: int
+    head: tuple[bytes, ...]
+    last: tuple[bytes, ...]
+    pruned: bool = False  # it kept more than MAX_KEPT lines and dropped some
+
+
+def read_part(source: BinaryIO | bytes | None, *, last: bool) -> Part:
+    """Scan one piece of a log, as `read_view` scans a whole one (`last`: the piece that ends the log)."""
+    scanner = _Scanner()
+    for block, start, end in _blocks(source):
+        scanner.feed(block, start, end)
+    tail = tuple(scanner._last_lines(BEFORE)) if scanner.base else ()
+    return Part(scanner.finish(tail=last), scanner.pending, tuple(scanner.head), tail, scanner.pruned)
+
+
+def merge(first: Part, second: Part) -> LogView | None:
+    """The view of a log scanned as two consecutive pieces: what `read_view` keeps of the whole.
+
+    Each piece keeps its own hit windows; the windows that cross the border take the other piece's
+    first or last lines. None when the pieces cannot stand for the whole: the second holds fewer
+    than TAIL lines (the log's tail would reach into the first), or kept lines overflowed MAX_KEPT.
+    """
+    if second.view.n_lines < TAIL or first.pruned or second.pruned or \
+            len(first.view.lines) + len(second.view.lines) > MAX_KEPT:
+        return None
+    offset = first.view.n_lines
+    kept = dict(first.view.lines)
+    kept.update((offset + n, line) for n, line in second.view.lines.items())
+    for n, line in enumerate(second.head[:first.wanted], offset + 1):  # windows running over the border
+        kept.setdefault(n, line)
+    for hit in second.view.hits:
+        if hit > BEFORE:
+            break
+        reach = min(BEFORE - hit + 1, len(first.last))  # lines before the piece that the window starts at
+        for n, line in enumerate(first.last[len(first.last) - reach:], offset - reach + 1):
+            kept.setdefault(n, line)
+    hits = (*first.view.hits, *(offset + n for n in second.view.hits))
+    return LogView(n_lines=offset + second.view.n_lines, lines=dict(sorted(kept.items())), hits=hits)
+
+
 def _chunks(source: BinaryIO | bytes | None) -> Iterator[bytes]:
     if source is None:
         return
@@ -165,9 +215,13 @@ class _Scanner:
         self.recent: deque[tuple[bytes, int, int, int]] = deque()   # the last blocks fed, unsliced
         self.recent_size = (0, 0)    # their lines and bytes
         self.hits: list[int] = []
+        self.head: list[bytes] = []  # the first AFTER lines (a piece's context for the piece before it)
+        self.pruned = False
 
     def feed(self, block: bytes, start: int, end: int) -> None:
         """Take the whole lines `block[start:end]`."""
+        if len(self.head) < AFTER:
+            self.head += [clip(line) for line in block[start:end].split(b"\n", AFTER)[:-1]][:AFTER - len(self.head)]
         if self.pending:
             self._keep_lines(block, start, end, self.base + 1, self.pending)
         number, last = self.base + 1, start
@@ -182,11 +236,12 @@ class _Scanner:
         if len(self.kept) > MAX_KEPT:
             self._prune()
 
-    def finish(self) -> LogView:
-        lines = self._tail().split(b"\n")[:-1][-TAIL:]
-        first = self.base - len(lines) + 1
-        for offset, line in enumerate(lines):
-            self.kept.setdefault(first + offset, clip(line))
+    def finish(self, *, tail: bool = True) -> LogView:
+        if tail:
+            lines = self._tail().split(b"\n")[:-1][-TAIL:]
+            first = self.base - len(lines) + 1
+            for offset, line in enumerate(lines):
+                self.kept.setdefault(first + offset, clip(line))
         hits = tuple(n for n in self.hits if n in self.kept)
         return LogView(n_lines=self.base, lines=dict(sorted(self.kept.items())), hits=hits)
 
@@ -257,6 +312,7 @@ class _Scanner:
         return tail
 
     def _prune(self) -> None:
+        self.pruned = True
         keys = list(self.kept)
         keep_first = MAX_KEPT // 4
         drop = len(keys) - MAX_KEPT // 2
