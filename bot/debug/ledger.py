@@ -191,6 +191,15 @@ class Ledger:
         ids = self.redis.zrevrange(f"{PREFIX}repo:{repo}:all", 0, SIMILAR_SCAN - 1)
         return ranked(probe, self._load(ids), limit, min_score)
 
+    def repos(self) -> list[str]:
+        """The repositories with failures recorded."""
+        keys = (_s(k) for k in self.redis.scan_iter(match=f"{PREFIX}repo:*:all", count=200))
+        return sorted({k.removeprefix(f"{PREFIX}repo:").removesuffix(":all") for k in keys})
+
+    def recent(self, repo: str, limit: int = SIMILAR_SCAN) -> list[StoredFailure]:
+        """The latest failures of a repository, newest first."""
+        return self._load(self.redis.zrevrange(f"{PREFIX}repo:{repo}:all", 0, max(0, limit - 1)))
+
     def counts(self, repo: str) -> dict[str, dict[str, int]]:
         """Failures per ISO week ("2024-W07") and category."""
         out: dict[str, dict[str, int]] = {}

@@ -108,6 +108,15 @@ class SqliteLedger:
         """Recent failures whose key-line tokens resemble `probe` (Jaccard), best first."""
         return ranked(probe, self._select("repo = ?", (repo,), SIMILAR_SCAN), limit, min_score)
 
+    def repos(self) -> list[str]:
+        """The repositories with failures recorded."""
+        rows = self.db.rows("SELECT DISTINCT repo FROM failures WHERE recorded_at >= ? ORDER BY repo", (self._oldest(),))
+        return [repo for (repo,) in rows]
+
+    def recent(self, repo: str, limit: int = SIMILAR_SCAN) -> list[StoredFailure]:
+        """The latest failures of a repository, newest first."""
+        return self._select("repo = ?", (repo,), max(1, limit))
+
     def counts(self, repo: str) -> dict[str, dict[str, int]]:
         """Failures per ISO week ("2024-W07") and category."""
         out: dict[str, dict[str, int]] = {}
