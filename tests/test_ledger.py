@@ -106,3 +106,27 @@ def test_compress_log_small_and_empty() -> None:
     blob, truncated = compress_log(b"hello", 100)
     assert zlib.decompress(blob) == b"hello" and not truncated
     assert compress_log(b"", 10)[1] is False
+
+
+def test_a_failed_job_recorded_again_keeps_its_one_entry(redis) -> None:
+    clock = Clock(T0)
+    ledger = Ledger(redis, clock=clock)
+    first = ledger.record(record(triage(C_ERROR), 1))
+    clock.now += 60  # the same job's debug run, run again after a crash
+    assert Ledger(redis, clock=clock).record(record(triage(C_ERROR), 1)) == first
+    assert [f.id for f in ledger.history("org/app", triage(C_ERROR).fingerprint)] == [first]
+    assert ledger.counts("org/app") == {iso_week(T0): {"compile": 1}}
+    assert ledger.record(record(triage(C_ERROR), 2)) != first  # another run is another failure
+    redis.delete(PREFIX + f"failure:{first}")  # the entry expired: the job's failure is recorded anew
+    assert ledger.record(record(triage(C_ERROR), 1)) not in (first, None)
+
+
+def test_the_repositories_and_their_latest_failures(redis) -> None:
+    clock = Clock(T0)
+    ledger = Ledger(redis, clock=clock)
+    first = ledger.record(record(triage(C_ERROR), 1))
+    clock.now += 60
+    second = ledger.record(record(triage(NPM), 2))
+    assert ledger.repos() == ["org/app"]
+    assert [f.id for f in ledger.recent("org/app")] == [second, first]
+    assert [f.id for f in ledger.recent("org/app", 1)] == [second]

@@ -97,3 +97,25 @@ def test_old_entries_age_out(tmp_path) -> None:
     assert ids == [new] and old not in ids
     with pytest.raises(KeyError):
         ledger.set_outcome(old, "fixed")
+
+
+def test_a_failed_job_recorded_again_keeps_its_one_entry(tmp_path) -> None:
+    clock = Clock(T0)
+    ledger = ledger_in(tmp_path, clock=clock)
+    first = ledger.record(record(triage(C_ERROR), 1))
+    clock.now += 60  # the same job's debug run, run again after a crash
+    assert ledger_in(tmp_path, clock=clock).record(record(triage(C_ERROR), 1)) == first
+    assert [f.id for f in ledger.history("org/app", triage(C_ERROR).fingerprint)] == [first]
+    assert ledger.counts("org/app") == {iso_week(T0): {"compile": 1}}
+    assert ledger.record(record(triage(C_ERROR), 2)) != first  # another run is another failure
+
+
+def test_the_repositories_and_their_latest_failures(tmp_path) -> None:
+    clock = Clock(T0)
+    ledger = ledger_in(tmp_path, clock=clock)
+    first = ledger.record(record(triage(C_ERROR), 1))
+    clock.now += 60
+    second = ledger.record(record(triage(NPM), 2))
+    assert ledger.repos() == ["org/app"]
+    assert [f.id for f in ledger.recent("org/app")] == [second, first]
+    assert [f.id for f in ledger.recent("org/app", 1)] == [second]

@@ -82,7 +82,8 @@ def test_the_status_command_prints_the_overview(redis_url: str, redis: redis_lib
     assert "recurring failures: 2" in result.output and "flaky: 1" in result.output
     as_json = CliRunner().invoke(main, ["status", "--json"], env={"REDIS_URL": redis_url})
     assert '"run_id": 88' in as_json.output
-    assert "REDIS_URL is not set" in CliRunner().invoke(main, ["status"]).output
+    without = CliRunner().invoke(main, ["status"], env={"TEABOT_DATA_DIR": "/nonexistent/teabot"}).output
+    assert "no data directory /nonexistent/teabot" in without  # without Redis it reads the data directory
 
 
 def test_chart_stacks_categories_per_week() -> None:

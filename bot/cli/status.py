@@ -1,4 +1,4 @@
-"""`teabot status`: what the bot is doing, read from Redis (sessions in flight with budgets, queue, failures)."""
+"""`teabot status`: what the bot is doing (sessions in flight with budgets, queue, failures), from Redis or the data directory."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 
 import click
 
+from bot.config.settings import Settings
 from bot.receiver.overview import Overview
 
 
@@ -17,30 +18,55 @@ from bot.receiver.overview import Overview
 def status(as_json: bool, failures: int) -> None:
     """Show sessions in flight with their budgets, the queue, workers and the last failed jobs.
 
-    Read-only: it reads Redis (REDIS_URL) and changes nothing. Recurring failures and flaky tests
-    from the failure ledger are listed too; the receiver's /status page draws the same with a chart.
+    Read-only: it reads Redis (REDIS_URL) and changes nothing. Without REDIS_URL it reads the files
+    `teabot serve` keeps under TEABOT_DATA_DIR (state.sqlite3: sessions and ledger; jobs.sqlite3: the
+    pending and failed jobs), so run it with the server's TEABOT_DATA_DIR. Recurring failures and flaky
+    tests from the failure ledger are listed too; the receiver's /status page draws the same with a chart.
     """
-    import redis
-
     from bot.cli.server import load_settings
-    from bot.receiver.overview import gather
 
     settings = load_settings()
-    if not settings.redis_url:
-        raise click.ClickException("REDIS_URL is not set: sessions and the queue live in Redis (without it, "
-                                   "`teabot serve` keeps them in its own process and nothing else can read them)")
+    view = _from_redis(settings, failures) if settings.redis_url else _from_data_dir(settings, failures)
+    click.echo(json.dumps(dataclasses.asdict(view), indent=2) if as_json else describe(view, time.time()))
+
+
+def _from_redis(settings: Settings, failures: int) -> Overview:
+    import redis
+
+    from bot.receiver.overview import gather
+
     try:
-        view = gather(redis.Redis.from_url(settings.redis_url, socket_timeout=5), settings.queue_name,
+        return gather(redis.Redis.from_url(settings.redis_url, socket_timeout=5), settings.queue_name,
                       failures=failures)
     except redis.RedisError as exc:
         raise click.ClickException(f"Redis did not answer ({exc}): check REDIS_URL") from None
-    click.echo(json.dumps(dataclasses.asdict(view), indent=2) if as_json else describe(view, time.time()))
+
+
+def _from_data_dir(settings: Settings, failures: int) -> Overview:
+    import sqlite3
+
+    from bot.receiver.overview import gather
+    from bot.receiver.overview_local import LocalStatus
+    from bot.worker.journal import JournalError
+    from bot.worker.state import StateError
+
+    if not settings.data_dir.is_dir():
+        raise click.ClickException(f"no data directory {settings.data_dir}: without REDIS_URL the status is read "
+                                   "from the TEABOT_DATA_DIR of `teabot serve`; set it to the same directory")
+    source = LocalStatus(settings.data_dir)
+    try:
+        return gather(source, failures=failures)
+    except (sqlite3.Error, StateError, JournalError) as exc:
+        raise click.ClickException(f"cannot read {settings.data_dir} ({exc}): check TEABOT_DATA_DIR") from None
+    finally:
+        source.close()
 
 
 def describe(view: Overview, now: float) -> str:
     """The overview as lines of text."""
     queue = ", ".join(f"{k} {v}" for k, v in view.queue.items())
-    lines = [f"queue: {queue}; live workers: {view.workers}", "", f"sessions in flight: {len(view.in_flight)}"]
+    workers = "unknown" if view.workers is None else view.workers
+    lines = [f"queue: {queue}; live workers: {workers}", "", f"sessions in flight: {len(view.in_flight)}"]
     lines += [f"  {s.repo} {s.workflow} run {s.run_id}: {s.state}, attempts {s.attempts}, tokens {s.tokens}, "
               f"minutes {s.minutes}" for s in view.in_flight]
     lines += ["", f"last failed jobs: {len(view.failed_jobs)}"]

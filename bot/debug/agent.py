@@ -105,8 +105,11 @@ def attempt(deps: Deps, key: str) -> Session | None:
     """One round of the fix loop: the model proposes edits, the guard checks them, the fix is pushed."""
     with deps.store.lock(key):
         session = sessions.load(deps, key)
-        if session is None or session.state is not State.FIXING or session.current is not None:
+        if session is None or session.state is not State.FIXING:
             return session  # the session moved on since this round was queued
+        if session.current is not None:  # a round is open: an earlier run of it may have pushed and died before saving
+            pushed = debug_fix.pushed_before(deps, session)
+            return session if pushed is None else sessions.save(deps, driver.advance(deps, pushed))
         try:
             session = session.start_attempt(now=deps.clock())
         except TransitionError:

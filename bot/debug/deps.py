@@ -43,6 +43,7 @@ class Deps:
     phases: Phases = Phases()
     trust: Trust = Trust()  # whose code the agent may branch from, push and re-run
     shapes: Callable[[str], ShapeStore] | None = None  # a repository's learned cause shapes (None: nothing kept)
+    again: bool = False  # the job may have run before (a retry, restored after a crash): look before re-running CI
 
     def failed_run(self, repo: str, result: PipelineResult) -> gitea.FailedRun | None:
         """The triage of a failed run or external status; LogUnavailable when an external log cannot be read."""

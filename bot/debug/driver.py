@@ -17,6 +17,7 @@ from bot.debug.core.records import Result, State, WaitKind
 from bot.debug.core.session import Session
 from bot.debug.deps import Deps
 from bot.debug.facts import rerun_how
+from bot.debug.gitea import dispatched_since
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,14 @@ def advance(deps: Deps, session: Session, *, round_no: int = 1) -> Session:
 
 
 def _rerun(deps: Deps, session: Session, step: Next) -> Session:
-    """Re-run the failed run once (the rerun API, else a workflow_dispatch) and wait for it."""
+    """Re-run the failed run once (the rerun API, else a workflow_dispatch) and wait for it.
+
+    A re-run by the API makes the run pending again, so a job run again after a crash finds no failure
+    to start from; a dispatch makes a new run, which such a job looks for before dispatching again."""
     if rerun_how(deps, session) is Rerun.API:
         deps.forge.rerun_failed_jobs(session.repo, session.run_id)
-    else:
+    elif not (deps.again and dispatched_since(deps.forge, session.repo, session.workflow, session.sha, deps.bot_login,
+                                              after=session.run_id)):
         deps.forge.dispatch_workflow(session.repo, session.workflow, session.branch)
     return session.wait_for(WaitKind.RERUN, workflow=session.workflow, sha=session.sha, now=deps.clock(),
                             timeout_s=deps.config.wait_timeout_seconds, branch=session.branch)
@@ -59,8 +64,10 @@ def _dispatch(deps: Deps, session: Session, kind: WaitKind, ref: WorkflowRef | N
     if ref is None:  # the repo config lost the stage since the session reached it
         return session.finish(State.FAILED, now=deps.clock(), note=f"no {kind.value} workflow is configured any more")
     target = ref.ref or session.fix_branch or session.branch
-    deps.forge.dispatch_workflow(session.repo, ref.workflow, target, ref.inputs)
     head = session.attempts[-1].commit if session.attempts else session.sha
+    if not (deps.again and dispatched_since(deps.forge, session.repo, ref.workflow, head, deps.bot_login,
+                                            after=session.run_id)):
+        deps.forge.dispatch_workflow(session.repo, ref.workflow, target, ref.inputs)
     return session.wait_for(kind, workflow=ref.workflow, sha=head, now=deps.clock(),
                             timeout_s=deps.config.wait_timeout_seconds, branch=target)
 

@@ -9,7 +9,7 @@ import logging
 from dataclasses import replace
 
 from bot.debug import gitea, verify
-from bot.debug.core.commits import coerce_message, fix_branch, is_bot_branch
+from bot.debug.core.commits import attempt_trailer, coerce_message, fix_branch, is_bot_branch
 from bot.debug.core.edits import apply_edits, touched_paths
 from bot.debug.core.paths import workflow_stem
 from bot.debug.core.guard import GuardPolicy, check_edits, render_violations
@@ -21,6 +21,7 @@ from bot.debug.core.session import Session
 from bot.debug.core.stack import files_from_stack, resolve_refs
 from bot.debug.deps import Deps
 from bot.debug.trust import untrusted
+from bot.forge.errors import NotFound
 from bot.forge.models import Branch, Pull, commit_sha
 from bot.llm.client import LLM
 from bot.llm.errors import LLMBudgetExceeded, LLMError
@@ -115,11 +116,36 @@ def _push(deps: Deps, session: Session, final: Final, old: dict[str, str | None]
         deps.forge.create_branch(session.repo, branch, session.sha)
     message = redact(coerce_message(final.commit_message, scope=workflow_stem(session.workflow),
                                     fallback=f"repair {session.category or 'failing'} failure in {session.workflow}"))
+    attempt = session.current
+    message += f"\n\n{attempt_trailer(session.key, attempt.n if attempt else len(session.attempts))}"
     shas = gitea.blob_shas(deps.forge, session.repo, branch, [p for p in new if old.get(p) is not None])
     files = [_operation(path, old.get(path), text, shas.get(path)) for path, text in new.items() if text != old.get(path)]
     commit = deps.forge.change_files(session.repo, branch=branch, message=message, files=files)
     sha = commit_sha(commit) or Branch.from_api(deps.forge.get_branch(session.repo, branch)).sha
-    session = _ensure_pull(deps, session, branch, message, final)
+    session = _ensure_pull(deps, session, branch, message, final.diagnosis)
+    return session.wait_for_ci(sha, branch, now=deps.clock(), timeout_s=deps.config.wait_timeout_seconds)
+
+
+def pushed_before(deps: Deps, session: Session) -> Session | None:
+    """The open attempt waiting for its CI, when an earlier run of this round pushed the fix and died before saving.
+
+    The fix branch's head carries the attempt's trailer then; None when it does not (nothing was pushed)."""
+    attempt = session.current
+    branch = session.fix_branch or fix_branch(session.workflow, session.run_number, deps.phases.branch_prefix)
+    if attempt is None or not is_bot_branch(branch):
+        return None
+    try:
+        head = deps.forge.get_branch(session.repo, branch)
+    except NotFound:
+        return None
+    commit = head.get("commit") or {}
+    message, sha = str(commit.get("message") or ""), str(commit.get("id") or "")
+    if not sha or attempt_trailer(session.key, attempt.n) not in message:
+        return None
+    log.info("%s: attempt %d was pushed as %s before its round stopped: waiting for its CI", session.key, attempt.n,
+             sha[:7], extra={"repo": session.repo})
+    session = _ensure_pull(deps, session, branch, message, "(written by a round that stopped before saving it; "
+                                                          "see the commit)")
     return session.wait_for_ci(sha, branch, now=deps.clock(), timeout_s=deps.config.wait_timeout_seconds)
 
 
@@ -130,13 +156,13 @@ def _operation(path: str, before: str | None, after: str | None, sha: str | None
     return {"operation": "update" if before is not None else "create", "path": path, "content": after, "sha": sha}
 
 
-def _ensure_pull(deps: Deps, session: Session, branch: str, message: str, final: Final) -> Session:
+def _ensure_pull(deps: Deps, session: Session, branch: str, message: str, diagnosis: str) -> Session:
     if session.fix_pr:
         return session
     pull = deps.forge.find_pull(session.repo, head=branch)
     if pull is None:
         body = (f"teabot's fix for the failed run {session.run_url or session.run_id} of `{session.workflow}` on "
-                f"`{session.branch}`.\n\n**Triage:** {session.summary}\n\n**Diagnosis:** {final.diagnosis}")
+                f"`{session.branch}`.\n\n**Triage:** {session.summary}\n\n**Diagnosis:** {diagnosis}")
         pull = deps.forge.create_pull(session.repo, head=branch, base=session.branch, title=message.split("\n")[0],
                                       body=redact(body))
     return session.with_ids(fix_pr=Pull.from_api(pull).number)

@@ -55,6 +55,7 @@ class FailedRun:
     job_id: int
     job_name: str
     raw_log: bytes
+    attempt: int = 0  # the failed job's try: more than 1 once it was re-run (by the bot or by a person)
 
 
 def read_log(forge: GiteaClient, repo: str, job_id: int) -> bytes:
@@ -97,7 +98,8 @@ def failed_run(forge: GiteaClient, repo: str, result: PipelineResult, learned: L
     if not failed:
         return None
     found = triage_job(forge, repo, failed[0], workflow=result.workflow, branch=result.branch, learned=learned)
-    return FailedRun(result, result.workflow, found.result, found.job_id, found.job_name, found.raw_log)
+    return FailedRun(result, result.workflow, found.result, found.job_id, found.job_name, found.raw_log,
+                     max(failed[0].attempt, result.attempt))
 
 
 def baseline_log(forge: GiteaClient, repo: str, job: Job, *, workflow: str, branch: str) -> bytes | None:
@@ -143,6 +145,20 @@ def run_result(forge: GiteaClient, repo: str, run: Run, bot_login: str) -> Pipel
 def dispatchable(forge: GiteaClient, repo: str, workflow: str, sha: str) -> bool:
     """True when `workflow` (at `sha`) can be started by a workflow_dispatch."""
     return b"workflow_dispatch" in (forge.get_file(repo, f".gitea/workflows/{workflow}", ref=sha) or b"")
+
+
+def dispatched_since(forge: GiteaClient, repo: str, workflow: str, sha: str, bot_login: str, *, after: int) -> bool:
+    """Is there a run of `workflow` on `sha` that the bot dispatched, newer than run `after`?
+
+    A job run again after a crash asks this before dispatching, so that its earlier try's dispatch
+    is not repeated; when the runs cannot be listed (Gitea 1.25 for a bot that is not the owner)
+    nothing says so, and the dispatch is made."""
+    try:
+        listed = runs(forge, repo, head_sha=sha, event="workflow_dispatch")
+    except RunsListForbidden:
+        return False
+    return any(run.workflow == workflow and run.id > after and run.triggered_by.lower() == bot_login.lower()
+               for run in listed)
 
 
 def rerun_capability(forge: GiteaClient, repo: str, workflow: str, sha: str) -> Rerun:

@@ -55,7 +55,7 @@ def _debug_deps(rt: Runtime, repo: str, *, docs_folder: str | None = None) -> De
     return Deps(forge=client, llm=llm, store=store, config=config, schedule=_scheduler(rt), clock=rt.clock,
                 bot_login=rt.bot_login(), skill=files.skill("auto_debug").instructions,
                 ledger=_ledger(rt), external=external, phases=phases,
-                trust=repo_config.trust, shapes=_shape_stores(rt))
+                trust=repo_config.trust, shapes=_shape_stores(rt), again=rt.rerun)
 
 
 def _session_store(rt: Runtime) -> SessionStore:

@@ -12,6 +12,7 @@ Keys (all under `teabot:ledger:`):
     repo:<repo>:all           sorted set: id -> recorded time
     repo:<repo>:fp:<fp>       sorted set: id -> recorded time, one per fingerprint
     repo:<repo>:counts        hash: "<ISO week>|<category>" -> count
+    run:<repo>:<run>:<job>    the id recorded for that failed job (expires): a job run again records it once
 Index entries older than the retention are trimmed on write; expired records are skipped on read.
 """
 
@@ -122,8 +123,13 @@ class Ledger:
         self.clock = clock
 
     def record(self, rec: FailureRecord) -> str:
-        """Store one failure; return its id."""
+        """Store one failure and return its id; a failed job recorded before (same repo, run and job) keeps its entry."""
         now = self.clock()
+        claim = f"{PREFIX}run:{rec.repo}:{rec.run_id}:{rec.job_id}"
+        known = self.redis.get(claim)
+        if known is not None and self.redis.exists(PREFIX + f"failure:{_s(known)}"):
+            log.info("ledger: failure %s already recorded", _s(known), extra={"repo": rec.repo, "run_id": rec.run_id})
+            return _s(known)
         fid = str(self.redis.incr(PREFIX + "next"))
         raw, truncated = compress_log(rec.raw_log or b"", self.max_raw_bytes)
         mapping = record_fields(rec, now, truncated)
@@ -138,6 +144,7 @@ class Ledger:
             pipe.zremrangebyscore(key, "-inf", now - self.ttl)
             pipe.expire(key, self.ttl)
         pipe.hincrby(base + "counts", f"{iso_week(now)}|{rec.category}", 1)
+        pipe.set(claim, fid, ex=self.ttl)
         pipe.execute()
         log.info("ledger: recorded failure %s", fid, extra={"repo": rec.repo, "run_id": rec.run_id})
         return fid
@@ -190,6 +197,15 @@ class Ledger:
         """Recent failures whose key-line tokens resemble `probe` (Jaccard), best first."""
         ids = self.redis.zrevrange(f"{PREFIX}repo:{repo}:all", 0, SIMILAR_SCAN - 1)
         return ranked(probe, self._load(ids), limit, min_score)
+
+    def repos(self) -> list[str]:
+        """The repositories with failures recorded."""
+        keys = (_s(k) for k in self.redis.scan_iter(match=f"{PREFIX}repo:*:all", count=200))
+        return sorted({k.removeprefix(f"{PREFIX}repo:").removesuffix(":all") for k in keys})
+
+    def recent(self, repo: str, limit: int = SIMILAR_SCAN) -> list[StoredFailure]:
+        """The latest failures of a repository, newest first."""
+        return self._load(self.redis.zrevrange(f"{PREFIX}repo:{repo}:all", 0, max(0, limit - 1)))
 
     def counts(self, repo: str) -> dict[str, dict[str, int]]:
         """Failures per ISO week ("2024-W07") and category."""

@@ -2,7 +2,8 @@
 
 Tables: `failures` (one row per failure: its text fields as JSON, the compressed raw log, the outcome),
 `failure_votes` (id, user → +1/-1), `failure_taught` (id, user: whose 👍 taught triage) and
-`failure_counts` (repo, ISO week, category → count). Failures older than the retention are dropped
+`failure_counts` (repo, ISO week, category → count) and `failure_runs` (repo, run, job → id: a failed job
+that is recorded again, by a job run again after a crash, keeps its one entry). Failures older than the retention are dropped
 on write and skipped on read, with their votes.
 """
 
@@ -29,6 +30,8 @@ CREATE INDEX IF NOT EXISTS failures_by_fingerprint ON failures (repo, fingerprin
 CREATE INDEX IF NOT EXISTS failures_by_repo ON failures (repo, recorded_at);
 CREATE TABLE IF NOT EXISTS failure_votes (id INTEGER, user TEXT, vote INTEGER NOT NULL, PRIMARY KEY (id, user));
 CREATE TABLE IF NOT EXISTS failure_taught (id INTEGER, user TEXT, PRIMARY KEY (id, user));
+CREATE TABLE IF NOT EXISTS failure_runs (repo TEXT, run_id TEXT, job_id TEXT, id INTEGER NOT NULL,
+                                         PRIMARY KEY (repo, run_id, job_id));
 CREATE TABLE IF NOT EXISTS failure_counts (repo TEXT, week TEXT, category TEXT, count INTEGER NOT NULL,
                                            PRIMARY KEY (repo, week, category));
 """
@@ -47,20 +50,26 @@ class SqliteLedger:
         db.ensure(SCHEMA)
 
     def record(self, rec: FailureRecord) -> str:
-        """Store one failure; return its id."""
+        """Store one failure and return its id; a failed job recorded before (same repo, run and job) keeps its entry."""
         now = self.clock()
         raw, truncated = compress_log(rec.raw_log or b"", self.max_raw_bytes)
         fields = record_fields(rec, now, truncated)
         with self.db.write() as db:
             old = "SELECT id FROM failures WHERE recorded_at < ?"
-            for table in ("failure_votes", "failure_taught"):
+            for table in ("failure_votes", "failure_taught", "failure_runs"):
                 db.execute(f"DELETE FROM {table} WHERE id IN ({old})", (now - self.ttl,))  # noqa: S608 - fixed names
             db.execute("DELETE FROM failures WHERE recorded_at < ?", (now - self.ttl,))
+            run = (rec.repo, str(rec.run_id), str(rec.job_id))
+            known = db.execute("SELECT id FROM failure_runs WHERE repo = ? AND run_id = ? AND job_id = ?", run).fetchone()
+            if known is not None:
+                log.info("ledger: failure %s already recorded", known[0], extra={"repo": rec.repo, "run_id": rec.run_id})
+                return str(known[0])
             cursor = db.execute("INSERT INTO failures (repo, fingerprint, recorded_at, fields, raw) VALUES (?, ?, ?, ?, ?)",
                                 (rec.repo, rec.fingerprint, now, json.dumps(fields), raw if rec.raw_log else None))
             db.execute("INSERT INTO failure_counts VALUES (?, ?, ?, 1) "
                        "ON CONFLICT (repo, week, category) DO UPDATE SET count = count + 1",
                        (rec.repo, iso_week(now), rec.category))
+            db.execute("INSERT INTO failure_runs VALUES (?, ?, ?, ?)", (*run, cursor.lastrowid))
         fid = str(cursor.lastrowid)
         log.info("ledger: recorded failure %s", fid, extra={"repo": rec.repo, "run_id": rec.run_id})
         return fid
@@ -107,6 +116,15 @@ class SqliteLedger:
                 min_score: float = 0.2) -> list[tuple[float, StoredFailure]]:
         """Recent failures whose key-line tokens resemble `probe` (Jaccard), best first."""
         return ranked(probe, self._select("repo = ?", (repo,), SIMILAR_SCAN), limit, min_score)
+
+    def repos(self) -> list[str]:
+        """The repositories with failures recorded."""
+        rows = self.db.rows("SELECT DISTINCT repo FROM failures WHERE recorded_at >= ? ORDER BY repo", (self._oldest(),))
+        return [repo for (repo,) in rows]
+
+    def recent(self, repo: str, limit: int = SIMILAR_SCAN) -> list[StoredFailure]:
+        """The latest failures of a repository, newest first."""
+        return self._select("repo = ?", (repo,), max(1, limit))
 
     def counts(self, repo: str) -> dict[str, dict[str, int]]:
         """Failures per ISO week ("2024-W07") and category."""

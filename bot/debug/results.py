@@ -66,7 +66,8 @@ def start(deps: Deps, result: PipelineResult, *, trigger: str) -> Session | None
         if found is None:
             return None
         session = _triaged(deps, _open(deps, result, trigger), found)
-        return sessions.save(deps, driver.advance(deps, facts.decided(deps, session, found, is_rerun=False)))
+        # A failed job on its second try was re-run already (by an earlier try of this job that died, or a person).
+        return sessions.save(deps, driver.advance(deps, facts.decided(deps, session, found, is_rerun=found.attempt > 1)))
 
 
 def settle(deps: Deps, result: PipelineResult, session: Session | None) -> None:

@@ -208,6 +208,12 @@ class SqliteSessionStore:
         rows = self.db.rows("SELECT key FROM sessions WHERE repo = ? AND saved >= ? ORDER BY key", (repo, self._oldest()))
         return [key for (key,) in rows]
 
+    def recent(self, limit: int = 500) -> list[str]:
+        """The JSON of the sessions of every repository, the most recently saved first (for the status views)."""
+        rows = self.db.rows("SELECT data FROM sessions WHERE saved >= ? ORDER BY saved DESC LIMIT ?",
+                            (self._oldest(), limit))
+        return [data for (data,) in rows]
+
     @contextlib.contextmanager
     def lock(self, key: str, timeout: float = 600) -> Iterator[None]:
         """Hold the session's lock (waiting up to `timeout` seconds for it); a holder that died frees it after `timeout`."""

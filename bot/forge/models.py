@@ -92,13 +92,15 @@ class Job:
     status: str = ""
     conclusion: str = ""
     html_url: str = ""
+    attempt: int = 0  # `run_attempt`: 1 for its first run, more once re-run (0 where Gitea does not say)
 
     @classmethod
     def from_api(cls, data: Json) -> Job:
         """A job from the jobs API or a workflow_job webhook."""
         return cls(id=_int(data, "id"), run_id=_int(data, "run_id"), name=_text(data, "name"),
                    head_sha=_text(data, "head_sha"), head_branch=_text(data, "head_branch"), status=_text(data, "status"),
-                   conclusion=_text(data, "conclusion"), html_url=_text(data, "html_url"))
+                   conclusion=_text(data, "conclusion"), html_url=_text(data, "html_url"),
+                   attempt=_int(data, "run_attempt"))
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
     settings = settings or Settings.from_env(os.environ)
     queue = queue if queue is not None else make_queue(settings)
     metrics = Metrics()
-    metrics.watch_queue(queue)
+    metrics.watch_queue(queue, settings.data_dir)
     accepted = AcceptedJobs(Journal(settings.data_dir / "accepted.sqlite3"), dedupe_ttl=settings.dedupe_ttl) \
         if isinstance(queue, RQQueue) else None
     intake = Intake(settings, router or default_router(), queue, Spool(settings.spool_dir), metrics, accepted)
@@ -168,20 +168,33 @@ def status() -> Any:
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return jsonify({"status": 401, "message": "give the TEABOT_STATUS_TOKEN as Authorization: Bearer <token> "
                                                   "or ?token=<token>"}), 401
-    from bot.receiver.overview import Overview, gather
     from bot.receiver.status_page import render
 
-    connection = getattr(intake.queue, "connection", None)
-    if connection is None:
-        page = render(Overview(), note="Without Redis (embedded queue) sessions and the ledger live in the web "
-                                       "process only: set REDIS_URL to see them here.")
-    else:
-        try:
-            page = render(gather(connection, intake.settings.queue_name))
-        except Exception as exc:  # Redis down: say so rather than answering 500
-            page = render(Overview(), note=f"Redis did not answer ({type(exc).__name__}): nothing to show.")
+    view, note = _overview(intake)
+    page = render(view, note=note)
     return page, 200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
                        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+
+
+def _overview(intake: Intake) -> tuple[Any, str]:
+    """The overview for /status and a note when it could not be read: from Redis, or the data directory."""
+    from bot.receiver.overview import Overview, gather
+
+    connection = getattr(intake.queue, "connection", None)
+    if connection is not None:
+        try:
+            return gather(connection, intake.settings.queue_name), ""
+        except Exception as exc:  # Redis down: say so rather than answering 500
+            return Overview(), f"Redis did not answer ({type(exc).__name__}): nothing to show."
+    from bot.receiver.overview_local import LocalStatus
+
+    source = LocalStatus(intake.settings.data_dir, journal=getattr(intake.queue, "journal", None))
+    try:
+        return gather(source), ""
+    except Exception as exc:  # a damaged or locked state file: say so rather than answering 500
+        return Overview(), f"The data directory could not be read ({type(exc).__name__}): nothing to show."
+    finally:
+        source.close()
 
 
 def read_body(limit: int) -> bytes | None:

@@ -3,7 +3,7 @@
 Counted in the web processes: deliveries, enqueue time, acknowledgements. With PROMETHEUS_MULTIPROC_DIR
 set (`teabot serve` sets it up) prometheus-client writes them to files that every worker's /metrics
 reads, so consecutive scrapes agree whichever worker answers. Read when scraped: jobs per state and
-queue depth, live workers, debug sessions by state, and what the job workers counted into Redis
+queue depth, live workers, debug sessions by state (from Redis or the state file), and what the job workers counted into Redis
 (bot.worker.telemetry: jobs by outcome and duration, Gitea API calls by route, model tokens by task).
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -56,12 +57,16 @@ class Metrics:
         self.ack_seconds = Histogram("teabot_ack_seconds", "From a command's delivery to its acknowledgement",
                                      registry=self.registry, buckets=ACK_BUCKETS)
 
-    def watch_queue(self, queue: Any) -> None:
-        """Also export, when scraped, job counts per state, live workers, sessions and the workers' counters."""
+    def watch_queue(self, queue: Any, data_dir: Path | None = None) -> None:
+        """Also export, when scraped, job counts per state, live workers, sessions and the workers' counters.
+
+        Sessions are read from Redis, or without it from the state file under `data_dir`."""
         self.add_collector(_JobStates(queue))
         connection = getattr(queue, "connection", None)
         if connection is not None:
             self.add_collector(_FromRedis(connection))
+        elif data_dir is not None:
+            self.add_collector(_FromDataDir(data_dir))
 
     def add_collector(self, collector: Collector) -> None:
         """A collector read at scrape time (it reads shared state, so it is never aggregated)."""
@@ -113,25 +118,52 @@ class _FromRedis(Collector):
             from bot.receiver.overview import sessions
             from bot.worker.telemetry import families
 
-            states: dict[tuple[str, str], int] = {}
-            attempts: dict[tuple[str, str], int] = {}
-            for row in sessions(self.connection, 0.0):
-                key = (row.state, "done" if row.done else "active")
-                states[key] = states.get(key, 0) + 1
-                attempts[key] = attempts.get(key, 0) + row.attempts_used
+            rows = sessions(self.connection, 0.0)
             found = list(families(self.connection))
         except Exception as exc:  # Redis down: report nothing rather than failing the scrape
             log.debug("metrics from Redis unavailable: %s", exc)
             return
-        family = GaugeMetricFamily("teabot_sessions", "Debug sessions stored, by state", labels=["state", "phase"])
-        tries = GaugeMetricFamily("teabot_session_attempts", "Fix attempts of the stored debug sessions, by state",
-                                  labels=["state", "phase"])
-        for (state, phase), count in sorted(states.items()):
-            family.add_metric([state, phase], count)
-            tries.add_metric([state, phase], attempts[(state, phase)])
-        yield family
-        yield tries
+        yield from _session_families(rows)
         yield from found
+
+
+class _FromDataDir(Collector):
+    """Debug sessions by state, from the state file of a bot without Redis."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+
+    def collect(self) -> Iterator[Any]:
+        from bot.receiver.overview import session_rows
+        from bot.receiver.overview_local import LocalStatus
+
+        source = LocalStatus(self.data_dir)
+        try:
+            rows = session_rows(source.session_texts(), 0.0)
+        except Exception as exc:  # a locked or damaged state file: report nothing rather than failing the scrape
+            log.debug("session metrics unavailable: %s", exc)
+            return
+        finally:
+            source.close()
+        yield from _session_families(rows)
+
+
+def _session_families(rows: list[Any]) -> Iterator[GaugeMetricFamily]:
+    """Sessions and their fix attempts by state and phase (active or done)."""
+    states: dict[tuple[str, str], int] = {}
+    attempts: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row.state, "done" if row.done else "active")
+        states[key] = states.get(key, 0) + 1
+        attempts[key] = attempts.get(key, 0) + row.attempts_used
+    family = GaugeMetricFamily("teabot_sessions", "Debug sessions stored, by state", labels=["state", "phase"])
+    tries = GaugeMetricFamily("teabot_session_attempts", "Fix attempts of the stored debug sessions, by state",
+                              labels=["state", "phase"])
+    for (state, phase), count in sorted(states.items()):
+        family.add_metric([state, phase], count)
+        tries.add_metric([state, phase], attempts[(state, phase)])
+    yield family
+    yield tries
 
 
 def _job_counts(queue: Any) -> dict[str, int]:

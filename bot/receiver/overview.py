@@ -1,17 +1,18 @@
-"""What the bot is doing, read from Redis without changing anything: sessions, queue, failures, the ledger.
+"""What the bot is doing, read without changing anything: sessions, queue, failures, the ledger.
 
-`teabot status` prints it and the receiver's /status page draws it. The debug sessions are read
-from their store's keys (bot.debug.store) and the failure ledger through bot.debug.ledger, read-only.
+`teabot status` prints it and the receiver's /status page draws it. A `StatusSource` says where it is
+read from: Redis (`RedisStatus`: the session store's keys, rq's registries, bot.debug.ledger), or,
+without Redis, the files of the embedded queue under TEABOT_DATA_DIR (`bot.receiver.overview_local`).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 SESSION_PATTERN = "teabot:session:*"
-LEDGER_REPOS = "teabot:ledger:repo:*:all"
 SCAN_LIMIT = 500  # sessions and ledger entries read per repository: a page, not an archive
 
 
@@ -74,24 +75,70 @@ class Overview:
         return [s for s in self.sessions if not s.done]
 
 
-def gather(conn: Any, queue_name: str = "teabot", *, now: float | None = None, failures: int = 10) -> Overview:
-    """Read the overview from Redis."""
+@runtime_checkable
+class StatusSource(Protocol):
+    """Where the overview is read from."""
+
+    def session_texts(self) -> Iterable[str]:
+        """The JSON of the stored debug sessions."""
+
+    def queue_state(self, limit: int) -> tuple[dict[str, int], int | None, list[FailedJob]]:
+        """Job counts per state, live workers (None when unknown) and the latest `limit` failed jobs."""
+
+    def ledger(self) -> Any:
+        """The failure ledger (with `repos`, `recent` and `counts`), or None when there is none."""
+
+
+class RedisStatus:
+    """The overview's data in Redis: the sessions' keys, the rq queue `queue_name`, the failure ledger."""
+
+    def __init__(self, conn: Any, queue_name: str = "teabot") -> None:
+        self.conn = conn
+        self.queue_name = queue_name
+
+    def session_texts(self) -> Iterable[str]:
+        """The JSON of the stored debug sessions."""
+        for key in list(self.conn.scan_iter(match=SESSION_PATTERN, count=200))[:SCAN_LIMIT]:
+            raw = self.conn.get(key)
+            if raw is not None:
+                yield _text(raw)
+
+    def queue_state(self, limit: int) -> tuple[dict[str, int], int | None, list[FailedJob]]:
+        """Job counts per state, live workers and the latest failed jobs of the rq queue."""
+        return queue_state(self.conn, self.queue_name, limit)
+
+    def ledger(self) -> Any:
+        """The failure ledger in Redis."""
+        from bot.debug.ledger import Ledger
+
+        return Ledger(self.conn)
+
+
+def gather(source: StatusSource | Any, queue_name: str = "teabot", *, now: float | None = None,
+           failures: int = 10) -> Overview:
+    """Read the overview from a `StatusSource`, or from a Redis connection."""
     now = time.time() if now is None else now
-    overview = Overview(sessions=sessions(conn, now))
-    overview.queue, overview.workers, overview.failed_jobs = queue_state(conn, queue_name, failures)
-    overview.recurring, overview.flaky, overview.weekly = ledger_state(conn)
+    if not isinstance(source, StatusSource):
+        source = RedisStatus(source, queue_name)
+    overview = Overview(sessions=session_rows(source.session_texts(), now))
+    overview.queue, overview.workers, overview.failed_jobs = source.queue_state(failures)
+    ledger = source.ledger()
+    if ledger is not None:
+        overview.recurring, overview.flaky, overview.weekly = ledger_state(ledger)
     return overview
 
 
 def sessions(conn: Any, now: float) -> list[SessionRow]:
-    """Every stored debug session, oldest first."""
+    """Every debug session stored in Redis, oldest first."""
+    return session_rows(RedisStatus(conn).session_texts(), now)
+
+
+def session_rows(texts: Iterable[str], now: float) -> list[SessionRow]:
+    """Rows of the sessions stored as `texts` (their JSON), oldest first."""
     from bot.debug.core.session import Session
 
     rows = []
-    for key in list(conn.scan_iter(match=SESSION_PATTERN, count=200))[:SCAN_LIMIT]:
-        raw = conn.get(key)
-        if raw is None:
-            continue
+    for raw in texts:
         try:
             session = Session.from_json(raw)
         except (ValueError, TypeError, KeyError):  # a session written by another version: skip it
@@ -125,19 +172,13 @@ def queue_state(conn: Any, name: str, limit: int) -> tuple[dict[str, int], int, 
     return counts, workers, sorted(failed, key=lambda f: f.ended_at or 0, reverse=True)
 
 
-def ledger_state(conn: Any) -> tuple[list[Recurring], list[Recurring], dict[str, dict[str, int]]]:
+def ledger_state(ledger: Any) -> tuple[list[Recurring], list[Recurring], dict[str, dict[str, int]]]:
     """Recurring failures, flaky tests and failures per week and category, over every repository."""
-    from bot.debug.ledger import Ledger
-
-    ledger = Ledger(conn)
     groups: dict[tuple[str, str], list[Any]] = {}
     weekly: dict[str, dict[str, int]] = {}
-    for key in conn.scan_iter(match=LEDGER_REPOS, count=200):
-        repo = _text(key).removeprefix("teabot:ledger:repo:").removesuffix(":all")
-        for fid in conn.zrevrange(_text(key), 0, SCAN_LIMIT - 1):
-            entry = ledger.get(_text(fid))
-            if entry is not None:
-                groups.setdefault((repo, entry.fingerprint), []).append(entry)
+    for repo in ledger.repos():
+        for entry in ledger.recent(repo, SCAN_LIMIT):
+            groups.setdefault((repo, entry.fingerprint), []).append(entry)
         for week, categories in ledger.counts(repo).items():
             for category, count in categories.items():
                 weekly.setdefault(week, {})[category] = weekly.get(week, {}).get(category, 0) + count

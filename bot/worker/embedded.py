@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bot.redact import redact
 from bot.worker.journal import Journal
 from bot.worker.queues import JobRequest, is_transient, resolve, running_again, running_job
 from bot.worker.telemetry import Telemetry
@@ -185,7 +186,8 @@ class EmbeddedQueue:
         from bot.worker.runtime import current
 
         tell(current(), request.job, request.kwargs, request.job_id, str(exc) or type(exc).__name__)
-        self._forget(request)
+        if self.journal is not None:  # listed by `teabot status` and /status, as rq's failed registry is
+            self.journal.fail(request.job_id, request.job, redact(f"{type(exc).__name__}: {exc}"))
 
     def _forget(self, request: JobRequest) -> None:
         if self.journal is not None:

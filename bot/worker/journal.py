@@ -4,7 +4,8 @@ A job is written here (and the write reaches the disk: `synchronous=FULL`) befor
 answers 2xx, and deleted only once it finished or failed for good. Without Redis (the embedded
 queue) a process resumes the rows left at its next start; with Redis the receiver's reconciler
 submits again a job that Redis lost (`bot.receiver.accepted`). The `seen` table is the dedupe store
-that survives both: a replayed delivery finds its job id there and is not run again.
+that survives both: a replayed delivery finds its job id there and is not run again. The `failed`
+table keeps the last jobs that failed for good, so `teabot status` and /status can list them.
 """
 
 from __future__ import annotations
@@ -21,11 +22,24 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, request TEXT NOT NULL, attempt INTEGER NOT NULL DEFAULT 0,
                                  due REAL NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS seen (job_id TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS failed (job_id TEXT PRIMARY KEY, job TEXT NOT NULL, error TEXT NOT NULL, at REAL NOT NULL);
 """
+FILE = "jobs.sqlite3"  # the embedded queue's journal under TEABOT_DATA_DIR
+KEEP_FAILED = 100  # failed jobs remembered for the status views
 
 
 class JournalError(Exception):
     """The journal cannot be written: an accepted job would not be durable."""
+
+
+@dataclass(frozen=True)
+class FailedEntry:
+    """A job that failed for good: its id, its function's dotted path, the error and when (epoch seconds)."""
+
+    job_id: str
+    job: str
+    error: str
+    at: float
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,26 @@ class Journal:
         """Forget a job that finished or failed for good (its id stays in `seen`)."""
         with self._lock:
             self._db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
+
+    def fail(self, job_id: str, job: str, error: str) -> None:
+        """Forget a job that failed for good, and remember it among the last failures."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
+            self._db.execute("INSERT OR REPLACE INTO failed VALUES (?, ?, ?, ?)", (job_id, job, error, self._clock()))
+            self._db.execute("DELETE FROM failed WHERE job_id NOT IN (SELECT job_id FROM failed ORDER BY at DESC LIMIT ?)",
+                             (KEEP_FAILED,))
+
+    def failures(self, limit: int = 10) -> list[FailedEntry]:
+        """The jobs that failed for good, newest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT job_id, job, error, at FROM failed ORDER BY at DESC LIMIT ?", (limit,)).fetchall()
+        return [FailedEntry(*row) for row in rows]
+
+    def failed_count(self) -> int:
+        """How many failed jobs are remembered."""
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM failed").fetchone()[0])
 
     def pending(self) -> list[JournalEntry]:
         """Every job not finished, oldest due first."""

@@ -195,6 +195,6 @@ def make_queue(settings: Settings) -> JobQueue:
     if settings.redis_url:
         return RQQueue(connect(settings.redis_url), settings.queue_name, dedupe_ttl=settings.dedupe_ttl)
     from bot.worker.embedded import EmbeddedQueue
-    from bot.worker.journal import Journal
+    from bot.worker.journal import FILE as JOURNAL_FILE, Journal
 
-    return EmbeddedQueue(dedupe_ttl=settings.dedupe_ttl, journal=Journal(settings.data_dir / "jobs.sqlite3"))
+    return EmbeddedQueue(dedupe_ttl=settings.dedupe_ttl, journal=Journal(settings.data_dir / JOURNAL_FILE))

@@ -2,7 +2,8 @@
 
 Commit messages follow Conventional Commits (https://www.conventionalcommits.org/en/v1.0.0/):
 `type(scope)!: subject`, subject at most 72 characters with no trailing period. Branch names obey
-git-check-ref-format (https://git-scm.com/docs/git-check-ref-format).
+git-check-ref-format (https://git-scm.com/docs/git-check-ref-format). A fix commit ends with a
+git trailer naming its session and attempt, so a round run again after a crash finds its own push.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ def coerce_message(proposed: str | None, *, scope: str, fallback: str) -> str:
         return text
     first = _HEADER.sub(lambda m: m["subject"], text.split("\n", 1)[0]) if text else ""
     return commit_message("fix", scope, first or fallback)
+
+
+def attempt_trailer(key: str, n: int) -> str:
+    """The trailer line that marks a fix commit as attempt `n` of session `key`."""
+    return f"Teabot-Attempt: {key} #{n}"
 
 
 def fix_branch(workflow: str, run_number: int | str, prefix: str = FIX_PREFIX) -> str:
