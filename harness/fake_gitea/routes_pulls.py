@@ -49,7 +49,7 @@ def list_pulls(ctx: Ctx, owner: str, name: str) -> Response:
     base = ctx.request.args.get("base_branch") or None
     pulls = [i for i in sorted(repo.issues.values(), key=lambda i: -i.number)
              if i.pull and state in ("all", i.state) and base in (None, i.pull.base)]
-    return ctx.page([ctx.shapes.pull(i, repo) for i in pulls])
+    return ctx.page([ctx.shapes.pull(i, repo, listed=True) for i in pulls])
 
 
 def get_pull(ctx: Ctx, owner: str, name: str, number: int) -> Response:

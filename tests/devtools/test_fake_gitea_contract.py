@@ -38,6 +38,12 @@ OMITTED = {
                           "repository"},
     "ActionWorkflowJob": {"head_branch", "conclusion", "runner_id", "runner_name"},
     "ActionWorkflowStep": {"conclusion"},
+    # modules/structs/repo_file.go @v1.25.4: omitempty pointers that GetContents/ChangeFiles leave nil
+    # (IncludeCommitMessage is off; lfs_* only for an LFS pointer file)
+    "ContentsResponse": {"last_commit_message", "lfs_oid", "lfs_size"},
+    # modules/structs/pull.go @v1.25.4: review_comments is an omitempty int; the counts are omitempty
+    # pointers that services/convert/pull.go::ToAPIPullRequests (the list) never sets
+    "PullRequest": {"review_comments", "additions", "deletions", "changed_files"},
 }
 # Fields the 1.27-based excerpt adds that the fake (serving 1.25 shapes) does not send.
 OMITTED_NEWER = {

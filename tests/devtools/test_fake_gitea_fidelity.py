@@ -155,3 +155,42 @@ def test_diffpatch_answers_201_and_500_when_git_refuses(fake: FakeGitea) -> None
         applied = gitea.post(f"{R}/diffpatch", json={"branch": "main", "content": patch})
         assert applied.status_code == 201 and applied.json()["commit"]["message"] == "apply-patch"
         assert gitea.post(f"{R}/diffpatch", json={"branch": "main", "content": patch}).status_code == 500
+
+
+def test_contents_leave_out_what_get_contents_does_not_fill(fake: FakeGitea) -> None:
+    """services/repository/files/content.go::getFileContentsByEntryInternal: omitempty pointers left nil
+    are absent; a directory's git_url is a git/blobs URL too; web URLs follow the ref kind."""
+    head = fake.state.repos[REPO].branches["main"]
+    with api(fake) as gitea:
+        file = gitea.get(f"{R}/contents/src/app.py", params={"ref": head}).json()
+        listing = gitea.get(f"{R}/contents").json()
+    assert not {"last_commit_message", "lfs_oid", "lfs_size"} & set(file)
+    assert file["download_url"].endswith(f"/raw/commit/{head}/src/app.py") and file["last_commit_sha"] == head
+    folder = next(e for e in listing if e["type"] == "dir")
+    assert "/git/blobs/" in folder["git_url"] and folder["content"] is None and folder["download_url"] is None
+
+
+def test_pull_list_and_single_pull_differ_like_the_converters(fake: FakeGitea) -> None:
+    """services/convert/pull.go: ToAPIPullRequests leaves counts absent and reviewer lists null."""
+    number = fake.add_issue(REPO, "p", author="teabot", is_pull=True)
+    with api(fake) as gitea:
+        [listed] = gitea.get(f"{R}/pulls").json()
+        single = gitea.get(f"{R}/pulls/{number}").json()
+    assert not {"additions", "deletions", "changed_files", "review_comments"} & set(listed)
+    assert listed["requested_reviewers"] is None and listed["assignees"] is None
+    assert single["requested_reviewers"] == [] and "changed_files" in single and "review_comments" not in single
+
+
+def test_users_are_rendered_for_whoever_asks(fake: FakeGitea) -> None:
+    """services/convert/user.go::toUser: admin-only fields for oneself or a site admin; comment
+    posters are rendered with a nil doer (placeholder email, no admin view)."""
+    fake.add_user("root", "root-token", admin=True)
+    number = fake.add_issue(REPO, "t", author="root")
+    fake.add_comment(REPO, number, "c", author="root")
+    with api(fake, "root-token") as root, api(fake) as bot:
+        me = root.get("/user").json()
+        seen = bot.get(f"{R}/issues/{number}").json()["user"]
+        poster = root.get(f"{R}/issues/{number}/comments").json()[0]["user"]
+    assert me["is_admin"] is True and me["active"] is True
+    assert seen["is_admin"] is False and seen["active"] is False and seen["last_login"] == "0001-01-01T00:00:00Z"
+    assert poster["is_admin"] is False and poster["email"] == "root@noreply.gitea.test"
