@@ -17,7 +17,7 @@ import httpx
 from bot.forge.actions import ActionsMethods
 from bot.forge.capabilities import MIN_VERSION, Capabilities
 from bot.forge.compat import attachment_url
-from bot.forge.errors import (DependenciesDisabled, DependencyCycle, DependencyExists, DependencyRejected,
+from bot.forge.errors import (BadRequest, DependenciesDisabled, DependencyCycle, DependencyExists, DependencyRejected,
                               EmptyRepository, ForgeError, ForgeUnavailable, NotFound, Unsupported)
 from bot.forge.hooks import HookMethods
 from bot.forge.transport import Transport
@@ -98,9 +98,16 @@ class GiteaClient(ActionsMethods, HookMethods):
 
     def list_issues(self, repo: str, *, state: str = "open", labels: Iterable[str] = (),
                     type: str | None = None) -> list[Json]:
-        """Issues (type="issues"), pulls (type="pulls") or both, all pages."""
-        params = {"state": state, "labels": ",".join(labels) or None, "type": type}
-        return self.transport.paginate(f"{repo_path(repo)}/issues", params)
+        """Issues (type="issues"), pulls (type="pulls") or both, all pages; only those carrying every label in `labels`.
+
+        Gitea drops label names the repository does not have from the filter (routers/api/v1/repo/
+        issue.go::ListIssues @v1.25.4, `GetLabelIDsInRepoByNames`), so an unknown label would match
+        every issue: the labels are checked again here.
+        """
+        wanted = list(labels)
+        params = {"state": state, "labels": ",".join(wanted) or None, "type": type}
+        found = self.transport.paginate(f"{repo_path(repo)}/issues", params)
+        return [i for i in found if set(wanted) <= {str(lb.get("name")) for lb in i.get("labels") or []}]
 
     def create_issue(self, repo: str, title: str, body: str = "", *, labels: Iterable[int] = (),
                      assignees: Iterable[str] = ()) -> Json:
@@ -260,12 +267,21 @@ class GiteaClient(ActionsMethods, HookMethods):
         return base64.b64decode(entry.get("content") or "")
 
     def get_tree(self, repo: str, sha: str, recursive: bool = True) -> Json:
-        """The git tree of a commit, branch or tree sha, all pages merged into one `tree` list."""
+        """The git tree of a commit, branch or tree sha, all pages merged into one `tree` list.
+
+        Gitea answers an unknown sha (and any ref of an empty repository) with 400, not 404
+        (routers/api/v1/repo/tree.go::GetTree @v1.25.4); both raise NotFound (EmptyRepository when empty).
+        """
         path = f"{repo_path(repo)}/git/trees/{quote(sha, safe='')}"
         try:
             first = body = self._get(path, recursive=recursive, page=1)
         except NotFound as exc:
             raise self._empty_or(repo, exc) from exc
+        except BadRequest as exc:
+            if exc.status != 400:
+                raise
+            missing = NotFound(exc.status, exc.url, f"no tree {sha!r} in {repo}: {exc.message}")
+            raise self._empty_or(repo, missing) from exc
         tree, page = list(first.get("tree") or []), 1
         while body.get("truncated") and body.get("tree") and page < 1000:
             page += 1

@@ -173,11 +173,20 @@ class Ctx:
             raise ApiError(422, f"invalid page or limit: {exc}") from exc
         return page, min(MAX_LIMIT, limit if limit > 0 else DEFAULT_LIMIT)
 
-    def page(self, items: list[Any], *, headers: bool = True) -> Response:
-        """One page of `items` with Gitea's `Link` and `X-Total-Count` headers (unless `headers` is False)."""
+    def page(self, items: list[Any], *, headers: bool = True, link: bool = True, null_empty: bool = False) -> Response:
+        """One page of `items` with Gitea's `Link` and `X-Total-Count` headers.
+
+        `headers=False`: neither header; `link=False`: only `X-Total-Count` (handlers that call
+        `SetTotalCountHeader` but not `SetLinkHeader`); `null_empty`: an empty page is JSON null (a nil
+        Go slice, e.g. `var result []api.Reaction`).
+        """
         page, limit = self.window()
+        window = items[(page - 1) * limit: page * limit]
+        body = None if null_empty and not window else window
         if not headers:
-            return self.json(items[(page - 1) * limit: page * limit])
+            return self.json(body)
+        if not link:
+            return self.json(body, headers=self.total_header(len(items)))
         last = max(1, -(-len(items) // limit))
         links = []
         for rel, number in (("next", page + 1), ("last", last), ("first", 1), ("prev", page - 1)):
@@ -187,7 +196,12 @@ class Ctx:
         extra = {"X-Total-Count": str(len(items)), "Access-Control-Expose-Headers": "X-Total-Count, Link"}
         if links:
             extra["Link"] = ",".join(links)
-        return self.json(items[(page - 1) * limit: page * limit], headers=extra)
+        return self.json(body, headers=extra)
+
+    @staticmethod
+    def total_header(total: int) -> dict[str, str]:
+        """services/context/api.go `SetTotalCountHeader` without `SetLinkHeader`."""
+        return {"X-Total-Count": str(total), "Access-Control-Expose-Headers": "X-Total-Count"}
 
 
 class FakeApp:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.fake_gitea.git import Commit
-from harness.fake_gitea.serialize import stamp
+from harness.fake_gitea.serialize import ANONYMOUS, stamp
 from harness.fake_gitea.serialize_code import Shapes
 from harness.fake_gitea.state import Comment, Issue, Repo, Run, Status, User
 
@@ -27,7 +27,7 @@ _PULL_TYPES = {"label_updated": "pull_request_label", "label_cleared": "pull_req
 def _where(sh: Shapes, repo: Repo, sender: User) -> Json:
     """The `organization` (for organisation repositories), `repository` and `sender` keys."""
     org = {"organization": sh.organization(repo.owner)} if repo.owner.is_org else {}
-    return {**org, "repository": sh.repo(repo), "sender": sh.user(sender)}
+    return {**org, "repository": sh.repo(repo), "sender": sh.user(sender, ANONYMOUS)}  # webhook/notifier.go: ToUser(ctx, doer, nil)
 
 
 def issue_event(sh: Shapes, action: str, issue: Issue, repo: Repo, sender: User,

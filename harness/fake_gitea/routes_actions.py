@@ -34,7 +34,7 @@ def _window(ctx: Ctx, items: list) -> list:
 
 
 def list_runs(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}/actions/runs (shared/action.go `ListRuns`).
+    """GET /repos/{owner}/{repo}/actions/runs (routers/api/v1/shared/action.go::ListRuns @v1.25.4).
 
     1.25 registers it through `addActionsRoutes(m, reqOwner(), …)`: owner or site admin only.
     `branch` matches `refs/heads/<branch>` only (FindRunOptions.Ref), so pull_request runs never match.
@@ -50,7 +50,7 @@ def list_runs(ctx: Ctx, owner: str, name: str) -> Response:
 
 
 def list_tasks(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}/actions/tasks (action.go `ListActionTasks`): Actions readers, newest first."""
+    """GET /repos/{owner}/{repo}/actions/tasks (routers/api/v1/repo/action.go::ListActionTasks @v1.25.4): Actions readers, newest first."""
     repo = ctx.repo(owner, name)
     tasks = [(j, r) for r in sorted(repo.runs.values(), key=lambda r: -r.id) for j in reversed(r.jobs) if j.started]
     shown = [ctx.shapes.task(j, r, repo) for j, r in _window(ctx, tasks)]
@@ -58,13 +58,13 @@ def list_tasks(ctx: Ctx, owner: str, name: str) -> Response:
 
 
 def get_run(ctx: Ctx, owner: str, name: str, run_id: int) -> Response:
-    """GET /repos/{owner}/{repo}/actions/runs/{run} (action.go `GetWorkflowRun`): Actions readers."""
+    """GET /repos/{owner}/{repo}/actions/runs/{run} (routers/api/v1/repo/action.go::GetWorkflowRun @v1.25.4): Actions readers."""
     repo = ctx.repo(owner, name)
     return ctx.json(ctx.shapes.run(find_run(repo, run_id), repo))
 
 
 def list_run_jobs(ctx: Ctx, owner: str, name: str, run_id: int) -> Response:
-    """GET /repos/{owner}/{repo}/actions/runs/{run}/jobs (action.go `ListWorkflowRunJobs`).
+    """GET /repos/{owner}/{repo}/actions/runs/{run}/jobs (routers/api/v1/repo/action.go::ListWorkflowRunJobs @v1.25.4).
 
     Filters by repository and run id without looking the run up: an unknown run lists no jobs.
     """
@@ -76,7 +76,7 @@ def list_run_jobs(ctx: Ctx, owner: str, name: str, run_id: int) -> Response:
 
 
 def get_job(ctx: Ctx, owner: str, name: str, job_id: int) -> Response:
-    """GET /repos/{owner}/{repo}/actions/jobs/{job_id} (action.go `GetWorkflowJob`)."""
+    """GET /repos/{owner}/{repo}/actions/jobs/{job_id} (routers/api/v1/repo/action.go::GetWorkflowJob @v1.25.4)."""
     repo = ctx.repo(owner, name)
     job = repo.job(job_id)
     if job is None:
@@ -85,7 +85,7 @@ def get_job(ctx: Ctx, owner: str, name: str, job_id: int) -> Response:
 
 
 def job_logs(ctx: Ctx, owner: str, name: str, job_id: int) -> Response:
-    """GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs (`DownloadActionsRunJobLogs`).
+    """GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs (routers/api/v1/repo/actions_run.go::DownloadActionsRunJobLogs @v1.25.4).
 
     An unknown job id is an internal error up to 1.26 (the lookup error is not mapped to 404).
     """
@@ -99,7 +99,7 @@ def job_logs(ctx: Ctx, owner: str, name: str, job_id: int) -> Response:
 
 
 def list_workflows(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}/actions/workflows (`ActionsListRepositoryWorkflows`): default branch."""
+    """GET /repos/{owner}/{repo}/actions/workflows (routers/api/v1/repo/action.go::ActionsListRepositoryWorkflows @v1.25.4): default branch."""
     repo = ctx.repo(owner, name)
     head = repo.resolve(None)
     if head is None:
@@ -109,7 +109,7 @@ def list_workflows(ctx: Ctx, owner: str, name: str) -> Response:
 
 
 def dispatch(ctx: Ctx, owner: str, name: str, workflow: str) -> Response:
-    """POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches (`ActionsDispatchWorkflow`).
+    """POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches (routers/api/v1/repo/action.go::ActionsDispatchWorkflow @v1.25.4).
 
     services/actions/workflow.go `DispatchActionWorkflow`: `ref` is a branch (a commit sha is 404),
     an unknown workflow is 404; 204 without a body. Only the 1.27 tree checks for the trigger (422).
@@ -162,7 +162,7 @@ def _rerun(ctx: Ctx, owner: str, name: str, run_id: int, failed_only: bool) -> t
 
 
 def rerun_failed(ctx: Ctx, owner: str, name: str, run_id: int) -> Response:
-    """POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs (1.26+, PR #36768).
+    """POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs (1.26+, PR #36768, which reuses the web UI's routers/web/repo/actions/view.go::Rerun @v1.25.4).
 
     The same run id is queued again (the web UI's rerun); `run_attempt` stays 0 before 1.27.
     """
@@ -171,13 +171,13 @@ def rerun_failed(ctx: Ctx, owner: str, name: str, run_id: int) -> Response:
 
 
 def rerun_run(ctx: Ctx, owner: str, name: str, run_id: int) -> Response:
-    """POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun."""
+    """POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun (1.26+, PR #36768: the web UI's routers/web/repo/actions/view.go::Rerun @v1.25.4)."""
     repo, run = _rerun(ctx, owner, name, run_id, failed_only=False)
     return ctx.json(ctx.shapes.run(run, repo), 201)
 
 
 def list_statuses(ctx: Ctx, owner: str, name: str, sha: str) -> Response:
-    """GET /repos/{owner}/{repo}/statuses/{sha}."""
+    """GET /repos/{owner}/{repo}/statuses/{sha} (routers/api/v1/repo/status.go::GetCommitStatuses @v1.25.4)."""
     repo = ctx.repo(owner, name)
     state = ctx.request.args.get("state")
     found = [s for s in reversed(repo.statuses) if s.sha == sha and state in (None, s.state)]
@@ -185,7 +185,7 @@ def list_statuses(ctx: Ctx, owner: str, name: str, sha: str) -> Response:
 
 
 def create_status(ctx: Ctx, owner: str, name: str, sha: str) -> Response:
-    """POST /repos/{owner}/{repo}/statuses/{sha} (repo/status.go `NewCommitStatus`, reqRepoWriter(TypeCode)).
+    """POST /repos/{owner}/{repo}/statuses/{sha} (routers/api/v1/repo/status.go::NewCommitStatus @v1.25.4, reqRepoWriter(TypeCode)).
 
     An unknown sha fails inside services/repository/commitstatus `CreateCommitStatus` and is a 500.
     """

@@ -23,7 +23,7 @@ NAME = re.compile(r"^[A-Za-z0-9_.-]+$")  # modules/validation `IsValidUsername` 
 
 
 def create_user(ctx: Ctx) -> Response:
-    """POST /admin/users (site admin): 201 User; 422 when the name is taken or invalid."""
+    """POST /admin/users (site admin) (routers/api/v1/admin/user.go::CreateUser @v1.25.4): 201 User; 422 when the name is taken or invalid."""
     ctx.site_admin()
     login, password = ctx.field("username") or "", ctx.field("password") or ""
     if not NAME.match(login) or not ctx.field("email"):
@@ -36,7 +36,7 @@ def create_user(ctx: Ctx) -> Response:
 
 
 def create_token(ctx: Ctx, login: str) -> Response:
-    """POST /users/{username}/tokens: `reqSelfOrAdmin`, `reqBasicOrRevProxyAuth` (a password, not a token)."""
+    """POST /users/{username}/tokens (routers/api/v1/user/app.go::CreateAccessToken @v1.25.4): `reqSelfOrAdmin`, `reqBasicOrRevProxyAuth` (a password, not a token)."""
     if not ctx.basic:
         raise ApiError(401, "auth required")
     me, user = ctx.signed_in(), ctx.state.users.get(login)
@@ -61,7 +61,7 @@ def create_token(ctx: Ctx, login: str) -> Response:
 
 
 def create_org(ctx: Ctx) -> Response:
-    """POST /orgs (org/org.go `Create`): the creator joins the Owners team; 201 Organization."""
+    """POST /orgs (routers/api/v1/org/org.go::Create @v1.25.4): the creator joins the Owners team; 201 Organization."""
     me = ctx.signed_in()
     login = ctx.field("username") or ""
     if not NAME.match(login):
@@ -92,12 +92,12 @@ def _create_repo(ctx: Ctx, owner: User) -> Response:
 
 
 def create_my_repo(ctx: Ctx) -> Response:
-    """POST /user/repos (repo/repo.go `Create`): a repository of the caller."""
+    """POST /user/repos (routers/api/v1/repo/repo.go::Create @v1.25.4): a repository of the caller."""
     return _create_repo(ctx, ctx.signed_in())
 
 
 def create_user_repo(ctx: Ctx, login: str) -> Response:
-    """POST /admin/users/{username}/repos (admin/repo.go `CreateRepo`): site admin, for a user or organisation."""
+    """POST /admin/users/{username}/repos (routers/api/v1/admin/repo.go::CreateRepo @v1.25.4): site admin, for a user or organisation."""
     ctx.site_admin()
     owner = ctx.state.users.get(login)
     if owner is None:
@@ -106,7 +106,7 @@ def create_user_repo(ctx: Ctx, login: str) -> Response:
 
 
 def create_org_repo(ctx: Ctx, org: str) -> Response:
-    """POST /orgs/{org}/repos (repo/repo.go `CreateOrgRepo`): an owner of the organisation (or site admin)."""
+    """POST /orgs/{org}/repos (routers/api/v1/repo/repo.go::CreateOrgRepo @v1.25.4): an owner of the organisation (or site admin)."""
     me, owner = ctx.signed_in(), ctx.state.users.get(org)
     if owner is None or not owner.is_org:
         raise ApiError(404, "The target couldn't be found.")
@@ -116,7 +116,7 @@ def create_org_repo(ctx: Ctx, org: str) -> Response:
 
 
 def add_collaborator(ctx: Ctx, owner: str, name: str, login: str) -> Response:
-    """PUT /repos/{owner}/{repo}/collaborators/{collaborator} (`reqAdmin`): 204; permission read/write/admin."""
+    """PUT /repos/{owner}/{repo}/collaborators/{collaborator} (routers/api/v1/repo/collaborators.go::AddOrUpdateCollaborator @v1.25.4, `reqAdmin`): 204; permission read/write/admin."""
     repo = ctx.repo(owner, name, "admin")
     user = ctx.state.users.get(login)
     if user is None:
@@ -129,7 +129,7 @@ def add_collaborator(ctx: Ctx, owner: str, name: str, login: str) -> Response:
 
 
 def edit_repo(ctx: Ctx, owner: str, name: str) -> Response:
-    """PATCH /repos/{owner}/{repo} (repo/repo.go `Edit`, `reqAdmin`): 200 Repository."""
+    """PATCH /repos/{owner}/{repo} (routers/api/v1/repo/repo.go::Edit @v1.25.4, `reqAdmin`): 200 Repository."""
     repo = ctx.repo(owner, name, "admin")
     for key in ("description", "private", "has_issues"):
         if ctx.field(key) is not None:

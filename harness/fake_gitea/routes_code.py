@@ -101,7 +101,11 @@ def _apply_operation(files: dict[str, bytes], op: dict) -> None:
 
 
 def change_files(ctx: Ctx, owner: str, name: str) -> Response:
-    """POST /repos/{owner}/{repo}/contents."""
+    """POST /repos/{owner}/{repo}/contents (routers/api/v1/repo/file.go::ChangeFiles @v1.25.4): 201 FilesResponse.
+
+    Errors as `handleChangeRepoFilesError`: an existing file to create, a wrong sha or an existing
+    new branch 422; an unknown branch or file 404.
+    """
     repo = ctx.repo(owner, name, "write")
     branch, new_branch = _target(ctx, repo)
     operations = ctx.field("files") or []
@@ -121,16 +125,21 @@ def change_files(ctx: Ctx, owner: str, name: str) -> Response:
 
 
 def apply_diffpatch(ctx: Ctx, owner: str, name: str) -> Response:
-    """POST /repos/{owner}/{repo}/diffpatch."""
+    """POST /repos/{owner}/{repo}/diffpatch (routers/api/v1/repo/patch.go::ApplyDiffPatch @v1.25.4): 201 FileResponse.
+
+    The default message is "apply-patch". A patch `git apply` refuses is a 500: services/repository/
+    files/patch.go::ApplyDiffPatch wraps the git error with fmt.Errorf, which `handleChangeRepoFilesError`
+    does not map.
+    """
     repo = ctx.repo(owner, name, "write")
     branch, new_branch = _target(ctx, repo)
     try:
         files = apply_patch(repo.commits[repo.branches[branch]].files, ctx.field("content") or "")
     except PatchError as exc:
-        raise ApiError(422, f"patch does not apply: {exc}") from exc
-    commit, before = push_files(repo, branch, files, ctx.field("message") or "Apply patch", _author(ctx), new_branch)
+        raise ApiError(500, f"Error: Stdout: \nStderr: error: patch does not apply: {exc}\nErr: exit status 1") from exc
+    commit, before = push_files(repo, branch, files, ctx.field("message") or "apply-patch", _author(ctx), new_branch)
     announce_push(ctx, repo, new_branch or branch, before, [commit], created=bool(new_branch))
-    return ctx.json({"content": None, "commit": ctx.shapes.file_commit(commit, repo), "verification": _unsigned()})
+    return ctx.json({"content": None, "commit": ctx.shapes.file_commit(commit, repo), "verification": _unsigned()}, 201)
 
 
 def _unsigned() -> dict:
@@ -138,13 +147,19 @@ def _unsigned() -> dict:
 
 
 def get_contents(ctx: Ctx, owner: str, name: str, filepath: str = "") -> Response:
-    """GET /repos/{owner}/{repo}/contents and GET /repos/{owner}/{repo}/contents/{filepath}."""
+    """GET /repos/{owner}/{repo}/contents[/{filepath}] (routers/api/v1/repo/file.go::GetContents @v1.25.4
+    and ::GetContentsList, services/repository/files/content.go::GetContentsOrList).
+
+    `ref` defaults to the default branch; `resolveRefCommit` answers 404 for an unknown ref, so an
+    EMPTY repository is 404 even at its root (`GetContentsOrList`'s `[]` for an empty repository is
+    never reached). An unknown path is 404; a file comes with its content, a directory as a list.
+    """
     repo = ctx.repo(owner, name)
-    ref = ctx.request.args.get("ref") or repo.default_branch
-    commit = repo.resolve(ref)
+    ref = (ctx.request.args.get("ref") or "").strip() or repo.default_branch
     path = filepath.strip("/")
+    commit = repo.resolve(ref)
     if commit is None:
-        raise ApiError(404, f"no such ref: {ref}")
+        raise ApiError(404, f"object does not exist [id: {ref}, rel_path: ]")
     if path in commit.files:
         return ctx.json(ctx.shapes.contents(repo, commit, path, with_content=True, ref=ref))
     prefix = path + "/" if path else ""
@@ -155,22 +170,44 @@ def get_contents(ctx: Ctx, owner: str, name: str, filepath: str = "") -> Respons
 
 
 def get_tree(ctx: Ctx, owner: str, name: str, sha: str) -> Response:
-    """GET /repos/{owner}/{repo}/git/trees/{sha}."""
+    """GET /repos/{owner}/{repo}/git/trees/{sha} (routers/api/v1/repo/tree.go::GetTree @v1.25.4,
+    services/repository/files/tree.go::GetTreeBySHA).
+
+    An unknown sha (also any ref of an empty repository) is a 400, not a 404. `sha` of the answer
+    is the resolved id: the COMMIT id for a branch or commit, the tree id for a tree. `per_page`
+    is capped at 1000 (setting.API.DefaultGitTreesPerPage); a page past the end has `tree: null`.
+    X-Total-Count is set.
+    """
     repo = ctx.repo(owner, name)
-    commit = repo.resolve(sha) or next((c for c in repo.commits.values() if c.tree == sha), None)
+    commit = repo.resolve(sha)
+    resolved = commit.sha if commit is not None else sha
     if commit is None:
-        raise ApiError(404, f"object does not exist [id: {sha}]")
+        commit = next((c for c in repo.commits.values() if c.tree == sha), None)
+    if commit is None:
+        raise ApiError(400, f"sha not found [{sha}]")
     entries = ctx.shapes.git_entries(repo, commit, ctx.request.args.get("recursive") in ("true", "1"))
-    page = max(1, int(ctx.request.args.get("page", 1)))
-    per_page = int(ctx.request.args.get("per_page", 1000))
-    window = entries[(page - 1) * per_page: page * per_page]
-    return ctx.json({"sha": commit.tree, "url": f"{ctx.shapes.api}/repos/{repo.full_name}/git/trees/{commit.tree}",
-                     "tree": window, "truncated": page * per_page < len(entries), "page": page,
-                     "total_count": len(entries)})
+    page, per_page = _int_arg(ctx, "page"), _int_arg(ctx, "per_page")
+    per_page = per_page if 0 < per_page <= 1000 else 1000
+    page = max(1, page)
+    window = entries[(page - 1) * per_page: page * per_page] or None
+    body = {"sha": resolved, "url": f"{ctx.shapes.api}/repos/{repo.full_name}/git/trees/{resolved}",
+            "tree": window, "truncated": page * per_page < len(entries), "page": page, "total_count": len(entries)}
+    return ctx.json(body, headers=ctx.total_header(len(entries)))
+
+
+def _int_arg(ctx: Ctx, key: str) -> int:
+    """`ctx.FormInt`: 0 when absent or not a number."""
+    try:
+        return int(ctx.request.args.get(key, 0))
+    except ValueError:
+        return 0
 
 
 def list_branches(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}/branches (repo/branch.go `ListBranches`): JSON null for an empty repository."""
+    """GET /repos/{owner}/{repo}/branches (routers/api/v1/repo/branch.go::ListBranches @v1.25.4).
+
+    JSON null for an empty repository (`apiBranches` stays nil); Link and X-Total-Count.
+    """
     repo = ctx.repo(owner, name)
     if repo.empty:
         return ctx.json(None)
@@ -178,7 +215,7 @@ def list_branches(ctx: Ctx, owner: str, name: str) -> Response:
 
 
 def get_branch(ctx: Ctx, owner: str, name: str, branch: str) -> Response:
-    """GET /repos/{owner}/{repo}/branches/{branch}."""
+    """GET /repos/{owner}/{repo}/branches/{branch} (routers/api/v1/repo/branch.go::GetBranch @v1.25.4): 404 when unknown."""
     repo = ctx.repo(owner, name)
     if branch not in repo.branches:
         raise ApiError(404, f"branch does not exist [name: {branch}]")
@@ -186,7 +223,7 @@ def get_branch(ctx: Ctx, owner: str, name: str, branch: str) -> Response:
 
 
 def create_branch(ctx: Ctx, owner: str, name: str) -> Response:
-    """POST /repos/{owner}/{repo}/branches (repo/branch.go `CreateBranch`).
+    """POST /repos/{owner}/{repo}/branches (routers/api/v1/repo/branch.go::CreateBranch @v1.25.4): 201.
 
     An unknown `old_ref_name` is a 500 (the ref lookup error is not mapped); an unknown
     `old_branch_name` is a 404.

@@ -75,19 +75,19 @@ def _repo_hook(ctx: Ctx, owner: str, name: str, hook_id: int) -> tuple:
 
 
 def list_hooks(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}/hooks (repo/hook.go `ListHooks`)."""
+    """GET /repos/{owner}/{repo}/hooks (routers/api/v1/repo/hook.go::ListHooks @v1.25.4)."""
     repo = ctx.repo(owner, name, "admin")
     return ctx.page([ctx.shapes.hook(h, repo.full_name) for h in repo.hooks.values()])
 
 
 def get_hook(ctx: Ctx, owner: str, name: str, hook_id: int) -> Response:
-    """GET /repos/{owner}/{repo}/hooks/{id}."""
+    """GET /repos/{owner}/{repo}/hooks/{id} (routers/api/v1/repo/hook.go::GetHook @v1.25.4)."""
     repo, hook = _repo_hook(ctx, owner, name, hook_id)
     return ctx.json(ctx.shapes.hook(hook, repo.full_name))
 
 
 def create_hook(ctx: Ctx, owner: str, name: str) -> Response:
-    """POST /repos/{owner}/{repo}/hooks (`CreateHook` → utils `AddRepoHook`): 201."""
+    """POST /repos/{owner}/{repo}/hooks (routers/api/v1/repo/hook.go::CreateHook → routers/api/v1/utils/hook.go::AddRepoHook @v1.25.4): 201."""
     repo = ctx.repo(owner, name, "admin")
     hook = new_hook(ctx)
     repo.hooks[hook.id] = hook
@@ -95,20 +95,20 @@ def create_hook(ctx: Ctx, owner: str, name: str) -> Response:
 
 
 def edit_hook(ctx: Ctx, owner: str, name: str, hook_id: int) -> Response:
-    """PATCH /repos/{owner}/{repo}/hooks/{id} (`EditHook` → utils `EditRepoHook`, `editHook`): 200."""
+    """PATCH /repos/{owner}/{repo}/hooks/{id} (routers/api/v1/repo/hook.go::EditHook → routers/api/v1/utils/hook.go::EditRepoHook, `editHook` @v1.25.4): 200."""
     repo, hook = _repo_hook(ctx, owner, name, hook_id)
     return ctx.json(ctx.shapes.hook(edit(ctx, hook), repo.full_name))
 
 
 def delete_hook(ctx: Ctx, owner: str, name: str, hook_id: int) -> Response:
-    """DELETE /repos/{owner}/{repo}/hooks/{id} (`DeleteHook`): 204."""
+    """DELETE /repos/{owner}/{repo}/hooks/{id} (routers/api/v1/repo/hook.go::DeleteHook @v1.25.4): 204."""
     repo, hook = _repo_hook(ctx, owner, name, hook_id)
     del repo.hooks[hook.id]
     return ctx.empty(204)
 
 
 def test_hook(ctx: Ctx, owner: str, name: str, hook_id: int) -> Response:
-    """POST /repos/{owner}/{repo}/hooks/{id}/tests (repo/hook.go `TestHook`).
+    """POST /repos/{owner}/{repo}/hooks/{id}/tests (routers/api/v1/repo/hook.go::TestHook @v1.25.4).
 
     A push payload of the default branch's head commit (before = after), prepared like any event:
     only a hook subscribed to push receives it (`PrepareWebhook` checks `HasEvent`), active or not.
@@ -142,13 +142,13 @@ def _org_hook(ctx: Ctx, org: str, hook_id: int) -> Hook:
 
 
 def list_org_hooks(ctx: Ctx, org: str) -> Response:
-    """GET /orgs/{org}/hooks (org/hook.go `ListHooks` → utils `ListOwnerHooks`)."""
+    """GET /orgs/{org}/hooks (routers/api/v1/org/hook.go::ListHooks → routers/api/v1/utils/hook.go::ListOwnerHooks @v1.25.4)."""
     _org(ctx, org)
     return ctx.page([ctx.shapes.hook(h, org) for h in ctx.state.org_hooks.get(org, {}).values()])
 
 
 def create_org_hook(ctx: Ctx, org: str) -> Response:
-    """POST /orgs/{org}/hooks (utils `AddOwnerHook`): 201."""
+    """POST /orgs/{org}/hooks (routers/api/v1/org/hook.go::CreateHook → routers/api/v1/utils/hook.go::AddOwnerHook @v1.25.4): 201."""
     _org(ctx, org)
     hook = new_hook(ctx)
     ctx.state.org_hooks.setdefault(org, {})[hook.id] = hook
@@ -156,17 +156,17 @@ def create_org_hook(ctx: Ctx, org: str) -> Response:
 
 
 def get_org_hook(ctx: Ctx, org: str, hook_id: int) -> Response:
-    """GET /orgs/{org}/hooks/{id}."""
+    """GET /orgs/{org}/hooks/{id} (routers/api/v1/org/hook.go::GetHook @v1.25.4)."""
     return ctx.json(ctx.shapes.hook(_org_hook(ctx, org, hook_id), org))
 
 
 def edit_org_hook(ctx: Ctx, org: str, hook_id: int) -> Response:
-    """PATCH /orgs/{org}/hooks/{id} (utils `EditOwnerHook` → `editHook`)."""
+    """PATCH /orgs/{org}/hooks/{id} (routers/api/v1/org/hook.go::EditHook → routers/api/v1/utils/hook.go::EditOwnerHook, `editHook` @v1.25.4)."""
     return ctx.json(ctx.shapes.hook(edit(ctx, _org_hook(ctx, org, hook_id)), org))
 
 
 def delete_org_hook(ctx: Ctx, org: str, hook_id: int) -> Response:
-    """DELETE /orgs/{org}/hooks/{id} (utils `DeleteOwnerHook`): 204."""
+    """DELETE /orgs/{org}/hooks/{id} (routers/api/v1/org/hook.go::DeleteHook → routers/api/v1/utils/hook.go::DeleteOwnerHook @v1.25.4): 204."""
     hook = _org_hook(ctx, org, hook_id)
     del ctx.state.org_hooks[org][hook.id]
     return ctx.empty(204)

@@ -33,36 +33,56 @@ def find_comment(repo: Repo, comment_id: int) -> Comment:
 
 
 def labels_by_id(repo: Repo, ids: list[int]) -> list:
-    """Labels of `repo` for ids (422 for an unknown id)."""
-    missing = [i for i in ids if i not in repo.labels]
-    if missing:
-        raise ApiError(422, f"label does not exist [ids: {missing}]")
-    return [repo.labels[i] for i in ids]
+    """Labels of `repo` for ids; unknown ids are dropped.
+
+    models/issues/issue_update.go `NewIssueWithIndex` @v1.25.4 loads the labels it finds and
+    "silently drops invalid labels".
+    """
+    return [repo.labels[i] for i in ids if i in repo.labels]
+
+
+def issue_in(repo: Repo, number: int) -> Issue:
+    """An issue looked up as `issues_model.GetIssueByIndex` + `APIErrorInternal`: unknown is a 500, not a 404."""
+    issue = repo.issues.get(number)
+    if issue is None:
+        raise ApiError(500, f"issue does not exist [id: 0, repo_id: {repo.id}, index: {number}]")
+    return issue
 
 
 def list_issues(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}/issues."""
+    """GET /repos/{owner}/{repo}/issues (routers/api/v1/repo/issue.go::ListIssues @v1.25.4).
+
+    `state` other than closed/all means open; `labels` names that do not exist in the repository are
+    ignored (`GetLabelIDsInRepoByNames`), the others must all be on the issue; `type` is issues or
+    pulls; newest first; Link and X-Total-Count.
+    """
     repo = ctx.repo(owner, name)
     args = ctx.request.args
-    state = args.get("state", "open")
-    wanted = {n for n in args.get("labels", "").split(",") if n}
-    kind = args.get("type")
+    state = {"closed": "closed", "all": "all"}.get(args.get("state", ""), "open")
+    known = {label.name for label in repo.labels.values()}
+    wanted = {n for n in args.get("labels", "").split(",") if n in known}
+    kind = {"pulls": True, "issues": False}.get(args.get("type", ""))
     items = [
         i for i in sorted(repo.issues.values(), key=lambda i: -i.number)
         if state in ("all", i.state) and wanted <= {label.name for label in i.labels}
-        and (kind is None or (kind == "pulls") == (i.pull is not None))
+        and (kind is None or kind == (i.pull is not None))
     ]
     return ctx.page([ctx.shapes.issue(i, repo) for i in items])
 
 
 def get_issue(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """GET /repos/{owner}/{repo}/issues/{number}."""
+    """GET /repos/{owner}/{repo}/issues/{number} (routers/api/v1/repo/issue.go::GetIssue @v1.25.4): 404 when unknown."""
     repo = ctx.repo(owner, name)
     return ctx.json(ctx.shapes.issue(find_issue(repo, number), repo))
 
 
 def create_issue(ctx: Ctx, owner: str, name: str) -> Response:
-    """POST /repos/{owner}/{repo}/issues."""
+    """POST /repos/{owner}/{repo}/issues (routers/api/v1/repo/issue.go::CreateIssue @v1.25.4): 201.
+
+    `title` is `binding:"Required"` (422). Labels and assignees count only with write access:
+    unknown label ids are dropped, an unknown assignee is 422. services/issue/issue.go::NewIssue
+    notifies `opened`, then `label_updated` when labels were set; `closed: true` closes it at once.
+    """
     repo = ctx.repo(owner, name)
     title = (ctx.field("title") or "").strip()
     if not title:
@@ -71,54 +91,89 @@ def create_issue(ctx: Ctx, owner: str, name: str) -> Response:
                   ctx.field("body") or "")
     if ctx.state.can(repo, ctx.user, "write"):
         issue.labels = labels_by_id(repo, list(ctx.field("labels") or []))
-        issue.assignees = [ctx.state.users[a] for a in ctx.field("assignees") or [] if a in ctx.state.users]
+        issue.assignees = _assignees(ctx, [ctx.field("assignee") or "", *(ctx.field("assignees") or [])])
     repo.issues[issue.number] = issue
     ctx.emit(repo, issue_event(ctx.shapes, "opened", issue, repo, issue.user))
+    if issue.labels:
+        ctx.emit(repo, issue_event(ctx.shapes, "label_updated", issue, repo, issue.user))
+    if ctx.field("closed") is True:
+        issue.state, issue.closed = "closed", now()
+        ctx.emit(repo, issue_event(ctx.shapes, "closed", issue, repo, issue.user))
     return ctx.json(ctx.shapes.issue(issue, repo), 201)
 
 
+def _assignees(ctx: Ctx, logins: list[str]) -> list:
+    """models/issues/issue.go `MakeIDsFromAPIAssigneesToAdd`: 422 "Assignee does not exist" for an unknown login."""
+    users = []
+    for login in dict.fromkeys(a for a in logins if a):
+        if login not in ctx.state.users:
+            raise ApiError(422, f"Assignee does not exist: [name: user redirect does not exist [name: {login}]]")
+        users.append(ctx.state.users[login])
+    return users
+
+
 def edit_issue(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """PATCH /repos/{owner}/{repo}/issues/{number}."""
+    """PATCH /repos/{owner}/{repo}/issues/{number} (routers/api/v1/repo/issue.go::EditIssue @v1.25.4): 201.
+
+    404 unknown, 403 unless poster or writer. A changed title notifies `edited` with changes.title
+    (services/issue/issue.go::ChangeTitle skips an unchanged title); a given body ALWAYS notifies
+    `edited` with changes.body, even when equal (services/issue/content.go::ChangeContent), as a
+    separate delivery. `state` other than open/closed is 412 (`closeOrReopenIssue`), and so is
+    changing the state of a merged pull request.
+    """
     repo = ctx.repo(owner, name)
     issue = find_issue(repo, number)
-    if issue.user is not ctx.user and not ctx.state.can(repo, ctx.user, "write"):
-        raise ApiError(403, "only the poster or a writer may edit this issue")
-    changes = {key: {"from": getattr(issue, key)} for key in ("title", "body")
-               if ctx.field(key) is not None and ctx.field(key) != getattr(issue, key)}
-    issue.title = ctx.field("title") or issue.title
-    issue.body = ctx.field("body", issue.body)
-    if ctx.field("assignees") is not None and ctx.state.can(repo, ctx.user, "write"):
-        issue.assignees = [ctx.state.users[a] for a in ctx.field("assignees") if a in ctx.state.users]
-    issue.updated = now()
-    if changes:
-        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, ctx.signed_in(), changes))
-    state = ctx.field("state")
-    if state in ("open", "closed") and state != issue.state:
-        issue.state, issue.closed = state, (now() if state == "closed" else None)
-        ctx.emit(repo, issue_event(ctx.shapes, "closed" if state == "closed" else "reopened", issue, repo,
-                                   ctx.signed_in()))
+    me = ctx.signed_in()
+    if issue.user is not me and not ctx.state.can(repo, me, "write"):
+        raise ApiError(403, "")
+    title, body, state = ctx.field("title") or "", ctx.field("body"), ctx.field("state")
+    if title and title != issue.title:
+        old, issue.title, issue.updated = issue.title, title, now()
+        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, me, {"title": {"from": old}}))
+    if body is not None:
+        old, issue.body, issue.updated = issue.body, body, now()
+        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, me, {"body": {"from": old}}))
+    if ctx.state.can(repo, me, "write") and (ctx.field("assignees") is not None or ctx.field("assignee") is not None):
+        issue.assignees = _assignees(ctx, [ctx.field("assignee") or "", *(ctx.field("assignees") or [])])
+    if state is not None:
+        if issue.pull and issue.pull.merged:
+            raise ApiError(412, "cannot change state of this pull request, it was already merged")
+        if state not in ("open", "closed"):
+            raise ApiError(412, f"unknown state: {state}")
+        if state != issue.state:
+            issue.state, issue.closed, issue.updated = state, (now() if state == "closed" else None), now()
+            ctx.emit(repo, issue_event(ctx.shapes, "closed" if state == "closed" else "reopened", issue, repo, me))
     return ctx.json(ctx.shapes.issue(issue, repo), 201)
 
 
 def list_comments(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """GET /repos/{owner}/{repo}/issues/{number}/comments."""
+    """GET /repos/{owner}/{repo}/issues/{number}/comments (routers/api/v1/repo/issue_comment.go::ListIssueComments @v1.25.4).
+
+    Not paged: every comment, oldest first, with X-Total-Count and no Link. An unknown issue is a
+    500 (`GetIssueByIndex` error goes to `APIErrorInternal`).
+    """
     repo = ctx.repo(owner, name)
-    issue = find_issue(repo, number)
-    return ctx.json([ctx.shapes.comment(c, repo) for c in repo.comments.values() if c.issue is issue])
+    issue = issue_in(repo, number)
+    items = [ctx.shapes.comment(c, repo) for c in repo.comments.values() if c.issue is issue]
+    return ctx.json(items, headers=ctx.total_header(len(items)))
 
 
 def get_comment(ctx: Ctx, owner: str, name: str, comment_id: int) -> Response:
-    """GET /repos/{owner}/{repo}/issues/comments/{comment_id}."""
+    """GET /repos/{owner}/{repo}/issues/comments/{comment_id} (routers/api/v1/repo/issue_comment.go::GetIssueComment @v1.25.4)."""
     repo = ctx.repo(owner, name)
     return ctx.json(ctx.shapes.comment(find_comment(repo, comment_id), repo))
 
 
 def create_comment(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """POST /repos/{owner}/{repo}/issues/{number}/comments."""
+    """POST /repos/{owner}/{repo}/issues/{number}/comments (routers/api/v1/repo/issue_comment.go::CreateIssueComment @v1.25.4).
+
+    201. `body` is `binding:"Required"`: 422, checked (by `bind`) before the issue is looked up; an
+    unknown issue is then a 500, not a 404.
+    """
     repo = ctx.repo(owner, name)
-    issue = find_issue(repo, number)
     if not ctx.field("body"):
         raise ApiError(422, "[Body]: Required")
+    issue = issue_in(repo, number)
     comment = Comment(ctx.state.next_id("comment"), issue, ctx.signed_in(), ctx.field("body"))
     repo.comments[comment.id] = comment
     issue.updated = now()
@@ -127,13 +182,17 @@ def create_comment(ctx: Ctx, owner: str, name: str, number: int) -> Response:
 
 
 def edit_comment(ctx: Ctx, owner: str, name: str, comment_id: int) -> Response:
-    """PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}."""
+    """PATCH /repos/{owner}/{repo}/issues/comments/{comment_id} (routers/api/v1/repo/issue_comment.go::editIssueComment @v1.25.4).
+
+    200. The `bind` of `body` (Required, 422) runs before the handler: then 404 unknown, 403 unless
+    poster or writer. `edited` is notified only when the body changed.
+    """
     repo = ctx.repo(owner, name)
-    comment = find_comment(repo, comment_id)
-    if comment.user is not ctx.signed_in() and not ctx.state.can(repo, ctx.user, "write"):
-        raise ApiError(403, "only the poster or a writer may edit this comment")
     if not ctx.field("body"):
         raise ApiError(422, "[Body]: Required")
+    comment = find_comment(repo, comment_id)
+    if comment.user is not ctx.signed_in() and not ctx.state.can(repo, ctx.user, "write"):
+        raise ApiError(403, "")
     changes = {"body": {"from": comment.body}}
     comment.body, comment.updated = ctx.field("body"), now()
     if changes["body"]["from"] != comment.body:
@@ -142,15 +201,22 @@ def edit_comment(ctx: Ctx, owner: str, name: str, comment_id: int) -> Response:
 
 
 def issue_reactions(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """GET /repos/{owner}/{repo}/issues/{number}/reactions."""
+    """GET /repos/{owner}/{repo}/issues/{number}/reactions (routers/api/v1/repo/issue_reaction.go::GetIssueReactions @v1.25.4).
+
+    Paged with X-Total-Count but no Link; no reactions is JSON null (a nil `[]api.Reaction`).
+    """
     repo = ctx.repo(owner, name)
-    return ctx.page([ctx.shapes.reaction(r) for r in find_issue(repo, number).reactions])
+    items = [ctx.shapes.reaction(r) for r in find_issue(repo, number).reactions]
+    return ctx.page(items, link=False, null_empty=True)
 
 
 def comment_reactions(ctx: Ctx, owner: str, name: str, comment_id: int) -> Response:
-    """GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions."""
+    """GET /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions (routers/api/v1/repo/issue_reaction.go::GetIssueCommentReactions @v1.25.4).
+
+    Not paged, no headers; no reactions is JSON null (a nil `[]api.Reaction`).
+    """
     repo = ctx.repo(owner, name)
-    return ctx.json([ctx.shapes.reaction(r) for r in find_comment(repo, comment_id).reactions])
+    return ctx.json([ctx.shapes.reaction(r) for r in find_comment(repo, comment_id).reactions] or None)
 
 
 ALLOWED_REACTIONS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")  # setting.UI.Reactions
@@ -159,7 +225,7 @@ ALLOWED_REACTIONS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket
 def post_comment_reaction(ctx: Ctx, owner: str, name: str, comment_id: int) -> Response:
     """POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions.
 
-    routers/api/v1/repo/issue_reaction.go `changeIssueCommentReaction` @v1.25.4: 403 for a reaction not
+    routers/api/v1/repo/issue_reaction.go::changeIssueCommentReaction @v1.25.4: 403 for a reaction not
     in setting.UI.Reactions, 200 with the existing reaction when the user already gave it, else 201.
     """
     repo = ctx.repo(owner, name)
@@ -177,7 +243,7 @@ def post_comment_reaction(ctx: Ctx, owner: str, name: str, comment_id: int) -> R
 
 
 def issue_attachments(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """GET /repos/{owner}/{repo}/issues/{number}/assets."""
+    """GET /repos/{owner}/{repo}/issues/{number}/assets (routers/api/v1/repo/issue_attachment.go::ListIssueAttachments @v1.25.4): the issue's `assets`, [] when none."""
     repo = ctx.repo(owner, name)
     return ctx.json([ctx.shapes.attachment(a) for a in find_issue(repo, number).attachments])
 

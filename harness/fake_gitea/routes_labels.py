@@ -16,29 +16,46 @@ from harness.fake_gitea.routes_issues import find_issue
 from harness.fake_gitea.state import Issue, Label, Repo, now
 
 R = "/repos/<owner>/<name>"
-COLOR = re.compile(r"#?[0-9a-fA-F]{6}")
+COLOR = re.compile(r"#([0-9a-f]{3}|[0-9a-f]{6})")
 
 
 def list_labels(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}/labels."""
+    """GET /repos/{owner}/{repo}/labels (routers/api/v1/repo/label.go::ListLabels @v1.25.4): paged, X-Total-Count, no Link."""
     repo = ctx.repo(owner, name)
-    return ctx.page([ctx.shapes.label(label, repo) for label in repo.labels.values()])
+    return ctx.page([ctx.shapes.label(label, repo) for label in repo.labels.values()], link=False)
+
+
+def normalize_color(color: str) -> str | None:
+    """modules/label/label.go::NormalizeColor @v1.25.4: lower case, "#" added, #rgb widened; None when invalid."""
+    color = color.strip().lower()
+    if len(color) in (3, 6):
+        color = "#" + color
+    if not COLOR.fullmatch(color):
+        return None
+    return "#" + "".join(c * 2 for c in color[1:]) if len(color) == 4 else color
 
 
 def create_label(ctx: Ctx, owner: str, name: str) -> Response:
-    """POST /repos/{owner}/{repo}/labels."""
+    """POST /repos/{owner}/{repo}/labels (routers/api/v1/repo/label.go::CreateLabel @v1.25.4): 201.
+
+    `reqRepoWriter(TypeIssues, TypePullRequests)` (403); `name` and `color` are Required (422 from
+    `bind`); a colour `NormalizeColor` refuses is 422 "invalid color".
+    """
     repo = ctx.repo(owner, name, "write")
-    label_name, color = ctx.field("name") or "", ctx.field("color") or ""
-    if not label_name or not COLOR.fullmatch(color):
-        raise ApiError(422, "[Name]: Required; [Color]: must be a 6-digit hex colour such as #ee0701")
-    label = Label(ctx.state.next_id("label"), label_name, "#" + color.lstrip("#").lower(),
+    label_name, given = ctx.field("name") or "", ctx.field("color") or ""
+    if not label_name or not given:
+        raise ApiError(422, f"[{'Name' if not label_name else 'Color'}]: Required")
+    color = normalize_color(given)
+    if color is None:
+        raise ApiError(422, f"invalid color: {given.strip().lower()}")
+    label = Label(ctx.state.next_id("label"), label_name, color,
                   ctx.field("description") or "", bool(ctx.field("exclusive", False)))
     repo.labels[label.id] = label
     return ctx.json(ctx.shapes.label(label, repo), 201)
 
 
 def issue_labels(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """GET /repos/{owner}/{repo}/issues/{number}/labels."""
+    """GET /repos/{owner}/{repo}/issues/{number}/labels (routers/api/v1/repo/issue_label.go::ListIssueLabels @v1.25.4): not paged."""
     repo = ctx.repo(owner, name)
     return ctx.json([ctx.shapes.label(label, repo) for label in find_issue(repo, number).labels])
 
@@ -46,28 +63,35 @@ def issue_labels(ctx: Ctx, owner: str, name: str, number: int) -> Response:
 def resolve_labels(repo: Repo, wanted: list) -> list[Label]:
     """Labels of `repo` named all by id or all by name; unknown ones are skipped, a mix is 400.
 
-    routers/api/v1/repo/issue_label.go `prepareForReplaceOrAdd` loads the ids it finds
-    (GetLabelsByRepoID ignores missing ones) and rejects a list mixing ids and names.
+    routers/api/v1/repo/issue_label.go::prepareForReplaceOrAdd @v1.25.4: a JSON number is an id and
+    a JSON string is a NAME (even "5"); anything else is 400; mixing both is 400; the labels it
+    finds are loaded (`GetLabelsByIDs` ignores missing ones).
     """
-    kinds = {isinstance(item, str) and not item.isdigit() for item in wanted}
-    if len(kinds) > 1:
-        raise ApiError(400, "invalid label: labels must be all ids or all names")
+    if any(isinstance(item, bool) or not isinstance(item, (int, float, str)) for item in wanted):
+        raise ApiError(400, "a label must be an integer or a string")
+    if len({isinstance(item, str) for item in wanted}) > 1:
+        raise ApiError(400, "labels should be an array of strings or integers")
     found = []
     for item in wanted:
-        key = int(item) if not isinstance(item, str) or item.isdigit() else item
-        found += [lb for lb in repo.labels.values() if lb.id == key or lb.name == key][:1]
+        key = item if isinstance(item, str) else int(item)
+        found += [lb for lb in repo.labels.values() if (lb.name if isinstance(key, str) else lb.id) == key][:1]
     return found
 
 
 def add_labels(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """POST /repos/{owner}/{repo}/issues/{number}/labels."""
-    repo = ctx.repo(owner, name, "write")
+    """POST /repos/{owner}/{repo}/issues/{number}/labels (routers/api/v1/repo/issue_label.go::AddIssueLabels @v1.25.4): 200.
+
+    404 for an unknown issue, then 403 "write permission is required"; answers all the issue's
+    labels. services/issue/label.go::AddLabels notifies `label_updated` even when nothing was added.
+    """
+    repo = ctx.repo(owner, name)
     issue = find_issue(repo, number)
+    if not ctx.state.can(repo, ctx.user, "write"):
+        raise ApiError(403, "write permission is required")
     added = [lb for lb in resolve_labels(repo, list(ctx.field("labels") or [])) if lb not in issue.labels]
-    if added:
-        issue.labels.extend(added)
-        issue.updated = now()
-        ctx.emit(repo, issue_event(ctx.shapes, "label_updated", issue, repo, ctx.signed_in()))
+    issue.labels.extend(added)
+    issue.updated = now() if added else issue.updated
+    ctx.emit(repo, issue_event(ctx.shapes, "label_updated", issue, repo, ctx.signed_in()))
     return ctx.json([ctx.shapes.label(label, repo) for label in issue.labels])
 
 
@@ -78,7 +102,7 @@ def _dependencies_on(repo: Repo) -> None:
 
 
 def list_dependencies(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """GET /repos/{owner}/{repo}/issues/{number}/dependencies (issue_dependency.go `GetIssueDependencies`).
+    """GET /repos/{owner}/{repo}/issues/{number}/dependencies (routers/api/v1/repo/issue_dependency.go::GetIssueDependencies @v1.25.4).
 
     404 when dependencies are off; 1.25 pages by hand and sends neither Link nor X-Total-Count.
     """
@@ -108,7 +132,7 @@ def _link(ctx: Ctx, owner: str, name: str, number: int) -> tuple[Repo, Issue, Is
 
 
 def add_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """POST /repos/{owner}/{repo}/issues/{number}/dependencies (`CreateIssueDependency`): 201.
+    """POST /repos/{owner}/{repo}/issues/{number}/dependencies (routers/api/v1/repo/issue_dependency.go::CreateIssueDependency @v1.25.4): 201.
 
     Every error of models/issues/dependency.go `CreateIssueDependency` is a 500: a duplicate
     (ErrDependencyExists) and a DIRECT two-issue cycle (ErrCircularDependency checks only the
@@ -124,7 +148,7 @@ def add_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
 
 
 def remove_dependency(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """DELETE /repos/{owner}/{repo}/issues/{number}/dependencies (issue_dependency.go `RemoveIssueDependency`, v1.25.4).
+    """DELETE /repos/{owner}/{repo}/issues/{number}/dependencies (routers/api/v1/repo/issue_dependency.go::RemoveIssueDependency @v1.25.4).
 
     models/issues/dependency.go `RemoveIssueDependency` fails with ErrDependencyNotExists when nothing
     was deleted, which the API answers with 500. On success it answers 201 with the target issue (the

@@ -39,36 +39,46 @@ def pull_trigger(repo: Repo, issue: Issue, action: str, actor: str) -> Trigger:
 
 
 def list_pulls(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}/pulls."""
+    """GET /repos/{owner}/{repo}/pulls (routers/api/v1/repo/pull.go::ListPullRequests @v1.25.4).
+
+    `state` other than closed/all is open (models/issues/pull_list.go `listPullRequestStatement`);
+    `base_branch` filters; newest first; Link and X-Total-Count.
+    """
     repo = ctx.repo(owner, name)
-    state = ctx.request.args.get("state", "open")
-    base = ctx.request.args.get("base_branch")
+    state = {"closed": "closed", "all": "all"}.get(ctx.request.args.get("state", ""), "open")
+    base = ctx.request.args.get("base_branch") or None
     pulls = [i for i in sorted(repo.issues.values(), key=lambda i: -i.number)
              if i.pull and state in ("all", i.state) and base in (None, i.pull.base)]
-    return ctx.page([ctx.shapes.pull(i, repo) for i in pulls])
+    return ctx.page([ctx.shapes.pull(i, repo, listed=True) for i in pulls])
 
 
 def get_pull(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """GET /repos/{owner}/{repo}/pulls/{number}."""
+    """GET /repos/{owner}/{repo}/pulls/{number} (routers/api/v1/repo/pull.go::GetPullRequest @v1.25.4): 404 for unknown or a plain issue."""
     repo = ctx.repo(owner, name)
     return ctx.json(ctx.shapes.pull(find_pull(repo, number), repo))
 
 
 def create_pull(ctx: Ctx, owner: str, name: str) -> Response:
-    """POST /repos/{owner}/{repo}/pulls."""
+    """POST /repos/{owner}/{repo}/pulls (routers/api/v1/repo/pull.go::CreatePullRequest @v1.25.4): 201.
+
+    `head`, `base` and `title` are Required (422 from `bind`, before anything else); head == base is
+    422; an unknown branch 404 (`parseCompareInfo`); an open pull request with the same head and
+    base is 409 (`ErrPullRequestAlreadyExists`).
+    """
     repo = ctx.repo(owner, name)
     head, base = ctx.field("head") or "", ctx.field("base") or ""
+    for key, value in (("Head", head), ("Base", base), ("Title", (ctx.field("title") or "").strip())):
+        if not value:
+            raise ApiError(422, f"[{key}]: Required")
+    if head == base:
+        raise ApiError(422, "Invalid PullRequest: There are no changes between the head and the base")
     head = head.split(":", 1)[-1]  # "owner:branch" names a branch of this repository here
     if head not in repo.branches or base not in repo.branches:
         raise ApiError(404, f"branch does not exist [head: {head}, base: {base}]")
-    if head == base:
-        raise ApiError(422, "Invalid PullRequest: There are no changes between the head and the base")
     for other in repo.issues.values():
         if other.pull and other.state == "open" and (other.pull.head, other.pull.base) == (head, base):
             raise ApiError(409, f"pull request already exists for these targets [id: {other.pull.id}, "
                                 f"issue_id: {other.id}, head_branch: {head}, base_branch: {base}]")
-    if not (ctx.field("title") or "").strip():
-        raise ApiError(422, "[Title]: Required")
     issue = open_pull(repo, ctx.state.next_number(repo), ctx.signed_in(), ctx.field("title"),
                       ctx.field("body") or "", head, base, ctx.state.next_id("pull"), ctx.state.next_id("issue"))
     ctx.emit(repo, issue_event(ctx.shapes, "opened", issue, repo, issue.user))
@@ -77,28 +87,38 @@ def create_pull(ctx: Ctx, owner: str, name: str) -> Response:
 
 
 def edit_pull(ctx: Ctx, owner: str, name: str, number: int) -> Response:
-    """PATCH /repos/{owner}/{repo}/pulls/{number}."""
+    """PATCH /repos/{owner}/{repo}/pulls/{number} (routers/api/v1/repo/pull.go::EditPullRequest @v1.25.4): 201.
+
+    403 unless poster or writer. In Gitea's order: title (`edited` with changes.title when it
+    changed), body (`edited` with changes.body whenever given: services/issue/content.go::ChangeContent),
+    state (412 for a merged pull request or an unknown state), then base (404 for an unknown branch).
+    """
     repo = ctx.repo(owner, name)
     issue = find_pull(repo, number)
-    if issue.user is not ctx.signed_in() and not ctx.state.can(repo, ctx.user, "write"):
-        raise ApiError(403, "only the poster or a writer may edit this pull request")
-    changes = {key: {"from": getattr(issue, key)} for key in ("title", "body")
-               if ctx.field(key) is not None and ctx.field(key) != getattr(issue, key)}
-    issue.title = ctx.field("title") or issue.title
-    issue.body = ctx.field("body", issue.body)
-    if ctx.field("base"):
-        if ctx.field("base") not in repo.branches:
-            raise ApiError(404, f"branch does not exist [base: {ctx.field('base')}]")
-        issue.pull.base = ctx.field("base")
-    issue.updated = now()
-    if changes:
-        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, ctx.user, changes))
-    state = ctx.field("state")
-    if state in ("open", "closed") and state != issue.state:
-        issue.state, issue.closed = state, (now() if state == "closed" else None)
-        ctx.emit(repo, issue_event(ctx.shapes, "closed" if state == "closed" else "reopened", issue, repo, ctx.user))
-        if state == "open" and issue.pull.head in repo.branches:
-            ctx.triggers.append(pull_trigger(repo, issue, "reopened", ctx.user.login))
+    me = ctx.signed_in()
+    if issue.user is not me and not ctx.state.can(repo, me, "write"):
+        raise ApiError(403, "")
+    title, body, state, base = ctx.field("title") or "", ctx.field("body"), ctx.field("state"), ctx.field("base")
+    if title and title != issue.title:
+        old, issue.title, issue.updated = issue.title, title, now()
+        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, me, {"title": {"from": old}}))
+    if body is not None:
+        old, issue.body, issue.updated = issue.body, body, now()
+        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, me, {"body": {"from": old}}))
+    if state is not None:
+        if issue.pull.merged:
+            raise ApiError(412, "cannot change state of this pull request, it was already merged")
+        if state not in ("open", "closed"):
+            raise ApiError(412, f"unknown state: {state}")
+        if state != issue.state:
+            issue.state, issue.closed, issue.updated = state, (now() if state == "closed" else None), now()
+            ctx.emit(repo, issue_event(ctx.shapes, "closed" if state == "closed" else "reopened", issue, repo, me))
+            if state == "open" and issue.pull.head in repo.branches:
+                ctx.triggers.append(pull_trigger(repo, issue, "reopened", me.login))
+    if base and not issue.pull.merged and base != issue.pull.base:
+        if base not in repo.branches:
+            raise ApiError(404, f"new base '{base}' not exist")
+        issue.pull.base, issue.updated = base, now()
     return ctx.json(ctx.shapes.pull(issue, repo), 201)
 
 

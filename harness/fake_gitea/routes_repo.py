@@ -10,22 +10,22 @@ R = "/repos/<owner>/<name>"
 
 
 def get_version(ctx: Ctx) -> Response:
-    """GET /version."""
+    """GET /version (routers/api/v1/misc/version.go::Version @v1.25.4)."""
     return ctx.json({"version": ctx.state.version})
 
 
 def get_user(ctx: Ctx) -> Response:
-    """GET /user."""
+    """GET /user (routers/api/v1/user/user.go::GetAuthenticatedUser @v1.25.4)."""
     return ctx.json(ctx.shapes.user(ctx.signed_in()))
 
 
 def get_repo(ctx: Ctx, owner: str, name: str) -> Response:
-    """GET /repos/{owner}/{repo}."""
+    """GET /repos/{owner}/{repo} (routers/api/v1/repo/repo.go::Get @v1.25.4)."""
     return ctx.json(ctx.shapes.repo(ctx.repo(owner, name)))
 
 
 def get_permission(ctx: Ctx, owner: str, name: str, login: str) -> Response:
-    """GET /repos/{owner}/{repo}/collaborators/{login}/permission (repo/collaborators.go `GetRepoPermissions`).
+    """GET /repos/{owner}/{repo}/collaborators/{login}/permission (routers/api/v1/repo/collaborators.go::GetRepoPermissions @v1.25.4).
 
     The permission check comes first: anyone but a site admin, a repository admin or the user
     themself gets 403, even for an unknown user (404 only after the check).
@@ -42,7 +42,7 @@ def get_permission(ctx: Ctx, owner: str, name: str, login: str) -> Response:
 
 
 def download_attachment(ctx: Ctx, uuid: str) -> Response:
-    """GET /attachments/{uuid}."""
+    """GET /attachments/{uuid} (routers/web/repo/attachment.go::GetAttachment @v1.25.4)."""
     for repo in ctx.state.repos.values():
         for issue in repo.issues.values():
             for item in issue.attachments:

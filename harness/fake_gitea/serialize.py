@@ -14,6 +14,8 @@ from harness.fake_gitea.state import LEVELS, Attachment, Comment, Issue, Label, 
 Json = dict[str, Any]
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Go's zero time.Time, which Gitea prints for unset non-pointer times
 UNIX_ZERO = "1970-01-01T00:00:00Z"  # timeutil.TimeStamp(0).AsLocalTime() with a UTC server
+ANONYMOUS: Any = None  # `convert.ToUser(ctx, user, nil)`: the user as nobody signed in sees them
+_VIEWER: Any = object()  # the default: the user as the request's caller sees them
 
 
 def stamp(when: datetime | None) -> str | None:
@@ -30,15 +32,28 @@ class IssueShapes:
         self.web = state.web_url
         self.api = state.base_url + "/api/v1"
 
-    def user(self, user: User) -> Json:
-        """User."""
+    def user(self, user: User, viewer: User | None = _VIEWER) -> Json:
+        """User as `viewer` (default: the caller; ANONYMOUS where Gitea passes a nil doer) sees them.
+
+        services/convert/user.go::ToUser / toUser @v1.25.4: `email` is the no-reply placeholder unless
+        someone is signed in; `is_admin`, `active`, `last_login`, `language`, `login_name`, `source_id`
+        and `prohibit_login` are filled only for the user themself or a site admin (else false, Go's
+        zero time, ""). Gitea passes a nil doer for comment posters, assignees, status creators, run
+        actors and webhook senders.
+        """
+        viewer = self.viewer if viewer is _VIEWER else viewer
+        signed = viewer is not None
+        return self._user(user, signed, signed and (viewer is user or viewer.admin))
+
+    def _user(self, user: User, signed: bool, authed: bool) -> Json:
         return {
             "id": user.id, "login": user.login, "login_name": "", "source_id": 0, "full_name": user.full_name,
-            "email": user.email, "avatar_url": f"{self.web}/avatars/{user.id}", "html_url": f"{self.web}/{user.login}",
-            "language": "", "is_admin": user.admin, "last_login": ZERO_TIME, "created": stamp(user.created),
-            "restricted": False, "active": not user.is_org, "prohibit_login": False, "location": "", "website": "",
-            "description": "", "visibility": "public", "followers_count": 0, "following_count": 0,
-            "starred_repos_count": 0, "username": user.login,
+            "email": user.email if signed else f"{user.login.lower()}@noreply.gitea.test",
+            "avatar_url": f"{self.web}/avatars/{user.id}", "html_url": f"{self.web}/{user.login}",
+            "language": "", "is_admin": user.admin and authed, "last_login": UNIX_ZERO if authed else ZERO_TIME,
+            "created": stamp(user.created), "restricted": False, "active": authed and not user.is_org,
+            "prohibit_login": False, "location": "", "website": "", "description": "", "visibility": "public",
+            "followers_count": 0, "following_count": 0, "starred_repos_count": 0, "username": user.login,
         }
 
     def organization(self, user: User) -> Json:
@@ -48,13 +63,15 @@ class IssueShapes:
                 "visibility": "public", "repo_admin_change_team_access": False, "username": user.login}
 
     def repo(self, repo: Repo) -> Json:
-        """Repository, with `permissions` of the viewer."""
+        """Repository (services/convert/repository.go::innerToRepo @v1.25.4), with `permissions` of the
+        viewer; the owner as `ToUserWithAccessMode` renders it (signed in when the viewer has access,
+        never the admin view)."""
         level = LEVELS.index(self.state.level(repo, self.viewer))
         open_issues = sum(1 for i in repo.issues.values() if i.state == "open" and not i.pull)
         open_pulls = sum(1 for i in repo.issues.values() if i.state == "open" and i.pull)
         head = repo.resolve(None)
         return {
-            "id": repo.id, "owner": self.user(repo.owner), "name": repo.name, "full_name": repo.full_name,
+            "id": repo.id, "owner": self._user(repo.owner, level >= 1, False), "name": repo.name, "full_name": repo.full_name,
             "description": repo.description, "empty": repo.empty, "private": repo.private, "fork": False,
             "template": False, "mirror": False, "size": sum(len(d) for d in head.files.values()) // 1024 if head else 0,
             "language": "", "languages_url": f"{self.api}/repos/{repo.full_name}/languages",
@@ -83,13 +100,13 @@ class IssueShapes:
         return {"id": repo.id, "name": repo.name, "owner": repo.owner.login, "full_name": repo.full_name}
 
     def label(self, label: Label, repo: Repo) -> Json:
-        """Label (colour without '#', as Gitea returns it)."""
+        """Label (services/convert/issue.go::ToLabel @v1.25.4): colour without '#', url under the repository."""
         return {"id": label.id, "name": label.name, "exclusive": label.exclusive, "is_archived": False,
                 "color": label.color.lstrip("#"), "description": label.description,
                 "url": f"{self.api}/repos/{repo.full_name}/labels/{label.id}"}
 
     def attachment(self, item: Attachment) -> Json:
-        """Attachment."""
+        """Attachment (services/convert/attachment.go::toAttachment @v1.25.4): download URL from ROOT_URL."""
         return {"id": item.id, "name": item.name, "size": len(item.data), "download_count": 0,
                 "created_at": stamp(item.created), "uuid": item.uuid,
                 "browser_download_url": f"{self.web}/attachments/{item.uuid}"}
@@ -99,7 +116,9 @@ class IssueShapes:
         return f"{self.web}/{repo.full_name}/{'pulls' if issue.pull else 'issues'}/{issue.number}"
 
     def issue(self, issue: Issue, repo: Repo) -> Json:
-        """Issue (also for pull requests, with `pull_request` filled in)."""
+        """Issue (services/convert/issue.go::toIssue @v1.25.4; modules/structs/issue.go), also for pull
+        requests with `pull_request` filled in: `labels` and `assets` are [] when empty, `assignees`
+        null; assignees are seen anonymously, the poster by the caller."""
         comments = sum(1 for c in repo.comments.values() if c.issue is issue)
         pull_meta = None
         if issue.pull:
@@ -111,30 +130,31 @@ class IssueShapes:
             "original_author": "", "original_author_id": 0, "title": issue.title, "body": issue.body, "ref": "",
             "assets": [self.attachment(a) for a in issue.attachments],
             "labels": [self.label(label, repo) for label in issue.labels], "milestone": None,
-            "assignee": self.user(issue.assignees[0]) if issue.assignees else None,
-            "assignees": [self.user(u) for u in issue.assignees] or None, "state": issue.state,
+            "assignee": self.user(issue.assignees[0], ANONYMOUS) if issue.assignees else None,
+            "assignees": [self.user(u, ANONYMOUS) for u in issue.assignees] or None, "state": issue.state,
             "is_locked": False, "comments": comments, "created_at": stamp(issue.created),
             "updated_at": stamp(issue.updated), "closed_at": stamp(issue.closed), "due_date": None,
             "time_estimate": 0, "pull_request": pull_meta, "repository": self.repo_meta(repo), "pin_order": 0,
         }
 
     def comment(self, comment: Comment, repo: Repo) -> Json:
-        """Comment."""
+        """Comment (services/convert/issue_comment.go::ToAPIComment @v1.25.4): poster seen anonymously;
+        `pull_request_url` / `issue_url` are "" on the other kind (models/issues/comment.go `PRURL`, `IssueURL`)."""
         html = self.issue_html(comment.issue, repo)
         is_pull = comment.issue.pull is not None
         return {
             "id": comment.id, "html_url": f"{html}#issuecomment-{comment.id}",
             "pull_request_url": html if is_pull else "", "issue_url": "" if is_pull else html,
-            "user": self.user(comment.user), "original_author": "", "original_author_id": 0,
+            "user": self.user(comment.user, ANONYMOUS), "original_author": "", "original_author_id": 0,
             "body": comment.body, "assets": [], "created_at": stamp(comment.created),
             "updated_at": stamp(comment.updated),
         }
 
     def reaction(self, reaction: Reaction) -> Json:
-        """Reaction."""
+        """Reaction (routers/api/v1/repo/issue_reaction.go::GetIssueReactions @v1.25.4 builds it inline)."""
         return {"user": self.user(reaction.user), "content": reaction.content, "created_at": stamp(reaction.created)}
 
     def permission(self, repo: Repo, user: User) -> Json:
-        """RepoCollaboratorPermission."""
+        """RepoCollaboratorPermission (services/convert/user.go::ToUserAndPermission @v1.25.4)."""
         level = self.state.level(repo, user)
         return {"permission": level, "role_name": level, "user": self.user(user)}

@@ -9,7 +9,7 @@ import base64
 from typing import Any
 
 from harness.fake_gitea.git import FILE_MODE, TREE_MODE, Commit, blob_sha, changed_paths
-from harness.fake_gitea.serialize import UNIX_ZERO, ZERO_TIME, IssueShapes, stamp
+from harness.fake_gitea.serialize import ANONYMOUS, UNIX_ZERO, ZERO_TIME, IssueShapes, stamp
 from harness.fake_gitea.state import Hook, Issue, Job, Repo, Run, Status, Step
 from harness.fake_gitea.workflow_spec import WorkflowFileError, parse_workflow, workflow_dir, workflow_files
 
@@ -42,7 +42,7 @@ class Shapes(IssueShapes):
     """Renders every kind of record the fake serves."""
 
     def payload_commit(self, commit: Commit, repo: Repo) -> Json:
-        """PayloadCommit (in branches and push/status payloads)."""
+        """PayloadCommit (services/convert/git_commit.go::ToPayloadCommit @v1.25.4; in branches and push payloads)."""
         parent = repo.commits.get(commit.parents[0]) if commit.parents else None
         added, removed, modified = changed_paths(parent.files if parent else {}, commit.files)
         person = {"name": commit.author.name, "email": commit.author.email, "username": ""}
@@ -51,7 +51,7 @@ class Shapes(IssueShapes):
                 "added": added, "removed": removed, "modified": modified}
 
     def branch(self, repo: Repo, name: str) -> Json:
-        """Branch."""
+        """Branch (services/convert/convert.go::ToBranch @v1.25.4)."""
         can_push = self.state.can(repo, self.viewer, "write")
         return {"name": name, "commit": self.payload_commit(repo.commits[repo.branches[name]], repo),
                 "protected": False, "required_approvals": 0, "enable_status_check": False,
@@ -74,25 +74,31 @@ class Shapes(IssueShapes):
         }
 
     def contents(self, repo: Repo, commit: Commit, path: str, *, with_content: bool, ref: str) -> Json:
-        """ContentsResponse of a file (content base64 when asked) or a directory."""
+        """ContentsResponse of a file (content base64 when asked) or a directory.
+
+        services/repository/files/content.go::getFileContentsByEntryInternal @v1.25.4, as GetContents
+        and ChangeFiles call it (IncludeCommitMetadata, not IncludeCommitMessage): `last_commit_message`,
+        `lfs_oid` and `lfs_size` are nil pointers with omitempty, so ABSENT; `git_url` is .../git/blobs/<sha>
+        even for a directory; `download_url` (files only) and `html_url` use the ref's web path
+        (branch/<b>, tag/<t> or commit/<sha>).
+        """
         is_file = path in commit.files
         data = commit.files.get(path, b"")
         sha = blob_sha(data) if is_file else commit.subtrees().get(path, commit.tree)
         changed = last_change(repo, commit, path)
-        kind = "blob" if is_file else "tree"
         self_url = f"{self.api}/repos/{repo.full_name}/contents/{path}?ref={ref}"
-        html = f"{self.web}/{repo.full_name}/src/{'commit/' + commit.sha if ref == commit.sha else 'branch/' + ref}/{path}"
-        git_url = f"{self.api}/repos/{repo.full_name}/git/{kind}s/{sha}"
+        web_ref = f"commit/{commit.sha}" if ref == commit.sha else f"branch/{ref}"
+        html = f"{self.web}/{repo.full_name}/src/{web_ref}/{path}"
+        git_url = f"{self.api}/repos/{repo.full_name}/git/blobs/{sha}"
         return {
             "name": path.rsplit("/", 1)[-1], "path": path, "sha": sha, "last_commit_sha": changed.sha,
-            "last_commit_message": changed.message, "last_committer_date": stamp(changed.when),
+            "last_committer_date": stamp(changed.when),
             "last_author_date": stamp(changed.when), "type": "file" if is_file else "dir",
             "size": len(data), "encoding": "base64" if is_file and with_content else None,
             "content": base64.b64encode(data).decode() if is_file and with_content else None,
             "target": None, "url": self_url, "html_url": html, "git_url": git_url,
-            "download_url": f"{self.web}/{repo.full_name}/raw/branch/{ref}/{path}" if is_file else None,
+            "download_url": f"{self.web}/{repo.full_name}/raw/{web_ref}/{path}" if is_file else None,
             "submodule_git_url": None, "_links": {"self": self_url, "git": git_url, "html": html},
-            "lfs_oid": None, "lfs_size": None,
         }
 
     def git_entries(self, repo: Repo, commit: Commit, recursive: bool) -> list[Json]:
@@ -104,8 +110,14 @@ class Shapes(IssueShapes):
         return [{"path": p, "mode": mode, "type": kind, "size": size, "sha": sha,
                  "url": f"{self.api}/repos/{repo.full_name}/git/{kind}s/{sha}"} for p, mode, kind, sha, size in entries]
 
-    def pull(self, issue: Issue, repo: Repo) -> Json:
-        """PullRequest."""
+    def pull(self, issue: Issue, repo: Repo, *, listed: bool = False) -> Json:
+        """PullRequest (services/convert/pull.go @v1.25.4; modules/structs/pull.go).
+
+        `ToAPIPullRequest` (one pull) fills `additions`/`deletions`/`changed_files` and sends
+        `requested_reviewers(_teams)` as []; `ToAPIPullRequests` (`listed`, the list route) leaves the
+        three counts nil (omitempty: absent) and the reviewer lists nil (null). `review_comments` is
+        an omitempty int: absent when 0. `assignees` is the issue's: null when none.
+        """
         assert issue.pull is not None
         data = self.issue(issue, repo)
         html = self.issue_html(issue, repo)
@@ -117,10 +129,11 @@ class Shapes(IssueShapes):
         def branch_info(name: str, commit: Commit | None) -> Json:
             return {"label": name, "ref": name, "sha": commit.sha if commit else "", "repo_id": repo.id,
                     "repo": self.repo(repo)}
-        return {
+        shape = {
             "id": issue.pull.id, "url": html, "number": issue.number, "user": data["user"], "title": issue.title,
             "body": issue.body, "labels": data["labels"], "milestone": None, "assignee": data["assignee"],
-            "assignees": data["assignees"] or [], "requested_reviewers": [], "requested_reviewers_teams": [],
+            "assignees": data["assignees"], "requested_reviewers": None if listed else [],
+            "requested_reviewers_teams": None if listed else [],
             "state": issue.state, "draft": issue.pull.draft, "is_locked": False, "comments": data["comments"],
             "review_comments": 0, "additions": 0, "deletions": 0, "changed_files": len(added + removed + modified),
             "html_url": html, "diff_url": f"{html}.diff", "patch_url": f"{html}.patch", "mergeable": True,
@@ -130,12 +143,15 @@ class Shapes(IssueShapes):
             "due_date": None, "created_at": data["created_at"], "updated_at": data["updated_at"],
             "closed_at": data["closed_at"], "pin_order": 0,
         }
+        omitted = {"review_comments"} | ({"additions", "deletions", "changed_files"} if listed else set())
+        return {k: v for k, v in shape.items() if k not in omitted}
 
     def status(self, status: Status, repo: Repo) -> Json:
-        """CommitStatus (Gitea names the state field `status`)."""
+        """CommitStatus (services/convert/status.go::ToCommitStatus @v1.25.4): the state field is `status`;
+        the creator is seen anonymously."""
         return {"id": status.id, "status": status.state, "target_url": status.target_url,
                 "description": status.description, "url": f"{self.api}/repos/{repo.full_name}/statuses/{status.sha}",
-                "context": status.context, "creator": self.user(status.creator),
+                "context": status.context, "creator": self.user(status.creator, ANONYMOUS),
                 "created_at": stamp(status.created), "updated_at": stamp(status.created)}
 
     def hook(self, hook: Hook, link: str = "") -> Json:
@@ -170,8 +186,8 @@ class Shapes(IssueShapes):
             "html_url": f"{self.web}/{repo.full_name}/actions/runs/{run.number}", "display_title": run.title,
             "path": f"{run.workflow}@{run.full_ref}", "event": run.event, "run_attempt": attempt,
             "run_number": run.number, "repository_id": repo.id, "head_sha": run.head_sha,
-            "head_branch": run.branch, "status": run.status, "actor": self.user(run.actor),
-            "trigger_actor": self.user(run.actor), "repository": self.repo(repo), "head_repository": None,
+            "head_branch": run.branch, "status": run.status, "actor": self.user(run.actor, ANONYMOUS),
+            "trigger_actor": self.user(run.actor, ANONYMOUS), "repository": self.repo(repo), "head_repository": None,
             "conclusion": run.conclusion, "started_at": stamp(run.started) or UNIX_ZERO,
             "completed_at": stamp(run.completed) or UNIX_ZERO,
         }

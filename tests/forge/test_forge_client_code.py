@@ -8,7 +8,7 @@ import pytest
 
 from harness.fake_gitea import FakeGitea
 from bot.forge import GiteaClient
-from bot.forge.errors import BadRequest, Conflict, NotFound
+from bot.forge.errors import BadRequest, Conflict, ForgeUnavailable, NotFound
 
 REPO = "acme/widget"  # seeded by the `fake` fixture in conftest.py
 
@@ -75,8 +75,10 @@ def test_apply_diffpatch(forge: GiteaClient) -> None:
     result = forge.apply_diffpatch(REPO, branch="main", new_branch="teabot/fix/2", message="fix: greet", patch=patch)
     assert result["commit"]["message"] == "fix: greet"
     assert forge.get_file(REPO, "src/app.py", ref="teabot/fix/2") == b"print('hello')\n"
-    with pytest.raises(BadRequest, match="does not apply"):
+    # services/repository/files/patch.go::ApplyDiffPatch wraps git's refusal in a plain error: a 500
+    with pytest.raises(ForgeUnavailable, match="does not apply") as refused:
         forge.apply_diffpatch(REPO, branch="main", message="again", patch=patch.replace("'hi'", "'nope'"))
+    assert refused.value.status == 500
 
 
 def test_branches(forge: GiteaClient) -> None:
