@@ -206,7 +206,7 @@ SECRET_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$", re.IGNORECASE)
 
 
 def put_secret(ctx: Ctx, owner: str, name: str, secretname: str) -> Response:
-    """PUT /repos/{owner}/{repo}/actions/secrets/{secretname} (repo/action.go `CreateOrUpdateSecret` @v1.25.4).
+    """PUT /repos/{owner}/{repo}/actions/secrets/{secretname} (routers/api/v1/repo/action.go::CreateOrUpdateSecret @v1.25.4).
 
     Registered by `addActionsRoutes(m, reqOwner(), …)` in api.go: a token, then the repository's owner
     or a site admin (an Admin collaborator gets 403). The body binds `CreateOrUpdateSecretOption`
