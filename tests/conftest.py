@@ -143,6 +143,7 @@ import copy  # noqa: E402
 import json  # noqa: E402
 
 from bot.events import signature_of  # noqa: E402
+from bot.worker.queues import JobRequest  # noqa: E402
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "payloads"
 TEST_SECRET = "test-webhook-secret"
@@ -167,3 +168,24 @@ def comment_case(text: str, *, pull: bool = False, login: str = "alice", comment
     comment["body"], comment["id"] = text, comment_id
     comment["user"]["login"] = case["body"]["sender"]["login"] = login
     return case
+
+
+class RecordingQueue:
+    """A job queue that keeps what it is given and runs nothing (tests run the steps they want themselves)."""
+
+    def __init__(self) -> None:
+        self.requests: list[JobRequest] = []
+
+    def submit(self, request: JobRequest) -> bool:
+        self.requests.append(request)
+        return True
+
+    def submit_in(self, seconds: float, request: JobRequest) -> bool:
+        return self.submit(request)
+
+    def ping(self) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return "recording"
+

@@ -1,13 +1,18 @@
-"""The failure ledger against the real Redis."""
+"""The failure ledger, in Redis and in the state file (no Redis): the same records, queries and bounds."""
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.debug.ledger import PREFIX, FailureRecord, Ledger, compress_log, iso_week
+from bot.debug.ledger_db import SqliteLedger
 from bot.triage import triage
+from bot.worker.state import StateDB
 
 WEEK = 7 * 86400
 T0 = 1_714_560_000.0  # 2024-05-01 (ISO week 18)
@@ -32,8 +37,17 @@ C_ERROR_2 = b"other\nlib/b.c:99:7: error: 'foo' undeclared (first use in this fu
 NPM = b"npm ERR! code E404\nnpm ERR! 404 Not Found - GET https://registry.npmjs.org/nopkg\n"
 
 
-def test_record_and_read_back(redis) -> None:
-    ledger = Ledger(redis, clock=Clock(T0))
+@pytest.fixture(params=["redis", "sqlite"])
+def open_ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., Any]:
+    """Opens the ledger of one backend; each call is another process's view of the same store."""
+    if request.param == "redis":
+        redis = request.getfixturevalue("redis")
+        return lambda **options: Ledger(redis, **options)
+    return lambda **options: SqliteLedger(StateDB.under(tmp_path), **options)
+
+
+def test_record_and_read_back(open_ledger) -> None:
+    ledger = open_ledger(clock=Clock(T0))
     result = triage(C_ERROR)
     fid = ledger.record(record(result, 1, raw_log=C_ERROR))
     got = ledger.get(fid)
@@ -44,11 +58,17 @@ def test_record_and_read_back(redis) -> None:
     assert got.lines == result.lines and got.excerpt == result.excerpt
     assert ledger.raw_log(fid) == C_ERROR
     assert got.raw_bytes == len(C_ERROR) and not got.raw_truncated
+    assert ledger.get("999") is None and ledger.get("not-an-id") is None
+    assert open_ledger(clock=Clock(T0)).get(fid) == got  # another process reads the same store
+
+
+def test_entries_live_ninety_days_in_redis(redis) -> None:
+    fid = Ledger(redis, clock=Clock(T0)).record(record(triage(C_ERROR), 1))
     assert 0 < redis.ttl(f"{PREFIX}failure:{fid}") <= 90 * 86400
 
 
-def test_outcome_and_feedback(redis) -> None:
-    ledger = Ledger(redis, clock=Clock(T0))
+def test_outcome_and_feedback(open_ledger) -> None:
+    ledger = open_ledger(clock=Clock(T0))
     fid = ledger.record(record(triage(C_ERROR), 1))
     ledger.set_outcome(fid, "fixed", "PR #12 merged")
     assert ledger.add_feedback(fid, +1, "alice") == 1
@@ -60,11 +80,22 @@ def test_outcome_and_feedback(redis) -> None:
         ledger.add_feedback(fid, 5, "carol")
     with pytest.raises(KeyError):
         ledger.set_outcome("999999", "fixed")
+    with pytest.raises(KeyError):
+        ledger.add_feedback("999999", 1, "carol")
+    assert ledger.raw_log(fid) is None  # none was given
 
 
-def test_history_similar_and_counts(redis) -> None:
+def test_a_confirmation_counts_once_per_user(open_ledger) -> None:
+    ledger = open_ledger(clock=Clock(T0))
+    fid = ledger.record(record(triage(C_ERROR), 1))
+    assert ledger.first_confirmation(fid, "Alice") is True
+    assert open_ledger(clock=Clock(T0)).first_confirmation(fid, "alice") is False  # a later sweep, elsewhere
+    assert ledger.first_confirmation(fid, "bob") is True
+
+
+def test_history_similar_and_counts(open_ledger) -> None:
     clock = Clock(T0)
-    ledger = Ledger(redis, clock=clock)
+    ledger = open_ledger(clock=clock)
     first = ledger.record(record(triage(C_ERROR), 1))
     clock.now += 60
     second = ledger.record(record(triage(C_ERROR), 2))
@@ -72,6 +103,7 @@ def test_history_similar_and_counts(redis) -> None:
     other = ledger.record(record(triage(NPM), 3))
     probe = triage(C_ERROR_2)
     assert [f.id for f in ledger.history("org/app", triage(C_ERROR).fingerprint)] == [second, first]
+    assert [f.id for f in ledger.history("org/app", triage(C_ERROR).fingerprint, limit=1)] == [second]
     assert ledger.history("org/else", triage(C_ERROR).fingerprint) == []
     similar = ledger.similar("org/app", probe, limit=5)
     assert [f.id for _, f in similar] == [second, first]
@@ -81,25 +113,41 @@ def test_history_similar_and_counts(redis) -> None:
     assert iso_week(T0) == "2024-W18"
 
 
-def test_raw_log_is_capped_by_size(redis) -> None:
-    ledger = Ledger(redis, max_raw_bytes=4096, clock=Clock(T0))
+def test_raw_log_is_capped_by_size(open_ledger) -> None:
+    ledger = open_ledger(max_raw_bytes=4096, clock=Clock(T0))
     raw = bytes(range(256)) * 4000 + b"\nthe end: error: boom\n"
     fid = ledger.record(record(triage(raw), 1, raw_log=raw))
-    stored = redis.get(f"{PREFIX}raw:{fid}")
-    assert len(stored) <= 4096
     kept = ledger.raw_log(fid)
     assert raw.endswith(kept) and kept.endswith(b"error: boom\n")
     assert ledger.get(fid).raw_truncated
 
 
-def test_old_entries_age_out_of_the_indexes(redis) -> None:
+def test_redis_stores_the_capped_log_compressed(redis) -> None:
+    ledger = Ledger(redis, max_raw_bytes=4096, clock=Clock(T0))
+    raw = bytes(range(256)) * 4000 + b"\nthe end: error: boom\n"
+    fid = ledger.record(record(triage(raw), 1, raw_log=raw))
+    assert len(redis.get(f"{PREFIX}raw:{fid}")) <= 4096
+
+
+def test_old_entries_age_out(open_ledger) -> None:
     clock = Clock(T0)
-    ledger = Ledger(redis, ttl_days=1, clock=clock)
+    ledger = open_ledger(ttl_days=1, clock=clock)
     old = ledger.record(record(triage(C_ERROR), 1))
     clock.now += 2 * 86400
     new = ledger.record(record(triage(C_ERROR), 2))
     ids = [f.id for f in ledger.history("org/app", triage(C_ERROR).fingerprint)]
     assert ids == [new] and old not in ids
+
+
+def test_an_aged_out_entry_is_gone_from_the_state_file(tmp_path) -> None:
+    clock = Clock(T0)
+    ledger = SqliteLedger(StateDB.under(tmp_path), ttl_days=1, clock=clock)
+    old = ledger.record(record(triage(C_ERROR), 1))
+    ledger.add_feedback(old, 1, "alice")
+    clock.now += 2 * 86400
+    assert ledger.get(old) is None and ledger.raw_log(old) is None
+    with pytest.raises(KeyError):
+        ledger.set_outcome(old, "fixed")
 
 
 def test_compress_log_small_and_empty() -> None:
@@ -108,22 +156,27 @@ def test_compress_log_small_and_empty() -> None:
     assert compress_log(b"", 10)[1] is False
 
 
-def test_a_failed_job_recorded_again_keeps_its_one_entry(redis) -> None:
+def test_a_failed_job_recorded_again_keeps_its_one_entry(open_ledger) -> None:
     clock = Clock(T0)
-    ledger = Ledger(redis, clock=clock)
+    ledger = open_ledger(clock=clock)
     first = ledger.record(record(triage(C_ERROR), 1))
     clock.now += 60  # the same job's debug run, run again after a crash
-    assert Ledger(redis, clock=clock).record(record(triage(C_ERROR), 1)) == first
+    assert open_ledger(clock=clock).record(record(triage(C_ERROR), 1)) == first
     assert [f.id for f in ledger.history("org/app", triage(C_ERROR).fingerprint)] == [first]
     assert ledger.counts("org/app") == {iso_week(T0): {"compile": 1}}
     assert ledger.record(record(triage(C_ERROR), 2)) != first  # another run is another failure
+
+
+def test_an_expired_redis_entry_is_recorded_anew(redis) -> None:
+    ledger = Ledger(redis, clock=Clock(T0))
+    first = ledger.record(record(triage(C_ERROR), 1))
     redis.delete(PREFIX + f"failure:{first}")  # the entry expired: the job's failure is recorded anew
     assert ledger.record(record(triage(C_ERROR), 1)) not in (first, None)
 
 
-def test_the_repositories_and_their_latest_failures(redis) -> None:
+def test_the_repositories_and_their_latest_failures(open_ledger) -> None:
     clock = Clock(T0)
-    ledger = Ledger(redis, clock=clock)
+    ledger = open_ledger(clock=clock)
     first = ledger.record(record(triage(C_ERROR), 1))
     clock.now += 60
     second = ledger.record(record(triage(NPM), 2))

@@ -35,9 +35,8 @@ def failing_job() -> None:
     raise RuntimeError("Gitea answered 500")
 
 
-def seed(conn: redis_lib.Redis, now: float = T0) -> None:
-    """Two sessions (one live, one done), a failed job, and ledger entries over three weeks."""
-    store = RedisSessionStore(conn)
+def seed_sessions_and_ledger(store, make_ledger, now: float = T0) -> tuple[object, list[str]]:
+    """Two sessions (one live, one done) and five ledger entries over three weeks, in any backend."""
     opened = new_session("acme/app", "ci.yml", run_id=88, run_number=5, branch="main", base_branch="main",
                          sha="a" * 40, now=now - 600)
     live = dataclasses.replace(opened, state=State.FIXING).start_attempt(now=now - 300)
@@ -46,12 +45,18 @@ def seed(conn: redis_lib.Redis, now: float = T0) -> None:
     for session in (live, done):
         store.save(session.key, json.dumps(session.to_json()), repo=session.repo)
     clock = iter([now - 2 * WEEK, now - WEEK, now - WEEK + 60, now - 30, now - 20]).__next__
-    ledger = Ledger(conn, clock=clock)
+    ledger = make_ledger(clock)
     entries = [("fp-flaky", "test", "test_pay timed out once"), ("fp-flaky", "test", "test_pay timed out once"),
                ("fp-dep", "dependency", "no matching distribution for widgetlib"),
                ("fp-dep", "dependency", "no matching distribution for widgetlib"), ("fp-lint", "lint", "E501")]
     ids = [ledger.record(FailureRecord("acme/app", run_id=i, fingerprint=fp, category=cat, summary=text, commit="c"))
            for i, (fp, cat, text) in enumerate(entries)]
+    return ledger, ids
+
+
+def seed(conn: redis_lib.Redis, now: float = T0) -> None:
+    """Two sessions (one live, one done), a failed job, and ledger entries over three weeks."""
+    ledger, ids = seed_sessions_and_ledger(RedisSessionStore(conn), lambda clock: Ledger(conn, clock=clock), now)
     ledger.set_outcome(ids[1], "flaky")
     queue = Queue("teabot", connection=conn, is_async=False)
     job = queue.enqueue(failing_job, job_id="plan-issue-7")  # run at once; rq files it as failed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import shutil
@@ -15,9 +14,6 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config.settings import Settings
-from bot.debug.core.records import State
-from bot.debug.core.session import new_session
-from bot.debug.ledger import FailureRecord
 from bot.debug.ledger_db import SqliteLedger
 from bot.debug.store import SqliteSessionStore
 from bot.receiver.app import create_app
@@ -27,6 +23,7 @@ from bot.worker.embedded import EmbeddedQueue
 from bot.worker.journal import Journal
 from bot.worker.queues import JobRequest, make_queue
 from bot.worker.state import StateDB
+from tests.test_status import seed_sessions_and_ledger
 
 WEEK = 7 * 86400
 T0 = 1_760_000_000.0
@@ -41,21 +38,8 @@ def failing_job() -> None:
 def seed(data_dir: Path, now: float = T0) -> None:
     """What an embedded `teabot serve` leaves in its data directory: sessions, ledger entries, jobs."""
     db = StateDB.under(data_dir)
-    store = SqliteSessionStore(db, clock=lambda: now)
-    opened = new_session("acme/app", "ci.yml", run_id=88, run_number=5, branch="main", base_branch="main",
-                         sha="a" * 40, now=now - 600)
-    live = dataclasses.replace(opened, state=State.FIXING).start_attempt(now=now - 300)
-    done = new_session("acme/app", "lint.yml", run_id=77, run_number=4, branch="main", base_branch="main",
-                       sha="b" * 40, now=now - 9000).finish(State.REPORTED, now=now - 8000)
-    for session in (live, done):
-        store.save(session.key, json.dumps(session.to_json()), repo=session.repo)
-    clock = iter([now - 2 * WEEK, now - WEEK, now - WEEK + 60, now - 30, now - 20]).__next__
-    ledger = SqliteLedger(db, clock=clock)
-    entries = [("fp-flaky", "test", "test_pay timed out once"), ("fp-flaky", "test", "test_pay timed out once"),
-               ("fp-dep", "dependency", "no matching distribution for widgetlib"),
-               ("fp-dep", "dependency", "no matching distribution for widgetlib"), ("fp-lint", "lint", "E501")]
-    ids = [ledger.record(FailureRecord("acme/app", run_id=i, fingerprint=fp, category=cat, summary=text, commit="c"))
-           for i, (fp, cat, text) in enumerate(entries)]
+    ledger, ids = seed_sessions_and_ledger(SqliteSessionStore(db, clock=lambda: now),
+                                           lambda clock: SqliteLedger(db, clock=clock), now)
     ledger.clock = lambda: now
     ledger.set_outcome(ids[1], "flaky")
     db.close()

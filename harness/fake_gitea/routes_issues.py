@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from harness.fake_gitea.app import ApiError, Ctx, Route
 from harness.fake_gitea.payloads import comment_event, issue_event
-from harness.fake_gitea.state import Comment, Issue, Reaction, Repo, now
+from harness.fake_gitea.state import Comment, Issue, Reaction, Repo, User, now
 
 R = "/repos/<owner>/<name>"
 
@@ -112,6 +112,35 @@ def _assignees(ctx: Ctx, logins: list[str]) -> list:
     return users
 
 
+def edit_text(ctx: Ctx, repo: Repo, issue: Issue, me: User) -> None:
+    """A PATCH's title and body (issue.go `EditIssue`, pull.go `EditPullRequest` @v1.25.4): a changed title and a
+    given body are two `edited` deliveries; a body that is sent is an edit even when unchanged
+    (services/issue/content.go::ChangeContent @v1.25.4)."""
+    title, body = ctx.field("title") or "", ctx.field("body")
+    if title and title != issue.title:
+        old, issue.title, issue.updated = issue.title, title, now()
+        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, me, {"title": {"from": old}}))
+    if body is not None:
+        old, issue.body, issue.updated = issue.body, body, now()
+        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, me, {"body": {"from": old}}))
+
+
+def edit_state(ctx: Ctx, repo: Repo, issue: Issue, me: User, state: str | None) -> bool:
+    """A PATCH's state (`EditIssue` / `EditPullRequest` @v1.25.4): a merged pull request's and an unknown state are
+    412; a change is a `closed` or `reopened` delivery. True when the state changed."""
+    if state is None:
+        return False
+    if issue.pull and issue.pull.merged:
+        raise ApiError(412, "cannot change state of this pull request, it was already merged")
+    if state not in ("open", "closed"):
+        raise ApiError(412, f"unknown state: {state}")
+    if state == issue.state:
+        return False
+    issue.state, issue.closed, issue.updated = state, (now() if state == "closed" else None), now()
+    ctx.emit(repo, issue_event(ctx.shapes, "closed" if state == "closed" else "reopened", issue, repo, me))
+    return True
+
+
 def edit_issue(ctx: Ctx, owner: str, name: str, number: int) -> Response:
     """PATCH /repos/{owner}/{repo}/issues/{number} (routers/api/v1/repo/issue.go::EditIssue @v1.25.4): 201.
 
@@ -126,23 +155,11 @@ def edit_issue(ctx: Ctx, owner: str, name: str, number: int) -> Response:
     me = ctx.signed_in()
     if issue.user is not me and not ctx.state.can(repo, me, "write"):
         raise ApiError(403, "")
-    title, body, state = ctx.field("title") or "", ctx.field("body"), ctx.field("state")
-    if title and title != issue.title:
-        old, issue.title, issue.updated = issue.title, title, now()
-        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, me, {"title": {"from": old}}))
-    if body is not None:
-        old, issue.body, issue.updated = issue.body, body, now()
-        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, me, {"body": {"from": old}}))
+    state = ctx.field("state")
+    edit_text(ctx, repo, issue, me)
     if ctx.state.can(repo, me, "write") and (ctx.field("assignees") is not None or ctx.field("assignee") is not None):
         issue.assignees = _assignees(ctx, [ctx.field("assignee") or "", *(ctx.field("assignees") or [])])
-    if state is not None:
-        if issue.pull and issue.pull.merged:
-            raise ApiError(412, "cannot change state of this pull request, it was already merged")
-        if state not in ("open", "closed"):
-            raise ApiError(412, f"unknown state: {state}")
-        if state != issue.state:
-            issue.state, issue.closed, issue.updated = state, (now() if state == "closed" else None), now()
-            ctx.emit(repo, issue_event(ctx.shapes, "closed" if state == "closed" else "reopened", issue, repo, me))
+    edit_state(ctx, repo, issue, me, state)
     return ctx.json(ctx.shapes.issue(issue, repo), 201)
 
 

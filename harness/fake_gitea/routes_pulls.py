@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 
 from harness.fake_gitea.app import ApiError, Ctx, Route, Trigger
 from harness.fake_gitea.payloads import issue_event
+from harness.fake_gitea.routes_issues import edit_state, edit_text
 from harness.fake_gitea.state import Issue, Pull, Repo, now
 
 R = "/repos/<owner>/<name>"
@@ -98,23 +99,10 @@ def edit_pull(ctx: Ctx, owner: str, name: str, number: int) -> Response:
     me = ctx.signed_in()
     if issue.user is not me and not ctx.state.can(repo, me, "write"):
         raise ApiError(403, "")
-    title, body, state, base = ctx.field("title") or "", ctx.field("body"), ctx.field("state"), ctx.field("base")
-    if title and title != issue.title:
-        old, issue.title, issue.updated = issue.title, title, now()
-        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, me, {"title": {"from": old}}))
-    if body is not None:
-        old, issue.body, issue.updated = issue.body, body, now()
-        ctx.emit(repo, issue_event(ctx.shapes, "edited", issue, repo, me, {"body": {"from": old}}))
-    if state is not None:
-        if issue.pull.merged:
-            raise ApiError(412, "cannot change state of this pull request, it was already merged")
-        if state not in ("open", "closed"):
-            raise ApiError(412, f"unknown state: {state}")
-        if state != issue.state:
-            issue.state, issue.closed, issue.updated = state, (now() if state == "closed" else None), now()
-            ctx.emit(repo, issue_event(ctx.shapes, "closed" if state == "closed" else "reopened", issue, repo, me))
-            if state == "open" and issue.pull.head in repo.branches:
-                ctx.triggers.append(pull_trigger(repo, issue, "reopened", me.login))
+    state, base = ctx.field("state"), ctx.field("base")
+    edit_text(ctx, repo, issue, me)
+    if edit_state(ctx, repo, issue, me, state) and state == "open" and issue.pull.head in repo.branches:
+        ctx.triggers.append(pull_trigger(repo, issue, "reopened", me.login))
     if base and not issue.pull.merged and base != issue.pull.base:
         if base not in repo.branches:
             raise ApiError(404, f"new base '{base}' not exist")

@@ -17,9 +17,8 @@ from bot.config.settings import ConfigError, Settings
 from bot.events import signature_of
 from bot.receiver.app import create_app
 from bot.receiver.metrics import KNOWN_EVENTS
-from bot.worker.queues import JobRequest
 from harness.rig import SECRET, Rig
-from tests.conftest import comment_case
+from tests.conftest import RecordingQueue, comment_case
 
 pytestmark = pytest.mark.timeout(120)
 EVENTS = sorted(KNOWN_EVENTS - {"?"}) + ["made_up_event"]
@@ -28,29 +27,11 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
                     max_leaves=30)
 
 
-class Recorder:
-    """A queue that keeps what it was asked to run (the routes are real, the jobs are not run)."""
-
-    def __init__(self) -> None:
-        self.requests: list[JobRequest] = []
-
-    def submit(self, request: JobRequest) -> bool:
-        self.requests.append(request)
-        return True
-
-    def submit_in(self, seconds: float, request: JobRequest) -> bool:
-        return self.submit(request)
-
-    def ping(self) -> bool:
-        return True
-
-    def describe(self) -> str:
-        return "recorder"
 
 
 @pytest.fixture
-def app_and_queue(tmp_path: Path) -> tuple[Any, Recorder]:
-    queue = Recorder()
+def app_and_queue(tmp_path: Path) -> tuple[Any, RecordingQueue]:
+    queue = RecordingQueue()
     settings = Settings(webhook_secret=SECRET, bot_login="teabot", data_dir=tmp_path, max_body_bytes=256 * 1024)
     return create_app(settings, queue=queue), queue
 
@@ -68,7 +49,7 @@ def _post(client: Any, event: str, body: bytes, *, content_type: str = "applicat
 @given(event=st.sampled_from(EVENTS), payload=st.dictionaries(st.sampled_from(
     ["action", "repository", "issue", "comment", "pull_request", "sender", "workflow_run", "number", "sha", "x"]),
     JSON, max_size=6))
-def test_any_signed_json_object_is_answered_below_500(app_and_queue: tuple[Any, Recorder], event: str, payload: dict) -> None:
+def test_any_signed_json_object_is_answered_below_500(app_and_queue: tuple[Any, RecordingQueue], event: str, payload: dict) -> None:
     app, _ = app_and_queue
     response = _post(app.test_client(), event, json.dumps(payload).encode())
     assert response.status_code < 500, (event, payload, response.get_json())
@@ -76,7 +57,7 @@ def test_any_signed_json_object_is_answered_below_500(app_and_queue: tuple[Any, 
 
 @hypothesis_settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.binary(max_size=300), event=st.sampled_from(EVENTS))
-def test_any_bytes_are_answered_below_500_and_unsigned_ones_401(app_and_queue: tuple[Any, Recorder], body: bytes, event: str) -> None:
+def test_any_bytes_are_answered_below_500_and_unsigned_ones_401(app_and_queue: tuple[Any, RecordingQueue], body: bytes, event: str) -> None:
     app, _ = app_and_queue
     client = app.test_client()
     for content_type in ("application/json", "application/x-www-form-urlencoded"):
@@ -95,14 +76,14 @@ def test_any_bytes_are_answered_below_500_and_unsigned_ones_401(app_and_queue: t
     (json.dumps({"action": "created", "repository": {"full_name": "../.."}}).encode(), "owner/name"),
     (json.dumps({"action": "created", "repository": {"full_name": "acme/.."}}).encode(), "owner/name"),
 ])
-def test_hostile_signed_bodies_get_a_clear_400(app_and_queue: tuple[Any, Recorder], body: bytes, message: str) -> None:
+def test_hostile_signed_bodies_get_a_clear_400(app_and_queue: tuple[Any, RecordingQueue], body: bytes, message: str) -> None:
     app, queue = app_and_queue
     response = _post(app.test_client(), "issue_comment", body)
     assert response.status_code == 400 and message in response.get_json()["message"]
     assert queue.requests == []
 
 
-def test_a_bad_repository_name_never_reaches_a_job(app_and_queue: tuple[Any, Recorder]) -> None:
+def test_a_bad_repository_name_never_reaches_a_job(app_and_queue: tuple[Any, RecordingQueue]) -> None:
     app, queue = app_and_queue
     case = comment_case("/help")
     case["body"]["repository"]["full_name"] = "../.."
@@ -110,7 +91,7 @@ def test_a_bad_repository_name_never_reaches_a_job(app_and_queue: tuple[Any, Rec
     assert queue.requests == []
 
 
-def test_form_deliveries_are_verified_before_they_are_parsed(app_and_queue: tuple[Any, Recorder]) -> None:
+def test_form_deliveries_are_verified_before_they_are_parsed(app_and_queue: tuple[Any, RecordingQueue]) -> None:
     app, queue = app_and_queue
     client = app.test_client()
     body = json.dumps(comment_case("/help")["body"]).encode()
@@ -121,7 +102,7 @@ def test_form_deliveries_are_verified_before_they_are_parsed(app_and_queue: tupl
     assert _post(client, "issue_comment", body, content_type=form).status_code == 202 and len(queue.requests) == 1
 
 
-def test_unknown_event_names_share_one_metric_label(app_and_queue: tuple[Any, Recorder]) -> None:
+def test_unknown_event_names_share_one_metric_label(app_and_queue: tuple[Any, RecordingQueue]) -> None:
     app, _ = app_and_queue
     client = app.test_client()
     before = len(client.get("/metrics").data)

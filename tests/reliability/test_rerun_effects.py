@@ -14,13 +14,13 @@ from bot.debug.core.session import Session
 from bot.debug.jobs import debug_attempt, debug_run
 from bot.debug.ledger_db import SqliteLedger
 from bot.debug.store import SqliteSessionStore
-from bot.worker.queues import JobRequest
 from bot.worker.runtime import Runtime
 from bot.worker.state import StateDB
 from harness import cast
 from harness.cast import BOT, BOT_TOKEN
 from harness.fake_gitea import FakeGitea
 from tests.agents.test_debug_sweep import REPO, fail_runs
+from tests.conftest import RecordingQueue
 from tests.reliability.test_embedded_sweep import fake, reports, runtime  # noqa: F401 - the fixture
 
 JOB = "debug-run-acme-widget-1"
@@ -154,24 +154,6 @@ def test_a_flaky_run_is_re_run_once_by_the_api_when_the_debug_run_dies_before_sa
     assert session.state is State.REPORTED and "failed again after one re-run" in session.reason
 
 
-class Recorded:
-    """A queue that keeps what it is given (the test runs each step itself)."""
-
-    def __init__(self) -> None:
-        self.requests: list[JobRequest] = []
-
-    def submit(self, request: JobRequest) -> bool:
-        self.requests.append(request)
-        return True
-
-    def submit_in(self, seconds: float, request: JobRequest) -> bool:
-        return self.submit(request)
-
-    def ping(self) -> bool:
-        return True
-
-    def describe(self) -> str:
-        return "recorded"
 
 
 def test_a_fix_attempt_that_died_after_pushing_waits_for_its_ci_when_run_again(tmp_path: Path) -> None:
@@ -186,7 +168,7 @@ def test_a_fix_attempt_that_died_after_pushing_waits_for_its_ci_when_run_again(t
         with FakeModelServer() as model, pytest.MonkeyPatch.context() as patch:
             model.set_script({"replies": [fix_reply("off_by_one")]})  # one reply: a second round would find none
             sample = install_sample(fake, REPO, bug="off_by_one")
-            queue = Recorded()
+            queue = RecordingQueue()
             settings = Settings(gitea_url="http://fake.test", gitea_token=BOT_TOKEN, gitea_retries=0, bot_login=BOT,
                                 data_dir=tmp_path / "data", model=ModelSettings(base_url=model.base_url, api_key="k"))
             rt = dataclasses.replace(Runtime.from_settings(settings, queue=queue),
