@@ -109,7 +109,7 @@ def worker(burst: bool, name: str | None) -> None:
     from bot.worker import process
     from bot.worker.failures import on_horse_killed
     from bot.worker.metered import metered
-    from bot.worker.runtime import Runtime, install
+    from bot.worker.runtime import Runtime, install, preload
     from bot.worker.telemetry import RedisTelemetry
 
     settings = load_settings()
@@ -118,7 +118,7 @@ def worker(burst: bool, name: str | None) -> None:
     runtime = Runtime.from_settings(discover_bot_login(settings))
     assert runtime.redis is not None  # REDIS_URL is set
     telemetry = RedisTelemetry(runtime.redis)  # the receiver exports it: workers have no HTTP port
-    install(metered(runtime, telemetry))
+    preload(install(metered(runtime, telemetry)))
     process.run(runtime.redis, settings.queue_name, name, burst=burst, horse_killed=on_horse_killed, telemetry=telemetry)
 
 

@@ -159,3 +159,21 @@ def test_the_deadline_covers_the_whole_body() -> None:
     with pytest.raises(httpx.ReadTimeout, match="deadline"):
         client.get("http://model.test/v1/chat/completions")
     assert clock[0] <= 5.0
+
+
+def test_a_worker_loads_every_job_module_before_it_forks_work_horses() -> None:
+    import re
+    import subprocess
+    import sys
+
+    from bot.worker.runtime import JOB_MODULES
+
+    named = set()
+    for path in Path(__file__).resolve().parents[2].joinpath("bot").rglob("*.py"):
+        named |= {m.rsplit(".", 1)[0] for m in re.findall(r'"(bot\.\w+\.jobs\.\w+)"', path.read_text())}
+    assert named and named <= set(JOB_MODULES)  # a new job module must be preloaded too
+    code = ("import sys; from bot.config.settings import Settings; from bot.worker.runtime import Runtime, preload; "
+            "from bot.worker.embedded import EmbeddedQueue; preload(Runtime(Settings(), EmbeddedQueue())); "
+            "print(all(m in sys.modules for m in %r))" % (JOB_MODULES,))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True"
