@@ -35,6 +35,12 @@ def test_actions_statuses_are_known_by_their_creator_or_their_link() -> None:
     assert is_actions_status(Status.from_api({"creator": {"login": "gitea-actions"}, "target_url": ""}))
     assert is_actions_status(Status.from_api({"target_url": "http://gitea:3000/sub/acme/widget/actions/runs/4"}))
     assert not is_actions_status(Status.from_api(JENKINS))
+    # The statuses API shows what Actions stored: no creator (convert/status.go cannot load user -2) and
+    # a path, `run.Link()` + "/jobs/N" (services/actions/commit_status.go @v1.25.4).
+    api = {"id": 3, "status": "failure", "context": "CI / test (push)", "creator": None,
+           "target_url": "/acme/widget/actions/runs/15/jobs/0"}
+    assert is_actions_status(Status.from_api(api, sha="a" * 40))
+    assert not is_external_result(Status.from_api(api, sha="a" * 40), "teabot")
 
 
 def result_of(status: dict, branch: str = "b", author: str = "") -> PipelineResult:
