@@ -195,6 +195,7 @@ class Hook:
     type: str = "gitea"
     created: datetime = field(default_factory=now)
     updated: datetime = field(default_factory=now)
+    target: str = "repository"  # whose hook: "repository", "organization" or "system" (X-…-Target-Type)
 
 
 @dataclass

@@ -353,3 +353,19 @@ def test_issue_payloads_carry_the_posters_or_the_doers_permission(fake: FakeGite
     assert commented["repository"]["permissions"] == {"admin": False, "push": True, "pull": True}
     assert commented["is_pull"] is False and "pull_request" not in commented
 
+
+def test_delivery_headers_name_the_hooks_owner(fake: FakeGitea) -> None:
+    """services/webhook/deliver.go::addDefaultHeaders: X-Gitea- and X-GitHub-Hook-Installation-Target-Type
+    is "repository", "organization" (an owner's hook) or "system"; the coarse event of
+    pull_request_comment is issue_comment (modules/webhook/type.go HookEventType.Event)."""
+    org_hook = fake.add_org_hook("acme", "http://receiver.test/org", "s3cret", ["pull_request"])
+    fake.add_system_hook("http://receiver.test/system", "s3cret", ["*"])
+    number = fake.add_issue(REPO, "p", author="teabot", is_pull=True)
+    fake.add_comment(REPO, number, "c", author="teabot")
+    targets = {(d.hook_id, d.headers["X-Gitea-Hook-Installation-Target-Type"],
+                d.headers["X-GitHub-Hook-Installation-Target-Type"]) for d in fake.wait_deliveries()}
+    assert targets == {(1, "repository", "repository"), (org_hook, "organization", "organization"),
+                       (0, "system", "system")}
+    comments = [d for d in fake.deliveries if d.event_type == "pull_request_comment"]
+    assert {(d.headers["X-Gitea-Event"], d.headers["X-Gogs-Event"], d.headers["X-GitHub-Event-Type"])
+            for d in comments} == {("issue_comment", "issue_comment", "pull_request_comment")}
