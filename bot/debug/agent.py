@@ -55,6 +55,7 @@ def on_status(deps: Deps, repo: str, status: dict[str, object]) -> Session | Non
     found = Status.from_api(status)
     if not found.sha or not is_external_result(found, deps.bot_login):
         return None
+    found = external.as_listed(deps.forge, repo, found)  # the API's id, as polls and sweeps see it
     # A passing status matters only on a fix commit, and every fix has its pull request: no branch listing.
     where = external.commit_branch(deps.forge, repo, found.sha, branches=found.state in FAILED)
     if where is None:

@@ -13,13 +13,14 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
 import httpx
 
 from bot.debug.core.commits import is_bot_branch
-from bot.debug.core.external import FAILED, LogUnavailable, is_external_result, latest, log_url, refusal
+from bot.debug.core.external import (FAILED, LogUnavailable, is_external_result, latest, listed_twin, log_url,
+                                    refusal)
 from bot.debug.core.pipeline import PipelineResult
 from bot.debug.gitea import FailedRun, pull_for_commit
 from bot.forge.client import GiteaClient
@@ -87,6 +88,13 @@ def failed_status_run(logs: ExternalLogs, result: PipelineResult, learned: Learn
 def statuses(forge: GiteaClient, repo: str, sha: str) -> list[Status]:
     """The commit statuses of `sha`, every one Gitea keeps."""
     return [Status.from_api(status, sha=sha) for status in forge.list_statuses(repo, sha)] if sha else []
+
+
+def as_listed(forge: GiteaClient, repo: str, delivered: Status) -> Status:
+    """A delivered status with the `id` and `target_url` the statuses API shows, so a result found by a
+    webhook and the same one found by a poll or sweep agree (unchanged when the API lacks it)."""
+    twin = listed_twin(delivered, statuses(forge, repo, delivered.sha)) if delivered.created_at else None
+    return replace(delivered, id=twin.id, target_url=twin.target_url) if twin else delivered
 
 
 def commit_branch(forge: GiteaClient, repo: str, sha: str, *, branches: bool = True) -> tuple[str, Pull | None] | None:

@@ -9,7 +9,8 @@ transition causes, like Gitea's notifier would.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from harness.fake_gitea.payloads import Event, status_event, workflow_job_event, workflow_run_event
 from harness.fake_gitea.serialize_code import Shapes, workflow_name
@@ -17,8 +18,9 @@ from harness.fake_gitea.state import Job, Repo, Run, State, Status, User, now
 
 CONCLUSIONS = ("success", "failure", "cancelled", "skipped")
 FAILED = ("failure", "cancelled")
-# The pseudo-user Gitea Actions writes commit statuses as (models/user ActionsUserID = -2).
-ACTIONS_USER = User(-2, "gitea-actions", "Gitea Actions")
+# The pseudo-user Gitea Actions writes commit statuses as (models/user/user_system.go::NewActionsUser
+# @v1.25.4: ActionsUserID = -2, no CreatedUnix, so `created` renders as Unix 0).
+ACTIONS_USER = User(-2, "gitea-actions", "Gitea Actions", created=datetime(1970, 1, 1, tzinfo=UTC))
 # A run's `event` is the webhook event that started it (services/actions/notifier_helper.go
 # `handleWorkflows` @v1.25.4: `Event: input.Event`), so a synchronised pull request's run says
 # pull_request_sync; the workflow's trigger (`TriggerEvent`, github.event_name) is still pull_request.
@@ -114,7 +116,9 @@ def job_status(state: State, repo: Repo, run: Run, index: int, description: str)
         job.conclusion, "pending")  # services/actions/commit_status.go
     # services/actions/commit_status.go `createCommitStatus`: "(pull_request)" for every pull request event.
     context = f"{workflow_name(repo, run.workflow)} / {job.name} ({trigger_event(run.event)})"
-    target = f"{state.base_url}/{repo.full_name}/actions/runs/{run.number}/jobs/{index}"
+    # `run.Link()` + "/jobs/N": a path under ROOT_URL's sub-path, stored and shown by the API as is
+    # (models/actions/run.go::Link, models/repo/repo.go::Link @v1.25.4); the webhook makes it absolute.
+    target = f"{urlsplit(state.web_url).path.rstrip('/')}/{repo.full_name}/actions/runs/{run.number}/jobs/{index}"
     status = Status(state.next_id("status"), run.head_sha, value, context, description, target, ACTIONS_USER)
     repo.statuses.append(status)
     return status_event(Shapes(state, run.actor), status, repo, ACTIONS_USER)

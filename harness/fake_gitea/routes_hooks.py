@@ -151,6 +151,7 @@ def create_org_hook(ctx: Ctx, org: str) -> Response:
     """POST /orgs/{org}/hooks (routers/api/v1/org/hook.go::CreateHook → routers/api/v1/utils/hook.go::AddOwnerHook @v1.25.4): 201."""
     _org(ctx, org)
     hook = new_hook(ctx)
+    hook.target = "organization"  # services/webhook/deliver.go::addDefaultHeaders: an organisation owns it
     ctx.state.org_hooks.setdefault(org, {})[hook.id] = hook
     return ctx.json(ctx.shapes.hook(hook, org), 201)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.fake_gitea.state import LEVELS, Attachment, Comment, Issue, Label, Reaction, Repo, State, User
 
@@ -46,10 +47,14 @@ class IssueShapes:
         return self._user(user, signed, signed and (viewer is user or viewer.admin))
 
     def _user(self, user: User, signed: bool, authed: bool) -> Json:
+        # models/user/avatar.go::AvatarLinkWithSize @v1.25.4: the Actions user (and any id <= 0) gets
+        # avatars.DefaultAvatarLink(), a path under ROOT_URL's sub-path.
+        avatar = (f"{urlsplit(self.web).path.rstrip('/')}/assets/img/avatar_default.png" if user.id <= 0
+                  else f"{self.web}/avatars/{user.id}")
         return {
             "id": user.id, "login": user.login, "login_name": "", "source_id": 0, "full_name": user.full_name,
             "email": user.email if signed else f"{user.login.lower()}@noreply.gitea.test",
-            "avatar_url": f"{self.web}/avatars/{user.id}", "html_url": f"{self.web}/{user.login}",
+            "avatar_url": avatar, "html_url": f"{self.web}/{user.login}",
             "language": "", "is_admin": user.admin and authed, "last_login": UNIX_ZERO if authed else ZERO_TIME,
             "created": stamp(user.created), "restricted": False, "active": authed and not user.is_org,
             "prohibit_login": False, "location": "", "website": "", "description": "", "visibility": "public",
@@ -62,14 +67,25 @@ class IssueShapes:
                 "avatar_url": f"{self.web}/avatars/{user.id}", "description": "", "website": "", "location": "",
                 "visibility": "public", "repo_admin_change_team_access": False, "username": user.login}
 
-    def repo(self, repo: Repo) -> Json:
-        """Repository (services/convert/repository.go::innerToRepo @v1.25.4), with `permissions` of the
-        viewer; the owner as `ToUserWithAccessMode` renders it (signed in when the viewer has access,
-        never the admin view)."""
-        level = LEVELS.index(self.state.level(repo, self.viewer))
+    def repo(self, repo: Repo, access: str | None = None) -> Json:
+        """Repository (services/convert/repository.go::innerToRepo @v1.25.4) with the `permissions` of
+        the viewer, or of a fixed `access` level where Gitea passes one (webhook payloads: "owner";
+        ToActionWorkflowRun and CreateRef: "none").
+
+        The owner is rendered by `ToUserWithAccessMode`: signed in unless the access is none, never the
+        admin view. A new repository has every unit of models/unit/unit.go `DefaultRepoUnits` (code,
+        issues, pulls, releases, wiki, projects, packages, actions) with the configs of
+        services/repository/create.go (manual merge off). `internal_tracker` is an omitempty pointer
+        filled only while the issues unit is on, so it is ABSENT without issues; `external_tracker`,
+        `external_wiki`, `parent` and `repo_transfer` stay nil (absent). `mirror_interval` is "" and
+        `mirror_updated` Go's zero time for a non-mirror; `archived_at` is Unix 0.
+        """
+        level = LEVELS.index(access or self.state.level(repo, self.viewer))
         open_issues = sum(1 for i in repo.issues.values() if i.state == "open" and not i.pull)
         open_pulls = sum(1 for i in repo.issues.values() if i.state == "open" and i.pull)
         head = repo.resolve(None)
+        tracker = {"internal_tracker": {"enable_time_tracker": True, "allow_only_contributors_to_track_time": True,
+                                        "enable_issue_dependencies": repo.enable_dependencies}} if repo.has_issues else {}
         return {
             "id": repo.id, "owner": self._user(repo.owner, level >= 1, False), "name": repo.name, "full_name": repo.full_name,
             "description": repo.description, "empty": repo.empty, "private": repo.private, "fork": False,
@@ -80,13 +96,11 @@ class IssueShapes:
             "original_url": "", "website": "", "stars_count": 0, "forks_count": 0, "watchers_count": 0,
             "open_issues_count": open_issues, "open_pr_counter": open_pulls, "release_counter": 0,
             "default_branch": repo.default_branch, "archived": False, "created_at": stamp(repo.created),
-            "updated_at": stamp(repo.created), "archived_at": "1970-01-01T00:00:00Z",
+            "updated_at": stamp(repo.created), "archived_at": UNIX_ZERO,
             "permissions": {"admin": level >= 3, "push": level >= 2, "pull": level >= 1},
-            "has_code": True, "has_issues": repo.has_issues,
-            "internal_tracker": {"enable_time_tracker": True, "allow_only_contributors_to_track_time": True,
-                                 "enable_issue_dependencies": repo.enable_dependencies},
-            "has_wiki": False, "has_pull_requests": True, "has_projects": False, "projects_mode": "all",
-            "has_releases": True, "has_packages": False, "has_actions": True, "ignore_whitespace_conflicts": False,
+            "has_code": True, "has_issues": repo.has_issues, **tracker,
+            "has_wiki": True, "has_pull_requests": True, "has_projects": True, "projects_mode": "all",
+            "has_releases": True, "has_packages": True, "has_actions": True, "ignore_whitespace_conflicts": False,
             "allow_merge_commits": True, "allow_rebase": True, "allow_rebase_explicit": True,
             "allow_squash_merge": True, "allow_fast_forward_only_merge": True, "allow_rebase_update": True,
             "allow_manual_merge": False, "autodetect_manual_merge": False, "default_delete_branch_after_merge": False,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from harness.fake_gitea.git import FILE_MODE, TREE_MODE, Commit, blob_sha, changed_paths
+from harness.fake_gitea.git import FILE_MODE, TREE_MODE, Commit, Signature, blob_sha, changed_paths
 from harness.fake_gitea.serialize import ANONYMOUS, UNIX_ZERO, ZERO_TIME, IssueShapes, stamp
 from harness.fake_gitea.state import Hook, Issue, Job, Repo, Run, Status, Step
 from harness.fake_gitea.workflow_spec import WorkflowFileError, parse_workflow, workflow_dir, workflow_files
@@ -28,49 +28,92 @@ def last_change(repo: Repo, commit: Commit, path: str) -> Commit:
     return current
 
 
-def workflow_name(repo: Repo, file: str) -> str:
-    """The `name:` of a workflow file on the default branch (its file stem when it has none)."""
+def declared_name(repo: Repo, file: str) -> str:
+    """The `name:` a workflow file on the default branch declares ("" when none or unreadable)."""
     head = repo.resolve(None)
     text = workflow_files(head.files).get(file) if head else None
     try:
-        return parse_workflow(file, text).name if text is not None else file.rsplit(".", 1)[0]
+        return parse_workflow(file, text).declared_name if text is not None else ""
     except WorkflowFileError:
-        return file.rsplit(".", 1)[0]
+        return ""
+
+
+def workflow_name(repo: Repo, file: str) -> str:
+    """The `name:` of a workflow file on the default branch (its file stem when it has none)."""
+    return declared_name(repo, file) or file.rsplit(".", 1)[0]
 
 
 class Shapes(IssueShapes):
     """Renders every kind of record the fake serves."""
 
+    def verification(self) -> Json:
+        """PayloadCommitVerification of an unsigned commit (the fake signs nothing).
+
+        services/convert/convert.go::ToVerification and services/repository/files/commit.go::
+        GetPayloadCommitVerification @v1.25.4: services/asymkey/commit.go::ParseCommitWithSignature gives
+        the reason "gpg.error.not_signed_commit"; no signature, so `signer` stays nil (null).
+        """
+        return {"verified": False, "reason": "gpg.error.not_signed_commit", "signature": "", "signer": None,
+                "payload": ""}
+
+    def payload_user(self, sig: Signature) -> Json:
+        """PayloadUser of a commit's author or committer: `username` is the login of the user owning
+        that email (`user_model.GetUserByEmail`), "" when nobody does."""
+        owner = self.state.user_by_email(sig.email)
+        return {"name": sig.name, "email": sig.email, "username": owner.login if owner else ""}
+
     def payload_commit(self, commit: Commit, repo: Repo) -> Json:
-        """PayloadCommit (services/convert/git_commit.go::ToPayloadCommit @v1.25.4; in branches and push payloads)."""
+        """PayloadCommit of the API (branches): services/convert/git_commit.go::ToPayloadCommit @v1.25.4.
+
+        `verification` is filled (`ToVerification`); `added`, `removed` and `modified` are never set,
+        so they are nil slices: JSON null.
+        """
+        return {"id": commit.sha, "message": commit.message, "url": f"{self.web}/{repo.full_name}/commit/{commit.sha}",
+                "author": self.payload_user(commit.author), "committer": self.payload_user(commit.committer),
+                "verification": self.verification(), "timestamp": stamp(commit.when),
+                "added": None, "removed": None, "modified": None}
+
+    def push_commit(self, commit: Commit, repo: Repo) -> Json:
+        """PayloadCommit of push and status webhooks: modules/repository/commits.go::ToAPIPayloadCommit @v1.25.4.
+
+        `verification` is never set (null); the file lists come from `git.GetCommitFileStatus`, which
+        starts from empty slices (modules/git/commit.go `NewCommitFileStatus`), so they are [] not null.
+        """
         parent = repo.commits.get(commit.parents[0]) if commit.parents else None
         added, removed, modified = changed_paths(parent.files if parent else {}, commit.files)
-        person = {"name": commit.author.name, "email": commit.author.email, "username": ""}
         return {"id": commit.sha, "message": commit.message, "url": f"{self.web}/{repo.full_name}/commit/{commit.sha}",
-                "author": person, "committer": dict(person), "verification": None, "timestamp": stamp(commit.when),
+                "author": self.payload_user(commit.author), "committer": self.payload_user(commit.committer),
+                "verification": None, "timestamp": stamp(commit.when),
                 "added": added, "removed": removed, "modified": modified}
 
     def branch(self, repo: Repo, name: str) -> Json:
-        """Branch (services/convert/convert.go::ToBranch @v1.25.4)."""
-        can_push = self.state.can(repo, self.viewer, "write")
+        """Branch (services/convert/convert.go::ToBranch @v1.25.4) of an unprotected branch.
+
+        Without a protection rule `user_can_push` is `CanMaintainerWriteToBranch` and `user_can_merge`
+        `HasAccessUnit(code, write)`, both false for an anonymous caller; `status_check_contexts` is [];
+        `effective_branch_protection_name` is only set for a protected branch ("").
+        """
+        can_push = self.viewer is not None and self.state.can(repo, self.viewer, "write")
         return {"name": name, "commit": self.payload_commit(repo.commits[repo.branches[name]], repo),
                 "protected": False, "required_approvals": 0, "enable_status_check": False,
                 "status_check_contexts": [], "user_can_push": can_push, "user_can_merge": can_push,
                 "effective_branch_protection_name": ""}
 
-    def commit_meta(self, repo: Repo, sha: str, when: Any, kind: str = "commits") -> Json:
-        """CommitMeta."""
-        return {"url": f"{self.api}/repos/{repo.full_name}/git/{kind}/{sha}", "sha": sha, "created": stamp(when)}
+    def commit_meta(self, repo: Repo, sha: str, kind: str = "commits") -> Json:
+        """CommitMeta as services/repository/files/file.go::GetFileCommitResponse @v1.25.4 builds it:
+        url and sha only, so `created` is Go's zero time."""
+        return {"url": f"{self.api}/repos/{repo.full_name}/git/{kind}/{sha}", "sha": sha, "created": ZERO_TIME}
 
     def file_commit(self, commit: Commit, repo: Repo) -> Json:
-        """FileCommitResponse."""
-        def person(sig: Any) -> Json:
+        """FileCommitResponse (services/repository/files/file.go::GetFileCommitResponse @v1.25.4): author
+        and committer dates in UTC; `parents` [] for a root commit; `created` of every CommitMeta unset."""
+        def person(sig: Signature) -> Json:
             return {"name": sig.name, "email": sig.email, "date": stamp(commit.when)}
         return {
-            **self.commit_meta(repo, commit.sha, commit.when), "html_url": f"{self.web}/{repo.full_name}/commit/{commit.sha}",
+            **self.commit_meta(repo, commit.sha), "html_url": f"{self.web}/{repo.full_name}/commit/{commit.sha}",
             "author": person(commit.author), "committer": person(commit.committer),
-            "parents": [self.commit_meta(repo, p, repo.commits[p].when) for p in commit.parents],
-            "message": commit.message, "tree": self.commit_meta(repo, commit.tree, commit.when, "trees"),
+            "parents": [self.commit_meta(repo, p) for p in commit.parents],
+            "message": commit.message, "tree": self.commit_meta(repo, commit.tree, "trees"),
         }
 
     def contents(self, repo: Repo, commit: Commit, path: str, *, with_content: bool, ref: str) -> Json:
@@ -116,7 +159,8 @@ class Shapes(IssueShapes):
         `ToAPIPullRequest` (one pull) fills `additions`/`deletions`/`changed_files` and sends
         `requested_reviewers(_teams)` as []; `ToAPIPullRequests` (`listed`, the list route) leaves the
         three counts nil (omitempty: absent) and the reviewer lists nil (null). `review_comments` is
-        an omitempty int: absent when 0. `assignees` is the issue's: null when none.
+        an omitempty int: absent when 0. `assignees` is the issue's, null when none in the list but []
+        in a single pull (`ToAPIPullRequest` wraps it in `util.SliceNilAsEmpty`).
         """
         assert issue.pull is not None
         data = self.issue(issue, repo)
@@ -132,7 +176,8 @@ class Shapes(IssueShapes):
         shape = {
             "id": issue.pull.id, "url": html, "number": issue.number, "user": data["user"], "title": issue.title,
             "body": issue.body, "labels": data["labels"], "milestone": None, "assignee": data["assignee"],
-            "assignees": data["assignees"], "requested_reviewers": None if listed else [],
+            "assignees": data["assignees"] if listed else data["assignees"] or [],
+            "requested_reviewers": None if listed else [],
             "requested_reviewers_teams": None if listed else [],
             "state": issue.state, "draft": issue.pull.draft, "is_locked": False, "comments": data["comments"],
             "review_comments": 0, "additions": 0, "deletions": 0, "changed_files": len(added + removed + modified),
@@ -147,11 +192,21 @@ class Shapes(IssueShapes):
         return {k: v for k, v in shape.items() if k not in omitted}
 
     def status(self, status: Status, repo: Repo) -> Json:
-        """CommitStatus (services/convert/status.go::ToCommitStatus @v1.25.4): the state field is `status`;
-        the creator is seen anonymously."""
-        return {"id": status.id, "status": status.state, "target_url": status.target_url,
+        """CommitStatus (services/convert/status.go::ToCommitStatus @v1.25.4; modules/structs/status.go).
+
+        The state field is `status`; `id` is the status's `Index`, counted per repository and commit
+        from 1 (models/git/commit_status.go `GetNextCommitStatusIndex`), not its row id; `url` is the
+        commit's statuses URL; `updated_at` repeats `created_at`. The creator is seen anonymously, and
+        is null when `GetUserByID` cannot load it: Gitea Actions writes as user -2, which has no row
+        (services/actions/commit_status.go `NewActionsUser`). `target_url` is shown as stored: Actions
+        stores a path (`run.Link()` + "/jobs/N"), the webhook makes it absolute.
+        """
+        earlier = next((repo.statuses[:i] for i, s in enumerate(repo.statuses) if s is status), repo.statuses)
+        index = 1 + sum(1 for s in earlier if s.sha == status.sha)
+        creator = None if status.creator.id < 0 else self.user(status.creator, ANONYMOUS)
+        return {"id": index, "status": status.state, "target_url": status.target_url,
                 "description": status.description, "url": f"{self.api}/repos/{repo.full_name}/statuses/{status.sha}",
-                "context": status.context, "creator": self.user(status.creator, ANONYMOUS),
+                "context": status.context, "creator": creator,
                 "created_at": stamp(status.created), "updated_at": stamp(status.created)}
 
     def hook(self, hook: Hook, link: str = "") -> Json:
@@ -163,11 +218,14 @@ class Shapes(IssueShapes):
                 "active": hook.active, "updated_at": stamp(hook.updated), "created_at": stamp(hook.created)}
 
     def workflow(self, repo: Repo, name: str) -> Json:
-        """ActionWorkflow (services/convert/convert.go `ToActionWorkflow` @v1.25.4)."""
+        """ActionWorkflow (services/convert/convert.go::getActionWorkflowEntry @v1.25.4): `name` is the
+        file's `name:` or else the file name itself ("ci.yml"); `created_at` and `updated_at` are both
+        the author time of the default branch's head commit."""
         head = repo.resolve(None)
         path = (workflow_dir(head.files) if head else ".gitea/workflows/") + name
-        return {"id": name, "name": workflow_name(repo, name), "path": path, "state": "active",
-                "created_at": stamp(repo.created), "updated_at": stamp(repo.created),
+        when = stamp(head.when) if head else stamp(repo.created)
+        return {"id": name, "name": declared_name(repo, name) or name, "path": path, "state": "active",
+                "created_at": when, "updated_at": when,
                 "url": f"{self.api}/repos/{repo.full_name}/actions/workflows/{name}",
                 "html_url": f"{self.web}/{repo.full_name}/src/branch/{repo.default_branch}/{path}",
                 "badge_url": f"{self.web}/{repo.full_name}/actions/workflows/{name}/badge.svg?branch={repo.default_branch}",
@@ -178,6 +236,8 @@ class Shapes(IssueShapes):
 
         `head_branch` is `RefName(run.Ref).BranchName()`, "" (so, omitempty, absent) for pull_request
         and tag runs; `conclusion` is omitempty, absent until done; 1.25/1.26 never set `run_attempt` (0).
+        `repository_id` and `head_repository` are never set (omitempty: absent); `repository` is
+        `ToRepo` with AccessModeNone (no permissions, owner seen anonymously).
         Unset times are Unix 0 (`TimeStamp.AsLocalTime`).
         """
         attempt = run.attempt if self.state.profile.run_attempt_counts else 0
@@ -185,9 +245,9 @@ class Shapes(IssueShapes):
             "id": run.id, "url": f"{self.api}/repos/{repo.full_name}/actions/runs/{run.id}",
             "html_url": f"{self.web}/{repo.full_name}/actions/runs/{run.number}", "display_title": run.title,
             "path": f"{run.workflow}@{run.full_ref}", "event": run.event, "run_attempt": attempt,
-            "run_number": run.number, "repository_id": repo.id, "head_sha": run.head_sha,
+            "run_number": run.number, "head_sha": run.head_sha,
             "head_branch": run.branch, "status": run.status, "actor": self.user(run.actor, ANONYMOUS),
-            "trigger_actor": self.user(run.actor, ANONYMOUS), "repository": self.repo(repo), "head_repository": None,
+            "trigger_actor": self.user(run.actor, ANONYMOUS), "repository": self.repo(repo, "none"),
             "conclusion": run.conclusion, "started_at": stamp(run.started) or UNIX_ZERO,
             "completed_at": stamp(run.completed) or UNIX_ZERO,
         }

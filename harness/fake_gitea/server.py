@@ -78,7 +78,7 @@ class FakeGitea:
     def add_org_hook(self, org: str, url: str, secret: str = "", events: Sequence[str] = ("push",)) -> int:
         """Register an organisation webhook (every repository of `org` delivers to it); returns its id."""
         with self.state.lock:
-            hook = Hook(self.state.next_id("hook"), url, secret, list(events), active=True)
+            hook = Hook(self.state.next_id("hook"), url, secret, list(events), active=True, target="organization")
             self.state.org_hooks.setdefault(org, {})[hook.id] = hook
             return hook.id
 
@@ -200,7 +200,7 @@ class FakeGitea:
 
     def add_system_hook(self, url: str, secret: str = "", events: Sequence[str] = ("*",)) -> None:
         """A webhook for every repository (Gitea's system webhooks); events "*" means all."""
-        self.system_hooks.append(Hook(0, url, secret, list(events)))
+        self.system_hooks.append(Hook(0, url, secret, list(events), target="system"))
 
     def _repo(self, repo: str) -> Repo:
         if repo not in self.state.repos:

@@ -195,6 +195,7 @@ class Hook:
     type: str = "gitea"
     created: datetime = field(default_factory=now)
     updated: datetime = field(default_factory=now)
+    target: str = "repository"  # whose hook: "repository", "organization" or "system" (X-…-Target-Type)
 
 
 @dataclass
@@ -273,6 +274,13 @@ class State:
         user = User(self.next_id("user"), login, full_name or login.title(), token, admin, is_org)
         self.users[login] = user
         return user
+
+    def user_by_email(self, email: str) -> User | None:
+        """Whose email this is (models/user/user.go::GetUserByEmail @v1.25.4): an activated address,
+        case-insensitive, or the no-reply placeholder `<login>@<NO_REPLY_ADDRESS>`."""
+        wanted = email.lower()
+        return next((u for u in self.users.values() if wanted and not u.is_org and wanted in
+                     (u.email.lower(), f"{u.login.lower()}@noreply.gitea.test")), None)
 
     def user_by_token(self, token: str) -> User | None:
         """The user a token belongs to."""

@@ -102,18 +102,25 @@ def encode_body(payload: Any) -> bytes:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
 
 
-def delivery_headers(event_type: str, delivery_id: str, body: bytes, secret: str) -> dict[str, str]:
-    """Gitea's delivery headers for a JSON body (signatures empty when the hook has no secret)."""
+def delivery_headers(event_type: str, delivery_id: str, body: bytes, secret: str,
+                     target: str = "repository") -> dict[str, str]:
+    """Gitea's delivery headers for a JSON body (signatures empty when the hook has no secret).
+
+    services/webhook/deliver.go::addDefaultHeaders @v1.25.4: both signatures cover the JSON payload
+    (also for form deliveries); the event is `HookEventType.Event()` (modules/webhook/type.go); the
+    target type is "system" for a system hook, "repository" for a repository's, "organization" or
+    "user" for an owner's. X-GitHub-* keys are set without canonicalising their case.
+    """
     sig256 = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest() if secret else ""
     sig1 = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest() if secret else ""
     event = HEADER_EVENT.get(event_type, event_type)
     headers = {"X-Gitea-Delivery": delivery_id, "X-Gitea-Event": event, "X-Gitea-Event-Type": event_type,
-               "X-Gitea-Signature": sig256, "X-Gitea-Hook-Installation-Target-Type": "repository"}
+               "X-Gitea-Signature": sig256, "X-Gitea-Hook-Installation-Target-Type": target}
     headers |= {"X-Gogs-Delivery": delivery_id, "X-Gogs-Event": event, "X-Gogs-Event-Type": event_type,
                 "X-Gogs-Signature": sig256, "X-Hub-Signature": f"sha1={sig1}",
                 "X-Hub-Signature-256": f"sha256={sig256}"}
     headers |= {"X-GitHub-Delivery": delivery_id, "X-GitHub-Event": event, "X-GitHub-Event-Type": event_type,
-                "X-GitHub-Hook-Installation-Target-Type": "repository"}
+                "X-GitHub-Hook-Installation-Target-Type": target}
     return headers
 
 
@@ -147,7 +154,7 @@ class Deliverer:
     def submit(self, hook: Hook, event_type: str, payload: Any) -> Delivery:
         """Queue a signed delivery of `payload` to `hook`."""
         body = encode_body(payload)
-        headers = delivery_headers(event_type, str(uuid.uuid4()), body, hook.secret)
+        headers = delivery_headers(event_type, str(uuid.uuid4()), body, hook.secret, hook.target)
         if hook.content_type == "form":
             wire, headers["Content-Type"] = urlencode({"payload": body.decode()}).encode(), "application/x-www-form-urlencoded"
         else:

@@ -82,6 +82,7 @@ class WorkflowSpec:
     events: Mapping[str, Mapping[str, Any]]
     jobs: tuple[JobSpec, ...]
     env: Mapping[str, str] = field(default_factory=dict)
+    declared_name: str = ""  # the `name:` as written ("" when absent; `name` then falls back to the stem)
 
     def runs_on_push(self, branch: str) -> bool:
         """True when a push to `branch` starts this workflow."""
@@ -172,8 +173,9 @@ def parse_workflow(file: str, text: bytes | str) -> WorkflowSpec:
     jobs = data.get("jobs") or {}
     if not isinstance(jobs, dict):
         raise WorkflowFileError(f"{WORKFLOW_DIR}{file}: jobs: must be a mapping of job ids to jobs")
-    return WorkflowSpec(file, str(data.get("name") or file.rsplit(".", 1)[0]), _events(file, trigger),
-                        tuple(_job(file, key, value) for key, value in jobs.items()), _env(data.get("env")))
+    declared = str(data.get("name") or "")
+    return WorkflowSpec(file, declared or file.rsplit(".", 1)[0], _events(file, trigger),
+                        tuple(_job(file, key, value) for key, value in jobs.items()), _env(data.get("env")), declared)
 
 
 def _events(file: str, trigger: Any) -> dict[str, dict[str, Any]]:

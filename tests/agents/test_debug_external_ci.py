@@ -20,6 +20,8 @@ from bot.debug.core.records import State
 from bot.debug.core.session import Session, new_session
 from bot.debug.core.settings import Phases
 from harness.fake_gitea import FakeGitea
+from harness.fake_gitea.payloads import status_event
+from harness.fake_gitea.serialize_code import Shapes
 from bot.forge.client import GiteaClient
 from bot.forge.models import Status
 from bot.config.repo import ExternalCiSettings, RepoConfig
@@ -102,6 +104,27 @@ def test_a_failed_external_status_is_triaged_from_its_log(fake, forge, world, ci
     assert "the external check `ci/jenkins` failed on `feature/x` (PR #1)" in comment
     assert f"([build](https://{HOST}/job/widget/3/))" in comment and "@alice" in comment
     assert "test_bulk_discount_starts_at_the_threshold" in comment and "no model is configured" in comment
+
+
+def delivered(fake: FakeGitea, sha: str) -> dict:
+    """The status webhook the fake Gitea sends for the newest status on `sha`."""
+    repo = fake.state.repos[REPO]
+    newest = [s for s in repo.statuses if s.sha == sha][-1]
+    return status_event(Shapes(fake.state, newest.creator), newest, repo, newest.creator)[1]
+
+
+def test_a_delivered_status_takes_the_id_the_statuses_api_shows(fake, forge, world, ci) -> None:
+    """Gitea's status webhook carries the row id, its API the per-commit index (notifier.go::
+    CreateCommitStatus, convert/status.go::ToCommitStatus @v1.25.4): the session keeps the API's, as a
+    poll or sweep finds the same status."""
+    post_status(fake, world["base"], "failure", 2)
+    post_status(fake, world["head"], "failure", 3)
+    ci.text(f"https://{HOST}/job/widget/3/consoleText", FAILED_LOG)
+    payload = delivered(fake, world["head"])
+    [listed] = forge.list_statuses(REPO, world["head"])
+    assert payload["id"] != listed["id"]
+    session = debugger.on_status(deps_for(forge, ci), REPO, payload)
+    assert session.run_id == listed["id"] == 1 and session.state is State.REPORTED
 
 
 def test_a_host_that_is_not_allowed_is_never_asked_and_the_report_says_why(fake, forge, world, ci) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.debug.core.external import LogUnavailable, is_actions_status, is_external_result, latest, log_url, refusal
+from bot.debug.core.external import (LogUnavailable, is_actions_status, is_external_result, latest, listed_twin,
+                                    log_url, refusal)
 from bot.debug.core.paths import workflow_stem
 from bot.debug.core.pipeline import PipelineResult
 from bot.debug.core.session import session_key
@@ -35,6 +36,27 @@ def test_actions_statuses_are_known_by_their_creator_or_their_link() -> None:
     assert is_actions_status(Status.from_api({"creator": {"login": "gitea-actions"}, "target_url": ""}))
     assert is_actions_status(Status.from_api({"target_url": "http://gitea:3000/sub/acme/widget/actions/runs/4"}))
     assert not is_actions_status(Status.from_api(JENKINS))
+    # The statuses API shows what Actions stored: no creator (convert/status.go cannot load user -2) and
+    # a path, `run.Link()` + "/jobs/N" (services/actions/commit_status.go @v1.25.4).
+    api = {"id": 3, "status": "failure", "context": "CI / test (push)", "creator": None,
+           "target_url": "/acme/widget/actions/runs/15/jobs/0"}
+    assert is_actions_status(Status.from_api(api, sha="a" * 40))
+    assert not is_external_result(Status.from_api(api, sha="a" * 40), "teabot")
+
+
+def test_a_delivered_status_is_matched_to_its_statuses_api_entry() -> None:
+    """The webhook's row id and absolute target_url vs the API's per-commit index and stored URL
+    (notifier.go::CreateCommitStatus, convert/status.go::ToCommitStatus @v1.25.4); the API prints the
+    creation time in the server's zone."""
+    hook = Status.from_api({"id": 57, "state": "failure", "context": "ci/x", "target_url": "https://gitea.test/",
+                            "created_at": "2026-01-22T10:17:52Z", "sha": "a" * 40})
+    api = [Status.from_api({"id": n, "status": state, "context": "ci/x", "target_url": "", "created_at": when})
+           for n, state, when in ((1, "failure", "2026-01-22T11:17:52+01:00"), (2, "success", "2026-01-22T10:17:52Z"),
+                                  (3, "failure", "2026-01-22T10:20:00Z"))]
+    assert listed_twin(hook, api) == api[0]
+    assert listed_twin(hook, api[1:]) is None
+    assert listed_twin(Status.from_api({"id": 57, "state": "failure", "context": "ci/x"}), api) is None
+    assert listed_twin(Status.from_api({"state": "failure", "context": "ci/x", "created_at": "soon"}), api) is None
 
 
 def result_of(status: dict, branch: str = "b", author: str = "") -> PipelineResult:

@@ -67,7 +67,9 @@ def test_a_buggy_push_fails_with_the_pytest_failure_in_the_job_log(fake: FakeGit
         ("actions/checkout@v4", "success"), ("Run the tests", "failure")]
     [status] = [s for s in client.list_statuses(REPO, ids["sha"]) if s["status"] != "pending"]
     assert (status["context"], status["status"]) == ("CI / test (push)", "failure")
-    assert status["description"].startswith("Failing after ") and status["creator"]["login"] == "gitea-actions"
+    # services/convert/status.go::ToCommitStatus: Actions writes as user -2, which GetUserByID cannot load
+    assert status["description"].startswith("Failing after ") and status["creator"] is None
+    assert status["target_url"].startswith(f"/{REPO}/actions/runs/")  # run.Link() + "/jobs/N", stored as a path
 
 
 def test_pushing_the_fix_through_the_api_turns_the_branch_green(fake: FakeGitea) -> None:
@@ -106,7 +108,7 @@ def test_webhooks_are_giteas_signed_and_in_order(fake: FakeGitea, receiver: Rece
         example = json.loads(shared_path("reference", "gitea", "payloads", name).read_text())
         assert list(got) == list(example)
         inner = "workflow_run" if "workflow_run" in got else "workflow_job"
-        assert set(example[inner]) <= set(got[inner])  # the runs API of 1.26+ adds repository_id, head_repository
+        assert set(example[inner]) <= set(got[inner])  # ToActionWorkflowRun @v1.25.4 sets neither repository_id nor head_repository (omitempty)
         assert set(got[inner].get("steps", [{}])[0]) == set(example[inner].get("steps", [{}])[0])
 
 

@@ -32,7 +32,9 @@ R = f"/repos/{REPO}"
 
 # Properties Gitea leaves out of its JSON (`omitempty`), so the fake may too.
 OMITTED = {
-    "Repository": {"parent", "repo_transfer", "external_tracker", "external_wiki"},
+    # services/convert/repository.go::innerToRepo @v1.25.4: omitempty pointers; internal_tracker is nil
+    # while the issues unit is off
+    "Repository": {"parent", "repo_transfer", "external_tracker", "external_wiki", "internal_tracker"},
     # modules/structs/repo_actions.go @v1.25.4: omitempty fields, absent when empty
     "ActionWorkflowRun": {"head_branch", "conclusion", "head_repository", "repository_id", "actor", "trigger_actor",
                           "repository"},

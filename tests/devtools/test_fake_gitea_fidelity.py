@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from harness.fake_gitea import FakeGitea
+from harness.fake_gitea import FakeGitea, ci
 
 REPO = "acme/widget"
 R = f"/repos/{REPO}"
@@ -72,9 +73,10 @@ def test_edit_issue_sends_one_edited_per_field_and_always_for_a_body(fake: FakeG
         assert gitea.patch(f"{R}/issues/{number}", json={"title": "new", "body": "body2"}).status_code == 201
         gitea.patch(f"{R}/issues/{number}", json={"title": "new", "body": "body2"})
         assert gitea.patch(f"{R}/issues/{number}", json={"state": "shut"}).status_code == 412
-    assert hooks(fake) == [("edited", {"title": {"from": "old"}}, "issues"),
-                           ("edited", {"body": {"from": "body"}}, "issues"),
-                           ("edited", {"body": {"from": "body2"}}, "issues")]
+    no_labels = {"added_labels": None, "removed_labels": None}  # hook.go ChangesPayload: not omitempty
+    assert hooks(fake) == [("edited", {"title": {"from": "old"}, **no_labels}, "issues"),
+                           ("edited", {"body": {"from": "body"}, **no_labels}, "issues"),
+                           ("edited", {"body": {"from": "body2"}, **no_labels}, "issues")]
 
 
 def test_comment_routes_follow_issue_comment_go(fake: FakeGitea) -> None:
@@ -179,6 +181,7 @@ def test_pull_list_and_single_pull_differ_like_the_converters(fake: FakeGitea) -
     assert not {"additions", "deletions", "changed_files", "review_comments"} & set(listed)
     assert listed["requested_reviewers"] is None and listed["assignees"] is None
     assert single["requested_reviewers"] == [] and "changed_files" in single and "review_comments" not in single
+    assert single["assignees"] == []  # ToAPIPullRequest: util.SliceNilAsEmpty(apiIssue.Assignees)
 
 
 def test_users_are_rendered_for_whoever_asks(fake: FakeGitea) -> None:
@@ -194,3 +197,175 @@ def test_users_are_rendered_for_whoever_asks(fake: FakeGitea) -> None:
     assert me["is_admin"] is True and me["active"] is True
     assert seen["is_admin"] is False and seen["active"] is False and seen["last_login"] == "0001-01-01T00:00:00Z"
     assert poster["is_admin"] is False and poster["email"] == "root@noreply.gitea.test"
+
+
+def anonymous(fake: FakeGitea) -> httpx.Client:
+    return httpx.Client(base_url=fake.api_url, transport=httpx.WSGITransport(app=fake.app))
+
+
+def payloads(fake: FakeGitea, event_type: str) -> list[dict[str, Any]]:
+    return [d.payload for d in fake.wait_deliveries() if d.event_type == event_type]
+
+
+def test_repository_follows_inner_to_repo(fake: FakeGitea) -> None:
+    """services/convert/repository.go::innerToRepo: every unit of models/unit/unit.go DefaultRepoUnits is
+    on; `permissions` are the caller's; `internal_tracker` (omitempty) is absent without the issues unit;
+    the owner is `ToUserWithAccessMode`: signed-in view unless the access mode is none."""
+    with api(fake) as gitea, anonymous(fake) as nobody:
+        mine, theirs = gitea.get(R).json(), nobody.get(R).json()
+        fake.state.repos[REPO].has_issues = False
+        without_issues = gitea.get(R).json()
+    assert all(mine[k] for k in ("has_code", "has_issues", "has_wiki", "has_pull_requests", "has_projects",
+                                 "has_releases", "has_packages", "has_actions"))
+    assert mine["allow_manual_merge"] is False and mine["internal_tracker"]["enable_issue_dependencies"] is True
+    assert mine["permissions"] == {"admin": False, "push": True, "pull": True}
+    assert theirs["permissions"] == {"admin": False, "push": False, "pull": True}
+    assert (mine["mirror_interval"], mine["mirror_updated"], mine["archived_at"]) == (
+        "", "0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z")
+    assert not {"parent", "repo_transfer", "external_tracker", "external_wiki"} & set(mine)
+    assert without_issues["has_issues"] is False and "internal_tracker" not in without_issues
+
+
+def test_branch_commit_is_an_api_payload_commit(fake: FakeGitea) -> None:
+    """services/convert/convert.go::ToBranch and git_commit.go::ToPayloadCommit: `verification` is
+    filled (ToVerification: not signed), the file lists are nil (null), `username` is found by email;
+    without protection user_can_push/merge need write access and are false for an anonymous caller."""
+    content = base64.b64encode(b"y = 2\n").decode()
+    with api(fake) as gitea, anonymous(fake) as nobody:
+        assert gitea.post(f"{R}/contents", json={"files": [{"operation": "create", "path": "b.py",
+                                                           "content": content}]}).status_code == 201
+        branch, seen = gitea.get(f"{R}/branches/main").json(), nobody.get(f"{R}/branches/main").json()
+    commit = branch["commit"]
+    assert commit["verification"] == {"verified": False, "reason": "gpg.error.not_signed_commit", "signature": "",
+                                      "signer": None, "payload": ""}
+    assert (commit["added"], commit["removed"], commit["modified"]) == (None, None, None)
+    assert commit["author"]["username"] == commit["committer"]["username"] == "teabot"
+    assert branch["user_can_push"] is branch["user_can_merge"] is True
+    assert seen["user_can_push"] is seen["user_can_merge"] is False
+    assert branch["status_check_contexts"] == [] and branch["effective_branch_protection_name"] == ""
+
+
+def test_change_files_answer_and_its_push_payload(fake: FakeGitea) -> None:
+    """services/repository/files/file.go::GetFileCommitResponse: CommitMeta without `created` (Go's zero
+    time); commit.go::GetPayloadCommitVerification. modules/repository/commits.go::ToAPIPayloadCommit
+    (push webhook): no verification, file lists from GetCommitFileStatus, username by email, and
+    notifier.go::PushCommits renders the repository with AccessModeOwner."""
+    fake.add_hook(REPO, "http://receiver.test/push", "s3cret", ["push"])
+    content = base64.b64encode(b"x = 2\n").decode()
+    with api(fake) as gitea:
+        sha = gitea.get(f"{R}/contents/src/app.py").json()["sha"]
+        answer = gitea.post(f"{R}/contents", json={"files": [{"operation": "update", "path": "src/app.py",
+                                                             "sha": sha, "content": content}]}).json()
+    commit = answer["commit"]
+    assert commit["created"] == commit["tree"]["created"] == commit["parents"][0]["created"] == "0001-01-01T00:00:00Z"
+    assert answer["verification"]["reason"] == "gpg.error.not_signed_commit" and answer["verification"]["signer"] is None
+    [push] = payloads(fake, "push")
+    [pushed] = push["commits"]
+    assert pushed["verification"] is None and (pushed["added"], pushed["removed"], pushed["modified"]) == (
+        [], [], ["src/app.py"])
+    assert pushed["author"]["username"] == "teabot" and push["head_commit"] == pushed
+    assert push["repository"]["permissions"] == {"admin": True, "push": True, "pull": True}
+    assert push["compare_url"] == f"{fake.state.web_url}/{REPO}/compare/{push['before']}...{push['after']}"
+
+
+def test_a_new_branchs_push_compares_with_its_parent(fake: FakeGitea) -> None:
+    """services/repository/push.go::getCompareURL: the old side of a new branch is the parent of its
+    oldest pushed commit (`before` stays the zero id); notifier.go::CreateRef renders AccessModeNone."""
+    fake.add_hook(REPO, "http://receiver.test/push", "s3cret", ["push", "create"])
+    main = fake.state.repos[REPO].branches["main"]
+    content = base64.b64encode(b"z = 3\n").decode()
+    with api(fake) as gitea:
+        gitea.post(f"{R}/contents", json={"new_branch": "topic",
+                                          "files": [{"operation": "create", "path": "c.py", "content": content}]})
+    [push], [create] = payloads(fake, "push"), payloads(fake, "create")
+    assert push["before"] == "0" * 40
+    assert push["compare_url"] == f"{fake.state.web_url}/{REPO}/compare/{main}...{push['after']}"
+    assert create["repository"]["permissions"] == {"admin": False, "push": False, "pull": False}
+
+
+def test_commit_statuses_follow_to_commit_status(fake: FakeGitea) -> None:
+    """services/convert/status.go::ToCommitStatus: `id` is the per-commit Index, `creator` null when
+    GetUserByID fails (Actions' user -2), `target_url` as stored (a path for Actions).
+    notifier.go::CreateCommitStatus: the payload's `id` is the row id, `target_url` made absolute by
+    httplib.MakeAbsoluteURL (ROOT_URL + "/" when empty), the repository with AccessModeOwner."""
+    fake.add_hook(REPO, "http://receiver.test/status", "s3cret", ["status"])
+    repo = fake.state.repos[REPO]
+    with api(fake) as gitea:
+        gitea.post(f"{R}/statuses/{repo.branches['main']}", json={"state": "success", "context": "ci/old"})
+        head = fake.commit(REPO, {".gitea/workflows/ci.yml": "on: [push]\njobs:\n  test:\n    runs-on: x\n"})
+        for context in ("ci/a", "ci/b"):
+            gitea.post(f"{R}/statuses/{head}", json={"state": "failure", "context": context})
+        run_id = fake.add_run(REPO, conclusion="failure")
+        fake.emit(*ci.job_status(fake.state, repo, repo.runs[run_id], 0, "Failing after 1s"), repo=REPO)
+        listed = gitea.get(f"{R}/statuses/{head}").json()
+    by_context = {s["context"]: s for s in listed}
+    assert (by_context["ci/a"]["id"], by_context["ci/b"]["id"]) == (1, 2)
+    assert by_context["ci/a"]["creator"]["login"] == "teabot" and by_context["ci/a"]["url"].endswith(f"/statuses/{head}")
+    [actions] = [s for s in listed if s["context"] not in ("ci/a", "ci/b")]
+    path = f"/{REPO}/actions/runs/{repo.runs[run_id].number}/jobs/0"
+    assert actions["creator"] is None and actions["target_url"] == path
+    sent = {p["context"]: p for p in payloads(fake, "status")}
+    assert (sent["ci/a"]["id"], sent["ci/b"]["id"]) == (2, 3)  # row ids, counted across commits
+    assert sent["ci/a"]["target_url"] == f"{fake.state.web_url}/"
+    assert sent["ci/a"]["repository"]["permissions"] == {"admin": True, "push": True, "pull": True}
+    assert sent["ci/a"]["commit"]["verification"] is None and isinstance(sent["ci/a"]["commit"]["added"], list)
+    assert sent[actions["context"]]["target_url"] == fake.state.web_url + path
+    actions_user = sent[actions["context"]]["sender"]  # models/user/user_system.go::NewActionsUser, avatar.go
+    assert (actions_user["login"], actions_user["id"], actions_user["created"], actions_user["avatar_url"]) == (
+        "gitea-actions", -2, "1970-01-01T00:00:00Z", "/assets/img/avatar_default.png")
+
+
+def test_actions_payloads_render_the_repository_like_the_notifier(fake: FakeGitea) -> None:
+    """convert.go::ToActionWorkflowRun: the run's repository with AccessModeNone, no repository_id
+    (omitempty, never set); notifier.go::WorkflowRunStatusUpdate / ::WorkflowJobStatusUpdate: the
+    top-level repository with AccessModeOwner, no pull_request key."""
+    fake.add_hook(REPO, "http://receiver.test/ci", "s3cret", ["workflow_run", "workflow_job"])
+    fake.commit(REPO, {".gitea/workflows/ci.yml": "on: [push]\njobs:\n  test:\n    runs-on: x\n"})
+    run_id = fake.add_run(REPO)
+    fake.start_run(REPO, run_id)
+    fake.complete_run(REPO, run_id, "success")
+    owner = {"admin": True, "push": True, "pull": True}
+    for event in payloads(fake, "workflow_run") + payloads(fake, "workflow_job"):
+        assert event["repository"]["permissions"] == owner and "pull_request" not in event
+    [started, *_] = payloads(fake, "workflow_run")
+    run = started["workflow_run"]
+    assert run["repository"]["permissions"] == {"admin": False, "push": False, "pull": False}
+    assert "repository_id" not in run and "head_repository" not in run
+    assert run["repository"]["owner"]["email"].endswith("@noreply.gitea.test")
+    # convert.go::getActionWorkflowEntry: no `name:` means the file name; both times are the head commit's
+    head = fake.state.repos[REPO].resolve(None)
+    assert started["workflow"]["name"] == "ci.yml"
+    assert started["workflow"]["created_at"] == started["workflow"]["updated_at"] == head.when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_issue_payloads_carry_the_posters_or_the_doers_permission(fake: FakeGitea) -> None:
+    """services/webhook/notifier.go: NewIssue / IssueChangeTitle render `repository` with the poster's
+    permission, CreateIssueComment with the doer's."""
+    with api(fake, "mallory-token") as stranger:
+        number = stranger.post(f"{R}/issues", json={"title": "t"}).json()["number"]
+    with api(fake) as gitea:
+        gitea.patch(f"{R}/issues/{number}", json={"title": "renamed"})
+        gitea.post(f"{R}/issues/{number}/comments", json={"body": "c"})
+    opened, renamed = payloads(fake, "issues")
+    [commented] = payloads(fake, "issue_comment")
+    reader = {"admin": False, "push": False, "pull": True}
+    assert opened["repository"]["permissions"] == renamed["repository"]["permissions"] == reader
+    assert commented["repository"]["permissions"] == {"admin": False, "push": True, "pull": True}
+    assert commented["is_pull"] is False and "pull_request" not in commented
+
+
+def test_delivery_headers_name_the_hooks_owner(fake: FakeGitea) -> None:
+    """services/webhook/deliver.go::addDefaultHeaders: X-Gitea- and X-GitHub-Hook-Installation-Target-Type
+    is "repository", "organization" (an owner's hook) or "system"; the coarse event of
+    pull_request_comment is issue_comment (modules/webhook/type.go HookEventType.Event)."""
+    org_hook = fake.add_org_hook("acme", "http://receiver.test/org", "s3cret", ["pull_request"])
+    fake.add_system_hook("http://receiver.test/system", "s3cret", ["*"])
+    number = fake.add_issue(REPO, "p", author="teabot", is_pull=True)
+    fake.add_comment(REPO, number, "c", author="teabot")
+    targets = {(d.hook_id, d.headers["X-Gitea-Hook-Installation-Target-Type"],
+                d.headers["X-GitHub-Hook-Installation-Target-Type"]) for d in fake.wait_deliveries()}
+    assert targets == {(1, "repository", "repository"), (org_hook, "organization", "organization"),
+                       (0, "system", "system")}
+    comments = [d for d in fake.deliveries if d.event_type == "pull_request_comment"]
+    assert {(d.headers["X-Gitea-Event"], d.headers["X-Gogs-Event"], d.headers["X-GitHub-Event-Type"])
+            for d in comments} == {("issue_comment", "issue_comment", "pull_request_comment")}

@@ -147,7 +147,9 @@ def test_comment_payloads_match_giteas(fake: FakeGitea, captured: list[httpx.Req
     assert (issue_type, pull_type) == ("issue_comment", "pull_request_comment")
     keys_match(on_issue, example("issue_comment-created.json"), "issue", "comment", "repository", "sender")
     keys_match(on_pull, example("issue_comment-created-pull.json"), "issue", "pull_request", "comment", "sender")
-    assert edited["action"] == "edited" and edited["changes"] == {"body": {"from": "/plan"}}
+    # modules/structs/hook.go ChangesPayload: added_labels/removed_labels are not omitempty (null here)
+    assert edited["action"] == "edited" and edited["changes"] == {"body": {"from": "/plan"}, "added_labels": None,
+                                                                  "removed_labels": None}
     assert captured[3].headers["X-Gitea-Event"] == "issue_comment"
     assert captured[3].headers["X-Gitea-Event-Type"] == "pull_request_comment"
 

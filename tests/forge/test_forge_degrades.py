@@ -34,6 +34,15 @@ def test_dependencies_switched_off_are_reported_as_such(forge: GiteaClient, fake
         forge.add_dependency(REPO, a, b)
 
 
+def test_an_issue_tracker_switched_off_is_reported_without_internal_tracker(forge: GiteaClient,
+                                                                            fake: FakeGitea) -> None:
+    a, b = (fake.add_issue(REPO, title, author="alice") for title in ("A", "B"))
+    fake.state.repos[REPO].has_issues = False
+    assert "internal_tracker" not in forge.get_repo(REPO)  # convert/repository.go: nil without the issues unit
+    with pytest.raises(DependenciesDisabled, match="Enable dependencies"):
+        forge.add_dependency(REPO, a, b)
+
+
 def test_a_three_issue_cycle_is_accepted_like_gitea_does(forge: GiteaClient, fake: FakeGitea) -> None:
     a, b, c = (fake.add_issue(REPO, title, author="alice") for title in "ABC")
     forge.add_dependency(REPO, a, b)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.forge.models import Status
@@ -45,6 +46,29 @@ def is_external_result(status: Status, bot_login: str) -> bool:
 def latest(statuses: Iterable[Status], context: str) -> Status | None:
     """The newest status of `context` (Gitea keeps every status; the highest id is the current one)."""
     return max((s for s in statuses if s.context == context), key=lambda s: s.id, default=None)
+
+
+def listed_twin(delivered: Status, listed: Iterable[Status]) -> Status | None:
+    """The statuses-API entry of a status a webhook delivered: same context, state and creation time.
+
+    Gitea's status webhook carries the row id and a `target_url` made absolute (an empty one becomes
+    ROOT_URL + "/"), the API the per-commit index and the URL as stored, with the creation time in
+    the server's zone (services/webhook/notifier.go::CreateCommitStatus, services/convert/status.go::
+    ToCommitStatus @v1.25.4); the newest match wins. None when nothing matches.
+    """
+    when = _instant(delivered.created_at)
+    if when is None:
+        return None
+    same = [s for s in listed if (s.context, s.state) == (delivered.context, delivered.state)
+            and _instant(s.created_at) == when]
+    return max(same, key=lambda s: s.id, default=None)
+
+
+def _instant(stamp: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+    except ValueError:
+        return None
 
 
 def log_url(template: str, status: Status) -> str:
