@@ -20,6 +20,7 @@ from bot.debug.core.external import FAILED, is_external_result
 from bot.debug.core.pipeline import PipelineResult, is_awaited
 from bot.debug.core.records import State, WaitKind
 from bot.debug.core.session import Session, TransitionError, session_key
+from bot.debug.core.settings import watched
 from bot.debug.deps import Deps
 from bot.forge.errors import RunsListForbidden
 from bot.forge.models import Pull, Reaction, Run, Status
@@ -34,7 +35,7 @@ def start(deps: Deps, repo: str, run_id: int, *, trigger: str = "workflow_run") 
     result = _run_result(deps, repo, run_id)
     session = results.start(deps, result, trigger=trigger)
     if trigger in WEBHOOKS:  # the web process may have marked the commit as being looked into
-        results.settle(deps, result, session)
+        results.settle(deps, result, session, trigger=trigger)
     return session
 
 
@@ -42,7 +43,7 @@ def on_run(deps: Deps, repo: str, run_id: int) -> Session | None:
     """A run ended: resume the session waiting for it; open one when it failed."""
     result = _run_result(deps, repo, run_id)
     session = results.handle(deps, result, trigger="workflow_run")
-    results.settle(deps, result, session)
+    results.settle(deps, result, session, trigger="workflow_run")
     return session
 
 
@@ -66,7 +67,7 @@ def on_status(deps: Deps, repo: str, status: dict[str, object]) -> Session | Non
     result = PipelineResult.from_status(repo, found, branch=branch, author=pull.author if pull else "",
                                         bot_login=deps.bot_login)
     session = results.handle(deps, result, trigger="status")
-    results.settle(deps, result, session)
+    results.settle(deps, result, session, trigger="status")
     return session
 
 
@@ -182,7 +183,7 @@ def sweep(deps: Deps, repo: str, *, limit: int = 50) -> list[str]:
     and what it leaves is picked up by the next pass. Returns the keys of the sessions started.
     """
     started = _sweep_runs(deps, repo, limit)
-    if results.watched(deps.config, ""):
+    if watched(deps.config, ""):
         for pull, status in external.open_failures(deps.forge, repo, deps.bot_login, deps.config.external_ci.contexts):
             result = PipelineResult.from_status(repo, status, branch=pull.head_ref, author=pull.author,
                                                 bot_login=deps.bot_login)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from bot.config.repo import Debug
 from bot.debug import driver, facts, sessions, verify
 from bot.debug.core.commits import is_bot_branch
 from bot.debug.core.external import LogUnavailable
 from bot.debug.core.external import latest
 from bot.debug.core.pipeline import PipelineResult, is_awaited
+from bot.debug.core.settings import left_out
 from bot.debug.core.report import ACK_DESCRIPTION, STATUS_CONTEXT
 from bot.config.budget import Budget
 from bot.debug.core.records import Result, State, WaitKind
@@ -70,7 +70,7 @@ def start(deps: Deps, result: PipelineResult, *, trigger: str) -> Session | None
         return sessions.save(deps, driver.advance(deps, facts.decided(deps, session, found, is_rerun=found.attempt > 1)))
 
 
-def settle(deps: Deps, result: PipelineResult, session: Session | None) -> None:
+def settle(deps: Deps, result: PipelineResult, session: Session | None, *, trigger: str) -> None:
     """Settle the "looking into it" status the web process set on a failed commit that `session` does not report on.
 
     A session of that commit sets the status itself; otherwise the status says who handles the failure
@@ -89,32 +89,20 @@ def settle(deps: Deps, result: PipelineResult, session: Session | None) -> None:
         if owner is not None:
             text, url = f"teabot: handled by the debug session of {owner.sha[:7]}", owner.comment_url or owner.run_url
         else:
-            text, url = f"teabot: not debugged: {not_started(deps, result)}", result.url
+            text, url = f"teabot: not debugged: {not_started(deps, result, trigger)}", result.url
         deps.forge.create_status(result.repo, result.sha, "success", STATUS_CONTEXT, text[:140], target_url=url)
     except ForgeError as exc:
         log.warning("could not settle the %s status of %s: %s", STATUS_CONTEXT, result.sha[:7], exc,
                     extra={"repo": result.repo})
 
 
-def not_started(deps: Deps, result: PipelineResult) -> str:
+def not_started(deps: Deps, result: PipelineResult, trigger: str) -> str:
     """Why a failed result opened no session (for the commit status that said teabot was looking into it)."""
     if result.own or deps.store.key_for_commit(result.repo, result.sha):
         return "the bot's own fix; its session reports on the commit that failed first"
     if not result.branch:
         return "no open pull request has this commit at its head"
-    if result.external and not watched(deps.config, result.workflow):
-        return "debug.external_ci in .gitea/teabot.yaml leaves this check out"
-    if not result.external and not deps.config.enabled:
-        return "auto-debug is off here (debug.enabled in .gitea/teabot.yaml)"
-    if not result.external and deps.config.workflows and result.workflow not in deps.config.workflows:
-        return "debug.workflows in .gitea/teabot.yaml leaves this workflow out"
-    return "no failed job to triage"
-
-
-def watched(config: Debug, context: str) -> bool:
-    """Does the repo want sessions for failures of this external context ("": of any)?"""
-    ext = config.external_ci
-    return config.enabled and ext.enabled and (not context or not ext.contexts or context in ext.contexts)
+    return left_out(deps.config, result.workflow, external=result.external, trigger=trigger) or "no failed job to triage"
 
 
 def _session_for(deps: Deps, result: PipelineResult) -> str | None:
@@ -125,18 +113,15 @@ def _session_for(deps: Deps, result: PipelineResult) -> str | None:
 
 
 def _wanted(deps: Deps, result: PipelineResult, trigger: str) -> bool:
-    """Should this result open a session? Only a failure that is not the bot's own work, on a known branch."""
+    """Should this result open a session? Only a failure that is not the bot's own work, on a known branch, that
+    the repository's settings let in."""
     if not result.failed or result.own or deps.store.key_for_commit(result.repo, result.sha):
         return False  # the bot's fix branch, a run it started, or one of its fix commits: the session handles those
     if not result.branch:
         log.info("%s on %s: no open pull request has this commit at its head; ignored", result.workflow,
                  result.sha[:7], extra={"repo": result.repo})
         return False
-    if result.external:
-        return trigger != "status" or watched(deps.config, result.workflow)
-    if not deps.config.enabled and trigger != "/debug":
-        return False  # debug.enabled: false turns off the automatic sessions; /debug still works
-    return not deps.config.workflows or result.workflow in deps.config.workflows
+    return not left_out(deps.config, result.workflow, external=result.external, trigger=trigger)
 
 
 def _taken(deps: Deps, key: str, trigger: str) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 from bot.debug.core.commits import is_bot_branch
 from bot.debug.core.external import FAILED, is_external_result
 from bot.debug.core.report import ACK_DESCRIPTION, STATUS_CONTEXT
+from bot.debug.core.settings import left_out
 from bot.forge.models import Run, Status
 from bot.receiver.intake import Outcome
 from bot.receiver.metrics import Metrics
@@ -197,10 +198,6 @@ class FailureMarker:
             except RepoFileError:
                 return False
             self._configs[target.repo] = (self.clock(), config)
-        debug = config.debug
-        if not debug.enabled:
-            return False
-        if target.external:
-            contexts = debug.external_ci.contexts
-            return debug.external_ci.enabled and (not contexts or target.workflow in contexts)
-        return not debug.workflows or not target.workflow or target.workflow in debug.workflows
+        workflow = target.workflow or (None if not target.external else "")  # a job names no workflow file
+        trigger = "status" if target.external else "workflow_run"
+        return not left_out(config.debug, workflow, external=target.external, trigger=trigger)

@@ -60,6 +60,30 @@ def _budget_defaults(playbook: Playbook) -> dict:
     return {k: int(v) for k, v in (("attempts", b.attempts), ("tokens", b.tokens), ("minutes", b.minutes)) if v is not None}
 
 
+def watched(config: Debug, context: str) -> bool:
+    """Does the repo want sessions for failures of this external context ("": of any)?"""
+    ext = config.external_ci
+    return config.enabled and ext.enabled and (not context or not ext.contexts or context in ext.contexts)
+
+
+def left_out(config: Debug, workflow: str | None, *, external: bool, trigger: str) -> str:
+    """Why the repository's `debug` settings open no session for a failure of `workflow` (an external status's
+    context when `external`; None when not known yet) that `trigger` reported; "" when they do.
+
+    `debug.enabled: false` turns the automatic sessions off, not `/debug`; an external status opens one
+    only for the contexts `debug.external_ci` watches.
+    """
+    if external:
+        if trigger == "status" and not watched(config, workflow or ""):
+            return "debug.external_ci in .gitea/teabot.yaml leaves this check out"
+        return ""
+    if not config.enabled and trigger != "/debug":
+        return "auto-debug is off here (debug.enabled in .gitea/teabot.yaml)"
+    if config.workflows and workflow is not None and workflow not in config.workflows:
+        return "debug.workflows in .gitea/teabot.yaml leaves this workflow out"
+    return ""
+
+
 def job_timeout(settings: Settings) -> int:
     """Job timeout of a debug step: several model turns plus Gitea calls."""
     return int(8 * max_call_seconds(settings.model)) + 600
