@@ -26,13 +26,12 @@ from bot.debug.ledger_db import SqliteLedger
 from bot.debug.store import RedisSessionStore, SessionStore, SqliteSessionStore
 from bot.events import BOT_MARKER
 from bot.forge.client import GiteaClient
-from bot.forge.errors import NotFound
-from bot.forge.models import Comment, Run, Status
+from bot.forge.models import Run, Status
 from bot.redact import redact
 from bot.triage.feedback import Correction, parse_correction
 from bot.triage.memory import ShapeStore
 from bot.worker.caps import CallCounter, capped
-from bot.worker.jobs import command_comment, job, refusal, role_of
+from bot.worker.jobs import command_comment, comment_on, job, refusal, role_of
 from bot.worker.queues import JobRequest
 from bot.worker.runtime import Runtime
 
@@ -204,17 +203,11 @@ def triage_correction(rt: Runtime, *, repo: str, number: int, comment_id: int, d
 def _correction(client: GiteaClient, repo: str, number: int, comment_id: int) -> tuple[str, Correction, bool] | None:
     """The author of comment `comment_id` as Gitea has it now, the correction it makes, and whether it is a
     `/triage` command; None when it is gone, elsewhere, or (edited since) makes none."""
-    found = command_comment(client, repo, number, comment_id, "triage")
-    if found is not None:
-        return found[0], parse_correction(f"/triage {found[1].args}"), True
-    try:
-        data = client.get_comment(repo, comment_id)
-    except NotFound:
+    comment = comment_on(client, repo, number, comment_id)
+    if comment is None or not comment.author:
         return None
-    comment = Comment.from_api(data)
-    where = str(data.get("issue_url") or data.get("pull_request_url") or "").rstrip("/")
+    command = parse_command(comment.body)
+    if command is not None:  # another command's comment is that command's, whatever it quotes
+        return (comment.author, parse_correction(f"/triage {command.args}"), True) if command.name == "triage" else None
     correction = parse_correction(comment.body)
-    # another command's comment is that command's, whatever it quotes
-    if not where.endswith(f"/{number}") or parse_command(comment.body) is not None or not correction.lines:
-        return None
-    return (comment.author, correction, False) if comment.author else None
+    return (comment.author, correction, False) if correction.lines else None

@@ -100,15 +100,18 @@ def command_comment(client: GiteaClient, repo: str, number: int, comment_id: int
     secret can write them). None when the comment was deleted, belongs to another issue, or no longer
     holds the command (edited since): then the job does nothing.
     """
+    comment = comment_on(client, repo, number, comment_id)
+    command = parse_command(comment.body) if comment is not None else None
+    if comment is None or command is None or command.name != name or not comment.author:
+        return None
+    return comment.author, command
+
+
+def comment_on(client: GiteaClient, repo: str, number: int, comment_id: int) -> Comment | None:
+    """Comment `comment_id` as Gitea has it now, when it is still there and on issue or pull request `number`."""
     try:
         data = client.get_comment(repo, comment_id)
     except NotFound:
         return None
-    comment = Comment.from_api(data)
     where = str(data.get("issue_url") or data.get("pull_request_url") or "").rstrip("/")
-    if where and not where.endswith(f"/{number}"):
-        return None
-    command = parse_command(comment.body)
-    if command is None or command.name != name or not comment.author:
-        return None
-    return comment.author, command
+    return None if where and not where.endswith(f"/{number}") else Comment.from_api(data)
