@@ -18,7 +18,7 @@ from bot.receiver.overview import Overview
 def status(as_json: bool, failures: int) -> None:
     """Show sessions in flight with their budgets, the queue, workers and the last failed jobs.
 
-    Read-only: it reads Redis (REDIS_URL) and changes nothing. Without REDIS_URL it reads the files
+    Read-only: it reads Redis (REDIS_URL) and changes no session, job or ledger entry. Without REDIS_URL it reads the files
     `teabot serve` keeps under TEABOT_DATA_DIR (state.sqlite3: sessions and ledger; jobs.sqlite3: the
     pending and failed jobs), so run it with the server's TEABOT_DATA_DIR. Recurring failures and flaky
     tests from the failure ledger are listed too; the receiver's /status page draws the same with a chart.
