@@ -115,7 +115,13 @@ def run(connection: redis.Redis, queue_name: str, name: str | None, *, burst: bo
     generation = 0
     while True:
         worker_name = f"{name}-{generation}" if name and generation else name
-        worker = build_worker(connection, queue_name, worker_name, horse_killed, telemetry=telemetry)
+        try:
+            worker = build_worker(connection, queue_name, worker_name, horse_killed, telemetry=telemetry)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:  # rq names its connection first: Redis is down
+            log.warning("worker %s cannot reach Redis (%s): waiting for it", worker_name or "", exc)
+            if not _wait_for_redis(connection, pause):
+                return
+            continue
         try:
             worker.work(with_scheduler=True, burst=burst)
         except (redis.ConnectionError, redis.TimeoutError) as exc:  # raised from rq's start-up or teardown

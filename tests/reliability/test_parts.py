@@ -177,3 +177,28 @@ def test_a_worker_loads_every_job_module_before_it_forks_work_horses() -> None:
             "print(all(m in sys.modules for m in %r))" % (JOB_MODULES,))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "True"
+
+
+def test_a_worker_started_while_redis_is_down_waits_for_it_and_then_works(tmp_path: Path) -> None:
+    from harness.redis_server import RedisServer
+    from bot.worker.process import run
+    from bot.worker.queues import connect
+
+    server = RedisServer(tmp_path / "redis", persistent=True, fsync="always")
+    server.start()
+    request = JobRequest(f"{__name__}.record", "k-down", {"n": 7}, 30, ())
+    RQQueue(server.client(), "teabot-parts-down").submit(request)
+    server.kill()  # the job is kept in the AOF; the worker starts while Redis is gone
+    waits: list[float] = []
+
+    def pause(seconds: float) -> None:  # the outage ends while the worker waits for Redis
+        waits.append(seconds)
+        if len(waits) == 2:
+            server.start()
+
+    try:
+        run(connect(server.url), "teabot-parts-down", "w-down", burst=True, pause=pause)  # returns: it did not crash
+        job = RQQueue(server.client(), "teabot-parts-down").rq.fetch_job(request.job_id)
+        assert len(waits) >= 2 and job is not None and job.get_status() == "finished"  # run in its work-horse
+    finally:
+        server.kill()
